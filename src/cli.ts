@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError } from 'commander'
+import { ConfigError } from './config/config-error.js'
+import { loadConfigFile } from './config/load.js'
+import { startBaton } from './index.js'
+
+const EXAMPLES = `
+Examples:
+  $ baton start --config config/demo.yaml     run the demo (starts its own demo backends)
+  $ baton validate --config config/baton.yaml check a config file, listing every error with file:line:column
+  $ PORT=8081 baton start -c my.yaml          \${PORT} in the YAML is taken from the environment`
+
+/** The `baton` command line; bin/baton only calls this. Exits non-zero with one clear line on any error. */
+export async function runCli(argv: readonly string[]): Promise<void> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv as string[])
+  } catch (err) {
+    process.exitCode = exitCodeFor(err)
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command('baton')
+    .description('Baton: an intelligent L7 load-balancing reverse proxy')
+    .version(packageVersion(), '-v, --version')
+    .addHelpText('after', EXAMPLES)
+    .exitOverride()
+    .showHelpAfterError('(run baton --help for usage)')
+  program
+    .command('start')
+    .description('run the proxy with a config file; SIGTERM/SIGINT drain in-flight requests and exit 0')
+    .requiredOption('-c, --config <file>', 'YAML config file')
+    .action((opts: { config: string }) => start(opts.config))
+  program
+    .command('validate')
+    .description('check a config file: exit 0 if valid, else exit 1 listing every error')
+    .requiredOption('-c, --config <file>', 'YAML config file')
+    .action((opts: { config: string }) => validate(opts.config))
+  return program
+}
+
+async function validate(file: string): Promise<void> {
+  const config = await loadConfigOrExit(file)
+  process.stdout.write(`${file}: valid (${config.upstreams.length} upstreams, ${config.routes.length} routes, ${config.listeners.length} listeners)\n`)
+}
+
+async function start(file: string): Promise<void> {
+  const config = await loadConfigOrExit(file)
+  const baton = await startBaton(config)
+  for (const url of baton.listenerUrls) process.stdout.write(`baton: proxy listening on ${url}\n`)
+  if (baton.adminUrl !== null) process.stdout.write(`baton: admin on ${baton.adminUrl} (try ${baton.adminUrl}/api/upstreams)\n`)
+  let stopping = false
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return
+    stopping = true
+    baton.logger.info({ signal }, 'shutting down')
+    void baton.close().then(() => process.exit(0))
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+}
+
+async function loadConfigOrExit(file: string) {
+  try {
+    return await loadConfigFile(file)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`)
+      throw new CommanderError(1, 'baton.config', err.message)
+    }
+    throw err
+  }
+}
+
+/** Commander has already printed its own one-line message; anything else is printed here without a stack. */
+function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode
+  process.stderr.write(`baton: ${err instanceof Error ? err.message : String(err)}\n`)
+  return 1
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}

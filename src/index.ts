@@ -1,0 +1,99 @@
+import { startAdminServer, type AdminServer } from './admin/admin-server.js'
+import { Cluster } from './cluster/cluster.js'
+import type { BatonConfig } from './config/types.js'
+import { startDemoBackends, type DemoBackends } from './demo/demo-backends.js'
+import { buildRegistry } from './metrics/prometheus.js'
+import { Router } from './router/router.js'
+import { AccessLog } from './server/access-log.js'
+import { ProxyServer } from './server/proxy-server.js'
+import { RequestHandler } from './server/request-handler.js'
+import { systemClock, type Clock } from './util/clock.js'
+import { createLogger, type Logger } from './util/logger.js'
+import { mathRng, type Rng } from './util/rng.js'
+
+export type { BatonConfig } from './config/types.js'
+export { loadConfigFile, parseConfigText } from './config/load.js'
+
+/** Policy decay and refits, ms. */
+const TICK_INTERVAL_MS = 1_000
+/** Length of one statistics interval (histogram rollover, rps), ms. */
+const STATS_INTERVAL_MS = 10_000
+
+export interface StartOptions {
+  logger?: Logger
+  clock?: Clock
+  rng?: Rng
+}
+
+/** A running Baton: where it listens, and how to stop it. */
+export interface BatonHandle {
+  readonly listenerUrls: readonly string[]
+  readonly adminUrl: string | null
+  readonly demoUrls: readonly string[]
+  readonly clusters: readonly Cluster[]
+  readonly logger: Logger
+  /** Graceful: stop accepting, let in-flight requests finish within the drain timeout, then release everything. */
+  close(): Promise<void>
+}
+
+/** Starts the demo backends (if configured), the proxy listeners and the admin server. */
+export async function startBaton(config: BatonConfig, options: StartOptions = {}): Promise<BatonHandle> {
+  const logger = options.logger ?? createLogger(config.logging.level)
+  const clock = options.clock ?? systemClock
+  const deps = { clock, rng: options.rng ?? mathRng }
+  const demo = config.demo === null ? null : await startDemoBackends(config.demo, logger)
+  const clusters = config.upstreams.map((u) => new Cluster(u, deps))
+  const byName = new Map(clusters.map((c) => [c.name, c]))
+  const router = new Router(config.routes, (name) => byName.get(name)!)
+  const handler = new RequestHandler(router, clock, config.logging.accessLog ? new AccessLog(logger) : null)
+  const servers = config.listeners.map((l) => new ProxyServer(l, handler, logger))
+  const listenerUrls = await Promise.all(servers.map((s) => s.listen()))
+  const admin =
+    config.admin === null
+      ? null
+      : await startAdminServer(config.admin, { upstreams: () => clusters }, { clock, logger, registry: buildRegistry(() => clusters) })
+  const timers = startTimers(clusters, clock)
+  logger.info({ listeners: listenerUrls, admin: admin?.url ?? null, config: config.source }, 'baton started')
+  return {
+    listenerUrls,
+    adminUrl: admin?.url ?? null,
+    demoUrls: demo?.urls ?? [],
+    clusters,
+    logger,
+    close: () => shutdown({ servers, clusters, admin, demo, timers, logger, drainMs: config.shutdown.drainTimeoutMs }),
+  }
+}
+
+function startTimers(clusters: readonly Cluster[], clock: Clock): NodeJS.Timeout[] {
+  const tick = setInterval(() => {
+    const now = clock.now()
+    for (const c of clusters) c.tick(now)
+  }, TICK_INTERVAL_MS)
+  const rollover = setInterval(() => {
+    const now = clock.now()
+    for (const c of clusters) c.rollover(now)
+  }, STATS_INTERVAL_MS)
+  tick.unref()
+  rollover.unref()
+  return [tick, rollover]
+}
+
+interface Running {
+  servers: readonly ProxyServer[]
+  clusters: readonly Cluster[]
+  admin: AdminServer | null
+  demo: DemoBackends | null
+  timers: readonly NodeJS.Timeout[]
+  logger: Logger
+  drainMs: number
+}
+
+async function shutdown(r: Running): Promise<void> {
+  r.logger.info({ drainTimeoutMs: r.drainMs }, 'draining')
+  for (const t of r.timers) clearInterval(t)
+  await Promise.all(r.servers.map((s) => s.drain(r.drainMs)))
+  await Promise.all(r.clusters.map((c) => c.close(r.drainMs)))
+  if (r.admin !== null) await r.admin.close()
+  if (r.demo !== null) await r.demo.close()
+  r.logger.info('stopped')
+}

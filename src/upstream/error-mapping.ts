@@ -1,0 +1,70 @@
+import { Outcome } from '../balancer/types.js'
+import { ProxyError } from '../util/errors.js'
+
+/** A classified failure: what the client is told, and how the attempt counts for the balancer. */
+export interface Failure {
+  readonly error: ProxyError
+  readonly outcome: Outcome
+}
+
+function failure(code: string, status: number, retryable: boolean, outcome: Outcome, message: string): Failure {
+  const source = outcome === Outcome.ClientAbort ? 'client' : 'upstream'
+  return { error: new ProxyError(code, status, source, retryable, message), outcome }
+}
+
+/**
+ * Every failure the request path can meet, built once: classification allocates nothing.
+ * `retryable` means another endpoint could serve the request (nothing reached the backend's application,
+ * or the request is idempotent; the retry issue decides with the method).
+ */
+export const FAILURES = {
+  connect: failure('BATON_UPSTREAM_CONNECT', 502, true, Outcome.ConnectFailure, 'could not connect to the upstream'),
+  connectTimeout: failure('BATON_UPSTREAM_CONNECT_TIMEOUT', 504, true, Outcome.Timeout, 'connecting to the upstream timed out'),
+  headersTimeout: failure('BATON_UPSTREAM_TIMEOUT', 504, true, Outcome.Timeout, 'the upstream did not answer in time'),
+  bodyTimeout: failure('BATON_UPSTREAM_BODY_TIMEOUT', 504, false, Outcome.Timeout, 'the upstream stalled while sending the body'),
+  reset: failure('BATON_UPSTREAM_RESET', 502, true, Outcome.Reset, 'the upstream closed the connection'),
+  protocol: failure('BATON_UPSTREAM_PROTOCOL', 502, false, Outcome.HttpError, 'the upstream sent an invalid response'),
+  other: failure('BATON_UPSTREAM_ERROR', 502, false, Outcome.HttpError, 'the upstream request failed'),
+  clientAbort: failure('BATON_CLIENT_ABORT', 499, false, Outcome.ClientAbort, 'the client went away'),
+  badRequestBody: failure('BATON_BAD_REQUEST_BODY', 400, false, Outcome.ClientAbort, 'the request body did not match its framing'),
+} as const
+
+const BY_CODE: ReadonlyMap<string, Failure> = new Map([
+  ['ECONNREFUSED', FAILURES.connect],
+  ['ENOTFOUND', FAILURES.connect],
+  ['EAI_AGAIN', FAILURES.connect],
+  ['EHOSTUNREACH', FAILURES.connect],
+  ['ENETUNREACH', FAILURES.connect],
+  ['EADDRNOTAVAIL', FAILURES.connect],
+  ['UND_ERR_CONNECT_TIMEOUT', FAILURES.connectTimeout],
+  ['UND_ERR_HEADERS_TIMEOUT', FAILURES.headersTimeout],
+  ['UND_ERR_BODY_TIMEOUT', FAILURES.bodyTimeout],
+  ['ECONNRESET', FAILURES.reset],
+  ['EPIPE', FAILURES.reset],
+  ['UND_ERR_SOCKET', FAILURES.reset],
+  ['UND_ERR_CLOSED', FAILURES.reset],
+  ['UND_ERR_DESTROYED', FAILURES.reset],
+  ['UND_ERR_HEADERS_OVERFLOW', FAILURES.protocol],
+  ['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', FAILURES.protocol],
+  ['UND_ERR_ABORTED', FAILURES.clientAbort],
+  ['UND_ERR_ABORT', FAILURES.clientAbort],
+  ['UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', FAILURES.badRequestBody],
+])
+
+/** Classifies an error raised by undici (or the socket under it) for one upstream attempt. */
+export function classifyUpstreamError(err: unknown): Failure {
+  const code = errorCode(err)
+  if (code === null) return FAILURES.other
+  const known = BY_CODE.get(code)
+  if (known !== undefined) return known
+  return code.startsWith('HPE_') ? FAILURES.protocol : FAILURES.other
+}
+
+/** The error's code, looking into a happy-eyeballs AggregateError or a `cause` when the top has none. */
+function errorCode(err: unknown): string | null {
+  if (typeof err !== 'object' || err === null) return null
+  const e = err as { code?: unknown; errors?: unknown; cause?: unknown }
+  if (typeof e.code === 'string') return e.code
+  if (Array.isArray(e.errors) && e.errors.length > 0) return errorCode(e.errors[0])
+  return e.cause === undefined ? null : errorCode(e.cause)
+}
