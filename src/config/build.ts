@@ -1,0 +1,89 @@
+import { dirname, resolve } from 'node:path'
+import { normaliseHost } from '../router/router.js'
+import { endpointId } from './cross-checks.js'
+import type { RawConfig } from './schema.js'
+import type { BatonConfig, PolicyConfig, RouteConfig, UpstreamConfig } from './types.js'
+
+type RawUpstream = RawConfig['upstreams'][number]
+
+/**
+ * Turns the validated YAML into the snapshot every stage reads: YAML names (durations without unit
+ * suffix) become explicit ms/bytes fields, names get their defaults, hosts are normalised, and a config
+ * with one upstream and no routes gets a catch-all route. `source` is the file's absolute path; relative
+ * paths inside the config (stateDir) are resolved against the file's folder.
+ */
+export function buildConfig(raw: RawConfig, source: string): BatonConfig {
+  const baseDir = source === '<inline>' ? process.cwd() : dirname(source)
+  return {
+    source,
+    listeners: raw.listeners.map((l, i) => ({
+      name: l.name ?? `listener-${i}`,
+      address: l.address,
+      port: l.port,
+      headersTimeoutMs: l.headersTimeout,
+      requestTimeoutMs: l.requestTimeout,
+      keepAliveTimeoutMs: l.keepAliveTimeout,
+      maxHeaderBytes: l.maxHeaderSize,
+    })),
+    admin: raw.admin.enabled ? { address: raw.admin.address, port: raw.admin.port } : null,
+    logging: raw.logging,
+    shutdown: { drainTimeoutMs: raw.shutdown.drainTimeout },
+    routes: buildRoutes(raw),
+    upstreams: raw.upstreams.map((u) => buildUpstream(u, baseDir)),
+    demo:
+      raw.demo === undefined
+        ? null
+        : {
+            backends: raw.demo.backends.map((b) => ({
+              name: b.name,
+              address: b.address,
+              port: b.port,
+              latencyMs: b.latency,
+              jitterMs: b.jitter,
+              errorRate: b.errorRate,
+            })),
+          },
+  }
+}
+
+function buildRoutes(raw: RawConfig): RouteConfig[] {
+  if (raw.routes === undefined) return [{ name: 'default', host: null, pathPrefix: '/', upstream: raw.upstreams[0].name }]
+  return raw.routes.map((r, i) => ({
+    name: r.name ?? `route-${i}`,
+    host: r.match.host === undefined ? null : normaliseHost(r.match.host),
+    pathPrefix: r.match.pathPrefix,
+    upstream: r.upstream,
+  }))
+}
+
+function buildUpstream(u: RawUpstream, baseDir: string): UpstreamConfig {
+  return {
+    name: u.name,
+    policy: buildPolicy(u.policy, baseDir),
+    endpoints: u.endpoints.map((e) => ({ id: endpointId(e), url: new URL(e.url).origin, weight: e.weight })),
+    poolConnections: u.pool.connections,
+    connectTimeoutMs: u.timeouts.connect,
+    responseHeadersTimeoutMs: u.timeouts.responseHeaders,
+    bodyTimeoutMs: u.timeouts.body,
+    idleTimeoutMs: u.timeouts.idle,
+    rewriteHost: u.rewriteHost,
+  }
+}
+
+function buildPolicy(p: RawUpstream['policy'], baseDir: string): PolicyConfig {
+  switch (p.name) {
+    case 'peak_ewma':
+      return { name: p.name, decayMs: p.decay, defaultRttMs: p.defaultRtt, failurePenaltyMs: p.failurePenalty }
+    case 'adaptive':
+      return {
+        name: p.name,
+        forgetting: p.forgetting,
+        errorPenaltyMs: p.errorPenalty,
+        refitIntervalMs: p.refitInterval,
+        stateDir: p.stateDir === null ? null : resolve(baseDir, p.stateDir),
+        saveIntervalMs: p.saveInterval,
+      }
+    default:
+      return p
+  }
+}

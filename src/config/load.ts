@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { LineCounter, parseDocument, type Document } from 'yaml'
+import type { z } from 'zod'
+import { buildConfig } from './build.js'
+import { ConfigError, formatPath, type ConfigIssue } from './config-error.js'
+import { crossCheck } from './cross-checks.js'
+import { substituteEnv } from './env-substitution.js'
+import { configSchema } from './schema.js'
+import type { BatonConfig } from './types.js'
+import { locate, locateKey, position } from './yaml-locate.js'
+
+/**
+ * Reads, substitutes, validates and builds a config file. Throws ConfigError listing every problem with
+ * file:line:column and key path; `file` appears in messages as given, BatonConfig.source is absolute.
+ */
+export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<BatonConfig> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError([{ file, line: 1, column: 1, path: '(root)', message: `cannot read config file: ${(err as Error).message}` }])
+  }
+  return parseConfigText(text, file, env, resolve(file))
+}
+
+/** The same from text; `file` names it in messages. */
+export function parseConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env, source = '<inline>'): BatonConfig {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
+  const issues = syntaxIssues(doc, lines, file)
+  if (issues.length > 0) throw new ConfigError(issues)
+  const envIssues = substituteEnv(doc, lines, env).map((i) => ({ file, ...i }))
+  if (envIssues.length > 0) throw new ConfigError(envIssues)
+
+  const parsed = configSchema.safeParse(doc.toJS() ?? {})
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((i) => schemaIssues(doc, lines, file, i)))
+  const crossIssues = crossCheck(parsed.data).map((i) => ({ file, ...locate(doc, lines, i.path), path: formatPath(i.path), message: i.message }))
+  if (crossIssues.length > 0) throw new ConfigError(crossIssues)
+  return buildConfig(parsed.data, source)
+}
+
+function syntaxIssues(doc: Document, lines: LineCounter, file: string): ConfigIssue[] {
+  return doc.errors.map((e) => ({ file, ...position(lines, e.pos[0]), path: '(root)', message: `YAML syntax error: ${firstLine(e.message)}` }))
+}
+
+/** One zod issue → one issue per place it names (an unknown-keys issue names each key). */
+function schemaIssues(doc: Document, lines: LineCounter, file: string, issue: z.core.$ZodIssue): ConfigIssue[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      file,
+      ...locateKey(doc, lines, issue.path, key),
+      path: formatPath([...issue.path, key]),
+      message: `unknown key "${key}"`,
+    }))
+  }
+  const at = locate(doc, lines, issue.path)
+  const missing = !at.exact && issue.code === 'invalid_type' // the key is absent from the file
+  const message = missing ? `missing required key "${String(issue.path[issue.path.length - 1])}"` : tidy(issue.message)
+  return [{ file, line: at.line, column: at.column, path: formatPath(issue.path), message }]
+}
+
+/** zod's "Invalid input: expected number, received string" → "expected number, got string"; "Invalid option: x" → "x". */
+function tidy(message: string): string {
+  return message.replace(/^Invalid input: expected (.+), received (.+)$/, 'expected $1, got $2').replace(/^Invalid option: /, '')
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]
+}

@@ -1,0 +1,179 @@
+import { z } from 'zod'
+import { parseDuration, parseSize, type Parsed } from './units.js'
+
+/**
+ * The YAML schema. Every object is strict (an unknown key is an error, so a typo never silently falls back
+ * to a default); every optional key has its default here. Durations and sizes accept units (units.ts).
+ * Cross-field rules (unique names, existing upstreams, distinct ports) are in cross-checks.ts.
+ */
+
+function quantity(parse: (v: unknown) => Parsed, fallback: string | number, min = 0) {
+  return z.unknown().optional().transform((raw, ctx) => {
+    const parsed = parse(raw === undefined ? fallback : raw)
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: parsed.message })
+      return z.NEVER
+    }
+    if (parsed.value < min) {
+      ctx.addIssue({ code: 'custom', message: `must be at least ${min} ms, got ${parsed.value} ms` })
+      return z.NEVER
+    }
+    return parsed.value
+  })
+}
+
+const duration = (fallback: string, min = 0) => quantity(parseDuration, fallback, min)
+const size = (fallback: string) => quantity(parseSize, fallback)
+
+const port = (fallback: number) =>
+  z
+    .number({ error: 'expected a port number' })
+    .int({ error: 'expected a whole port number' })
+    .min(0, { error: 'port must be between 0 and 65535' })
+    .max(65535, { error: 'port must be between 0 and 65535' })
+    .default(fallback)
+
+const address = z.string().min(1, { error: 'address must not be empty' }).default('127.0.0.1')
+const name = z
+  .string({ error: 'expected a name' })
+  .regex(/^[A-Za-z0-9_.-]+$/, { error: 'a name may hold only letters, digits, "_", "." and "-"' })
+
+const listener = z.strictObject({
+  name: name.optional(),
+  address,
+  port: port(8080),
+  headersTimeout: duration('10s', 1),
+  requestTimeout: duration('300s'),
+  keepAliveTimeout: duration('5s'),
+  maxHeaderSize: size('16KiB'),
+})
+
+const admin = z.strictObject({
+  enabled: z.boolean().default(true),
+  address,
+  port: port(9901),
+})
+
+const logging = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  accessLog: z.boolean().default(false),
+})
+
+const shutdown = z.strictObject({ drainTimeout: duration('30s') })
+
+const route = z.strictObject({
+  name: name.optional(),
+  match: z
+    .strictObject({
+      host: z.string().min(1).optional(),
+      pathPrefix: z.string().startsWith('/', { error: 'pathPrefix must start with "/"' }).default('/'),
+    })
+    .prefault({}),
+  upstream: z.string({ error: 'expected the name of an upstream' }),
+})
+
+/** An endpoint URL is an origin: scheme, host and port, nothing else (the path comes from the request). */
+const endpointUrl = z.string({ error: 'expected a URL like http://10.0.0.5:8080' }).superRefine((url, ctx) => {
+  const problem = originProblem(url)
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem })
+})
+
+function originProblem(url: string): string | null {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return `invalid URL "${url}"`
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `invalid URL "${url}": the scheme must be http or https`
+  if (parsed.username !== '' || parsed.password !== '') return `invalid URL "${url}": credentials are not allowed`
+  if (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '') return `invalid URL "${url}": an endpoint is an origin (scheme://host:port) without path or query`
+  return null
+}
+
+const endpointObject = z.strictObject({
+  id: name.optional(),
+  url: endpointUrl,
+  weight: z
+    .number({ error: 'expected a weight' })
+    .int({ error: 'weight must be a whole number' })
+    .min(1, { error: 'weight must be between 1 and 10000' })
+    .max(10_000, { error: 'weight must be between 1 and 10000' })
+    .default(1),
+})
+/** An endpoint is `{ url, weight?, id? }` or just its URL. */
+const endpoint = z.preprocess((raw) => (typeof raw === 'string' ? { url: raw } : raw), endpointObject)
+
+const policies = [
+  z.strictObject({ name: z.literal('round_robin') }),
+  z.strictObject({ name: z.literal('random') }),
+  z.strictObject({
+    name: z.literal('least_request'),
+    choiceCount: z.number().int().min(2, { error: 'choiceCount must be between 2 and 10' }).max(10, { error: 'choiceCount must be between 2 and 10' }).default(2),
+    activeRequestBias: z.number().min(0).max(10).default(1),
+  }),
+  z.strictObject({
+    name: z.literal('peak_ewma'),
+    decay: duration('10s', 1),
+    defaultRtt: duration('30ms'),
+    failurePenalty: duration('1s'),
+  }),
+  z.strictObject({
+    name: z.literal('adaptive'),
+    forgetting: z.number().gt(0.9, { error: 'forgetting must be in (0.9, 1]' }).max(1, { error: 'forgetting must be in (0.9, 1]' }).default(0.995),
+    errorPenalty: duration('1s'),
+    refitInterval: duration('1s', 100),
+    stateDir: z.string().min(1).nullable().default(null),
+    saveInterval: duration('30s', 1_000),
+  }),
+] as const
+
+export const POLICY_NAMES = policies.map((p) => p.shape.name.value)
+
+/** `policy: least_request` is short for `policy: { name: least_request }`. */
+const policy = z.preprocess(
+  (raw) => (typeof raw === 'string' ? { name: raw } : raw),
+  z.discriminatedUnion('name', policies, { error: (issue) => policyError(issue.input) }),
+)
+
+function policyError(input: unknown): string {
+  const given = typeof input === 'object' && input !== null && 'name' in input ? `"${String(input.name)}"` : 'none'
+  return `unknown policy ${given}; known: ${POLICY_NAMES.join(', ')}`
+}
+
+const upstream = z.strictObject({
+  name,
+  policy: policy.default({ name: 'round_robin' }),
+  endpoints: z.array(endpoint, { error: 'expected a list of endpoints' }).min(1, { error: 'an upstream needs at least one endpoint' }),
+  pool: z.strictObject({ connections: z.number().int().min(1).max(65_536).default(128) }).prefault({}),
+  timeouts: z
+    .strictObject({
+      connect: duration('2s', 1),
+      responseHeaders: duration('30s', 1),
+      body: duration('30s', 1),
+      idle: duration('60s', 1),
+    })
+    .prefault({}),
+  rewriteHost: z.boolean().default(false),
+})
+
+const demoBackend = z.strictObject({
+  name,
+  address,
+  port: port(0),
+  latency: duration('5ms'),
+  jitter: duration('0ms'),
+  errorRate: z.number().min(0, { error: 'errorRate must be between 0 and 1' }).max(1, { error: 'errorRate must be between 0 and 1' }).default(0),
+})
+
+export const configSchema = z.strictObject({
+  listeners: z.array(listener).min(1, { error: 'at least one listener is needed' }).prefault([{}]),
+  admin: admin.prefault({}),
+  logging: logging.prefault({}),
+  shutdown: shutdown.prefault({}),
+  routes: z.array(route).optional(),
+  upstreams: z.array(upstream, { error: 'expected a list of upstreams' }).min(1, { error: 'at least one upstream is needed' }),
+  demo: z.strictObject({ backends: z.array(demoBackend).min(1) }).optional(),
+})
+
+export type RawConfig = z.output<typeof configSchema>

@@ -1,0 +1,150 @@
+/**
+ * The validated, defaulted configuration snapshot. The YAML schema (schema.ts) produces exactly this;
+ * every later stage reads only this. All durations are in milliseconds, all sizes in bytes.
+ */
+export interface BatonConfig {
+  /** Absolute path of the file it came from, or '<inline>'. */
+  readonly source: string
+  readonly listeners: readonly ListenerConfig[]
+  /** null when the admin server is disabled (`admin: { enabled: false }`). */
+  readonly admin: AdminConfig | null
+  readonly logging: LoggingConfig
+  readonly shutdown: ShutdownConfig
+  readonly routes: readonly RouteConfig[]
+  readonly upstreams: readonly UpstreamConfig[]
+  /** In-process demo backends started before the proxy; null unless the file has a `demo:` section. */
+  readonly demo: DemoConfig | null
+}
+
+export interface ListenerConfig {
+  /** Defaults to "listener-<index>". */
+  readonly name: string
+  /** Default "127.0.0.1". */
+  readonly address: string
+  /** 0..65535; 0 picks a free port (tests). Default 8080. */
+  readonly port: number
+  /** Time allowed to receive the whole request head (Node's server.headersTimeout). Default 10 s. */
+  readonly headersTimeoutMs: number
+  /** Time allowed to receive the whole request, body included (server.requestTimeout); 0 disables. Default 300 s. */
+  readonly requestTimeoutMs: number
+  /** Idle keep-alive connection lifetime (server.keepAliveTimeout). Default 5 s. */
+  readonly keepAliveTimeoutMs: number
+  /** Largest request head accepted; larger gets 431. Default 16 KiB. */
+  readonly maxHeaderBytes: number
+}
+
+export interface AdminConfig {
+  /** Default "127.0.0.1". */
+  readonly address: string
+  /** Default 9901; 0 picks a free port. */
+  readonly port: number
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface LoggingConfig {
+  /** Default 'info'. */
+  readonly level: LogLevel
+  /** One line per request at info level. Default false. */
+  readonly accessLog: boolean
+}
+
+export interface ShutdownConfig {
+  /** How long in-flight requests may take to finish after SIGTERM/SIGINT. Default 30 s. */
+  readonly drainTimeoutMs: number
+}
+
+export interface RouteConfig {
+  /** Defaults to "route-<index>". */
+  readonly name: string
+  /** Lower-cased host to match without port: exact ("api.example.com"), suffix wildcard ("*.example.com"), or null for any host. */
+  readonly host: string | null
+  /** Path prefix to match, always starts with "/". Default "/". */
+  readonly pathPrefix: string
+  /** Name of an upstream; must exist. */
+  readonly upstream: string
+}
+
+export type PolicyConfig =
+  | { readonly name: 'round_robin' }
+  | { readonly name: 'random' }
+  | {
+      readonly name: 'least_request'
+      /** Endpoints sampled per pick (power of d choices). Default 2. */
+      readonly choiceCount: number
+      /** Exponent on (active + 1) in weight / (active + 1)^bias. Default 1. */
+      readonly activeRequestBias: number
+    }
+  | {
+      readonly name: 'peak_ewma'
+      /** Time constant τ of the moving average. Default 10 s (Finagle, Linkerd). */
+      readonly decayMs: number
+      /** Latency assumed before the first sample. Default 30 ms. */
+      readonly defaultRttMs: number
+      /** Latency sample recorded for a failed attempt. Default 1 s. */
+      readonly failurePenaltyMs: number
+    }
+  | AdaptivePolicyConfig
+
+/** The learned policy: an online model per endpoint with Thompson sampling (see balancer/policies/adaptive.ts). */
+export interface AdaptivePolicyConfig {
+  readonly name: 'adaptive'
+  /** RLS forgetting factor per sample, 0.9..1. Default 0.995. */
+  readonly forgetting: number
+  /** Cost of an error in ms of latency (a failed request costs a retry). Default 1 s. */
+  readonly errorPenaltyMs: number
+  /** How often the capacity curves are refitted (ml-regression, off the hot path). Default 1 s. */
+  readonly refitIntervalMs: number
+  /** Directory for the persisted model (warm start); null disables persistence. Default null. */
+  readonly stateDir: string | null
+  /** How often the model is saved when stateDir is set. Default 30 s. */
+  readonly saveIntervalMs: number
+}
+
+export type PolicyName = PolicyConfig['name']
+
+export interface UpstreamConfig {
+  readonly name: string
+  /** Default { name: 'round_robin' }. YAML accepts `policy: least_request` or `policy: { name: ..., options }`. */
+  readonly policy: PolicyConfig
+  /** At least one; ids unique within the upstream. */
+  readonly endpoints: readonly EndpointConfig[]
+  /** Max connections per endpoint (undici Pool `connections`). Default 128. */
+  readonly poolConnections: number
+  /** TCP connect timeout. Default 2 s. */
+  readonly connectTimeoutMs: number
+  /** Time from sending the request to receiving response headers; over it → 504. Default 30 s. */
+  readonly responseHeadersTimeoutMs: number
+  /** Longest gap between two response body chunks. Default 30 s. */
+  readonly bodyTimeoutMs: number
+  /** How long an idle upstream keep-alive connection is kept. Default 60 s. */
+  readonly idleTimeoutMs: number
+  /** When true the Host header sent upstream is the endpoint's host:port; default false keeps the client's. */
+  readonly rewriteHost: boolean
+}
+
+export interface EndpointConfig {
+  /** Defaults to "host:port" of the url. */
+  readonly id: string
+  /** Origin only: "http://host:port" or "https://host:port"; a path, query or credentials is an error. */
+  readonly url: string
+  /** Positive integer, default 1, at most 10000. */
+  readonly weight: number
+}
+
+export interface DemoConfig {
+  readonly backends: readonly DemoBackendConfig[]
+}
+
+export interface DemoBackendConfig {
+  readonly name: string
+  /** Default "127.0.0.1". */
+  readonly address: string
+  readonly port: number
+  /** Mean service time. */
+  readonly latencyMs: number
+  /** Uniform jitter added on top, 0..jitterMs. Default 0. */
+  readonly jitterMs: number
+  /** Fraction 0..1 of requests answered 500. Default 0. */
+  readonly errorRate: number
+}
