@@ -1,0 +1,31 @@
+import type { PolicyConfig, PolicyName } from '../config/types.js'
+import type { Clock } from '../util/clock.js'
+import type { Rng } from '../util/rng.js'
+import { LeastRequestPolicy } from './policies/least-request.js'
+import { PeakEwmaPolicy } from './policies/peak-ewma.js'
+import { RandomPolicy } from './policies/random.js'
+import { RoundRobinPolicy } from './policies/round-robin.js'
+import type { Policy } from './types.js'
+
+export interface PolicyDeps {
+  clock: Clock
+  rng: Rng
+}
+
+type Builder<N extends PolicyName> = (config: Extract<PolicyConfig, { name: N }>, deps: PolicyDeps) => Policy
+
+/** One line per policy, keyed by the name YAML uses. */
+const BUILDERS: { [N in Exclude<PolicyName, 'adaptive'>]: Builder<N> } = {
+  round_robin: () => new RoundRobinPolicy(),
+  random: (_c, deps) => new RandomPolicy(deps.rng),
+  least_request: (c, deps) => new LeastRequestPolicy(c, deps.rng),
+  peak_ewma: (c, deps) => new PeakEwmaPolicy({ ...c, ...deps }),
+}
+
+export const POLICY_NAMES = Object.keys(BUILDERS) as readonly PolicyName[]
+
+export function createPolicy(config: PolicyConfig, deps: PolicyDeps): Policy {
+  const build = (BUILDERS as Record<string, Builder<PolicyName> | undefined>)[config.name]
+  if (build === undefined) throw new Error(`unknown policy "${String(config.name)}"; known: ${POLICY_NAMES.join(', ')}`)
+  return build(config, deps)
+}

@@ -1,0 +1,46 @@
+/** How one upstream attempt ended. A client abort is never the backend's fault. */
+export const enum Outcome {
+  Success = 0,
+  HttpError = 1,
+  ConnectFailure = 2,
+  Timeout = 3,
+  Reset = 4,
+  ClientAbort = 5,
+}
+
+/** One backend address in one upstream. Long-lived and fixed-shape: created once per config snapshot. */
+export interface Endpoint {
+  /** "host:port", or the name given in config. */
+  readonly id: string
+  /** Dense index into the typed arrays that hold per-endpoint state; 0..n-1 within its upstream. */
+  readonly index: number
+  /** Configured weight, a positive integer. */
+  readonly weight: number
+  /** Requests sent to this endpoint and not yet finished. */
+  inflight: number
+}
+
+/** Per-pick inputs; fields always set, never undefined. */
+export interface PickContext {
+  /** 0 when unused. */
+  hashKey: number
+  /** 0 on the first try. */
+  attempt: number
+  /** Endpoint index to avoid on a retry, -1 for none. */
+  exclude: number
+}
+
+export interface Policy {
+  /** The name used in YAML. */
+  readonly name: string
+  /** Called off the hot path whenever the available set changes (health or config). */
+  rebuild(available: readonly Endpoint[]): void
+  /** No allocation, no throw, no I/O. Only called with 2 or more endpoints: the Balancer short-cuts 0 and 1. */
+  pick(available: readonly Endpoint[], ctx: PickContext): Endpoint | null
+  /** O(1): record how a request to `e` went. latencyMs is time to response headers (or failure). */
+  observe(e: Endpoint, latencyMs: number, status: number, outcome: Outcome, nowMs: number): void
+  /** Decay, refits, forecasts: on a timer, never per request. */
+  tick(nowMs: number): void
+  /** Why this endpoint scores as it does: for the admin API and debug headers. */
+  explain?(e: Endpoint): Record<string, number>
+}
