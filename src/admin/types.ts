@@ -1,0 +1,28 @@
+import type { EndpointStats } from '../metrics/endpoint-stats.js'
+
+/**
+ * The read-only view of the proxy that the admin server and the Prometheus registry consume. The cluster
+ * objects satisfy it structurally (Cluster is an UpstreamView, UpstreamEndpoint an EndpointView), so reading
+ * it copies nothing and always shows the current values.
+ */
+export interface EndpointView {
+  /** Endpoint.id: "host:port" or the configured name. */
+  readonly id: string
+  /** Origin the endpoint is reached at, e.g. "http://10.0.0.5:8080". */
+  readonly url: string
+  readonly weight: number
+  /** Requests sent and not yet finished. */
+  readonly inflight: number
+  readonly stats: EndpointStats
+}
+
+export interface UpstreamView {
+  readonly name: string
+  /** Balancing policy as named in YAML, e.g. "least_request". */
+  readonly policy: string
+  readonly endpoints: readonly EndpointView[]
+}
+
+export interface AdminSource {
+  upstreams(): readonly UpstreamView[]
+}

@@ -1,0 +1,126 @@
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
+import type { EndpointView, UpstreamView } from '../admin/types.js'
+import type { LatencySummary, StatusClassCounts } from './endpoint-stats.js'
+
+type EndpointLabels = 'upstream' | 'endpoint'
+
+/** The quantiles exported from each endpoint's HDR histogram, as Prometheus summaries label them. */
+const QUANTILES: readonly (readonly [label: string, key: keyof LatencySummary])[] = [
+  ['0.5', 'p50'],
+  ['0.9', 'p90'],
+  ['0.99', 'p99'],
+  ['0.999', 'p999'],
+]
+
+const STATUS_CLASSES: readonly (keyof StatusClassCounts)[] = ['1xx', '2xx', '3xx', '4xx', '5xx']
+
+/**
+ * A registry of its own (not prom-client's global one, so several Batons and tests can coexist) holding
+ * Node's process metrics (prefix baton_) and the per-endpoint series. The proxy never calls prom-client:
+ * every series is filled by a collect() callback at scrape time from the EndpointStats objects.
+ *
+ * Counters: prom-client's Counter has no set(), so collect() calls reset() then inc(total). This keeps
+ * `# TYPE counter` (a Gauge named _total would mislead rate() and linters), and reset() also drops the
+ * series of endpoints removed by a config reload. A reload restarts the counts at 0, which rate() reads as
+ * a counter reset, as it should.
+ */
+export function buildRegistry(upstreams: () => readonly UpstreamView[]): Registry {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'baton_' })
+  const forEach = endpointIterator(upstreams)
+
+  new Counter({
+    name: 'baton_upstream_requests_total',
+    help: 'Responses received from the endpoint, by status class.',
+    labelNames: ['upstream', 'endpoint', 'class'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      forEach((labels, e) => {
+        const byClass = e.stats.counts().byClass
+        for (const c of STATUS_CLASSES) this.inc({ ...labels, class: c }, byClass[c])
+      })
+    },
+  })
+
+  new Counter({
+    name: 'baton_upstream_errors_total',
+    help: 'Attempts to the endpoint that failed without a response, by Baton error code (client aborts excluded).',
+    labelNames: ['upstream', 'endpoint', 'code'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      forEach((labels, e) => {
+        for (const [code, n] of Object.entries(e.stats.counts().errorsByCode)) this.inc({ ...labels, code }, n)
+      })
+    },
+  })
+
+  new Counter({
+    name: 'baton_upstream_client_aborts_total',
+    help: 'Attempts to the endpoint abandoned because the client went away; not the backend\'s fault.',
+    labelNames: ['upstream', 'endpoint'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      forEach((labels, e) => this.inc(labels, e.stats.counts().clientAborts))
+    },
+  })
+
+  endpointGauge(registry, forEach, 'baton_upstream_inflight', 'Requests sent to the endpoint and not yet finished.', (e) => e.inflight)
+  endpointGauge(registry, forEach, 'baton_upstream_endpoint_weight', 'Configured weight of the endpoint.', (e) => e.weight)
+
+  // A gauge with a quantile label rather than a Summary: prom-client's Summary computes its own quantiles from
+  // observe() calls on the hot path; these come from the HDR histograms of the previous and current interval.
+  new Gauge({
+    name: 'baton_upstream_latency_seconds',
+    help: 'Time to response headers over the previous and current statistics interval, by quantile (HDR histogram, 3 significant digits).',
+    labelNames: ['upstream', 'endpoint', 'quantile'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      forEach((labels, e) => {
+        const latency = e.stats.latency()
+        for (const [quantile, key] of QUANTILES) this.set({ ...labels, quantile }, msToSeconds(latency[key]))
+      })
+    },
+  })
+
+  return registry
+}
+
+/** A gauge with one series per endpoint, read by `read` at scrape time. */
+function endpointGauge(
+  registry: Registry,
+  forEach: (visit: EndpointVisitor) => void,
+  name: string,
+  help: string,
+  read: (e: EndpointView) => number,
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['upstream', 'endpoint'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      forEach((labels, e) => this.set(labels, read(e)))
+    },
+  })
+}
+
+type EndpointVisitor = (labels: Record<EndpointLabels, string>, endpoint: EndpointView) => void
+
+/** Calls `visit` for every endpoint of every upstream, with its upstream/endpoint labels. */
+function endpointIterator(upstreams: () => readonly UpstreamView[]): (visit: EndpointVisitor) => void {
+  return (visit) => {
+    for (const u of upstreams()) {
+      for (const e of u.endpoints) visit({ upstream: u.name, endpoint: e.id }, e)
+    }
+  }
+}
+
+/** Latencies are ms with µs resolution; going through whole µs keeps the exposition short (0.005001, not 0.0050010000000000004). */
+function msToSeconds(ms: number): number {
+  return Math.round(ms * 1000) / 1_000_000
+}
