@@ -1,0 +1,42 @@
+import type { BatonConfig, PolicyConfig, UpstreamConfig } from '../../src/config/types.js'
+
+export interface TestUpstream {
+  name?: string
+  endpoints: string[]
+  weights?: number[]
+  policy?: PolicyConfig
+  overrides?: Partial<UpstreamConfig>
+}
+
+/** A complete config for tests: one listener and an admin server on port 0, quiet logs, one route per upstream. */
+export function testConfig(upstreams: TestUpstream[], overrides: Partial<BatonConfig> = {}): BatonConfig {
+  const built = upstreams.map((u, i) => upstream(u, i))
+  return {
+    source: '<test>',
+    listeners: [
+      { name: 'main', address: '127.0.0.1', port: 0, headersTimeoutMs: 10_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 5_000, maxHeaderBytes: 16_384 },
+    ],
+    admin: { address: '127.0.0.1', port: 0 },
+    logging: { level: 'silent', accessLog: false },
+    shutdown: { drainTimeoutMs: 5_000 },
+    routes: built.map((u) => ({ name: u.name, host: null, pathPrefix: '/', upstream: u.name })),
+    upstreams: built,
+    demo: null,
+    ...overrides,
+  }
+}
+
+function upstream(u: TestUpstream, i: number): UpstreamConfig {
+  return {
+    name: u.name ?? `up${i}`,
+    policy: u.policy ?? { name: 'round_robin' },
+    endpoints: u.endpoints.map((url, j) => ({ id: new URL(url).host, url, weight: u.weights?.[j] ?? 1 })),
+    poolConnections: 64,
+    connectTimeoutMs: 1_000,
+    responseHeadersTimeoutMs: 5_000,
+    bodyTimeoutMs: 5_000,
+    idleTimeoutMs: 10_000,
+    rewriteHost: false,
+    ...u.overrides,
+  }
+}

@@ -1,0 +1,37 @@
+import t from 'tap'
+import type { RouteConfig } from '../../../src/config/types.js'
+import { normaliseHost, Router } from '../../../src/router/router.js'
+
+const routes: RouteConfig[] = [
+  { name: 'api-v1', host: 'api.example.com', pathPrefix: '/v1/', upstream: 'v1' },
+  { name: 'api', host: 'api.example.com', pathPrefix: '/', upstream: 'api' },
+  { name: 'tenants', host: '*.tenants.example.com', pathPrefix: '/', upstream: 'tenants' },
+  { name: 'static', host: null, pathPrefix: '/static/', upstream: 'static' },
+]
+
+t.test('first matching route wins; host ignores case and port; wildcards match subdomains only', async (t) => {
+  const router = new Router(routes, (name) => name)
+  const cases: [string | undefined, string, string | null][] = [
+    ['api.example.com', '/v1/users', 'v1'],
+    ['API.Example.COM:8443', '/v1/users', 'v1'],
+    ['api.example.com', '/v2/users', 'api'],
+    ['a.tenants.example.com', '/x', 'tenants'],
+    ['deep.a.tenants.example.com', '/x', 'tenants'],
+    ['tenants.example.com', '/x', null],
+    ['other.test', '/static/app.js', 'static'],
+    [undefined, '/static/app.js', 'static'],
+    ['other.test', '/', null],
+  ]
+  for (const [host, path, expected] of cases) t.equal(router.match(host, path), expected, `${host} ${path}`)
+})
+
+t.test('normaliseHost', async (t) => {
+  const cases: [string | undefined, string][] = [
+    ['Example.COM', 'example.com'],
+    ['example.com:80', 'example.com'],
+    ['[::1]:8080', '[::1]'],
+    ['[::1]', '[::1]'],
+    [undefined, ''],
+  ]
+  for (const [input, expected] of cases) t.equal(normaliseHost(input), expected, String(input))
+})
