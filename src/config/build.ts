@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path'
 import { normaliseHost } from '../router/router.js'
+import { buildHealth, buildRetry } from './build-health.js'
 import { endpointId } from './cross-checks.js'
 import type { RawConfig } from './schema.js'
 import type { BatonConfig, PolicyConfig, RouteConfig, UpstreamConfig } from './types.js'
@@ -67,6 +68,8 @@ function buildUpstream(u: RawUpstream, baseDir: string): UpstreamConfig {
     bodyTimeoutMs: u.timeouts.body,
     idleTimeoutMs: u.timeouts.idle,
     rewriteHost: u.rewriteHost,
+    retry: buildRetry(u.retry),
+    health: buildHealth(u.health),
   }
 }
 

@@ -1,29 +1,12 @@
 import { z } from 'zod'
-import { parseDuration, parseSize, type Parsed } from './units.js'
+import { retrySchema, healthSchema } from './schema-health.js'
+import { duration, size } from './schema-units.js'
 
 /**
  * The YAML schema. Every object is strict (an unknown key is an error, so a typo never silently falls back
  * to a default); every optional key has its default here. Durations and sizes accept units (units.ts).
  * Cross-field rules (unique names, existing upstreams, distinct ports) are in cross-checks.ts.
  */
-
-function quantity(parse: (v: unknown) => Parsed, fallback: string | number, min = 0) {
-  return z.unknown().optional().transform((raw, ctx) => {
-    const parsed = parse(raw === undefined ? fallback : raw)
-    if (!parsed.ok) {
-      ctx.addIssue({ code: 'custom', message: parsed.message })
-      return z.NEVER
-    }
-    if (parsed.value < min) {
-      ctx.addIssue({ code: 'custom', message: `must be at least ${min} ms, got ${parsed.value} ms` })
-      return z.NEVER
-    }
-    return parsed.value
-  })
-}
-
-const duration = (fallback: string, min = 0) => quantity(parseDuration, fallback, min)
-const size = (fallback: string) => quantity(parseSize, fallback)
 
 const port = (fallback: number) =>
   z
@@ -155,6 +138,8 @@ const upstream = z.strictObject({
     })
     .prefault({}),
   rewriteHost: z.boolean().default(false),
+  retry: retrySchema,
+  health: healthSchema,
 })
 
 const demoBackend = z.strictObject({

@@ -121,6 +121,8 @@ export interface UpstreamConfig {
   readonly idleTimeoutMs: number
   /** When true the Host header sent upstream is the endpoint's host:port; default false keeps the client's. */
   readonly rewriteHost: boolean
+  readonly retry: RetryConfig
+  readonly health: HealthConfig
 }
 
 export interface EndpointConfig {
@@ -147,4 +149,113 @@ export interface DemoBackendConfig {
   readonly jitterMs: number
   /** Fraction 0..1 of requests answered 500. Default 0. */
   readonly errorRate: number
+}
+
+/** Health rules of one upstream (see health/). All optional in YAML; these are the built values. */
+export interface HealthConfig {
+  /** null when active checks are off (the default). */
+  readonly active: ActiveHealthConfig | null
+  readonly outlier: OutlierConfig
+  readonly slowStart: SlowStartConfig
+  /** Below this fraction of endpoints available, balance across all of them (panic mode). Default 0.5. */
+  readonly panicThreshold: number
+  readonly forecast: ForecastConfig
+}
+
+export interface ActiveHealthConfig {
+  /** Default 'GET'. */
+  readonly method: 'GET' | 'HEAD' | 'OPTIONS'
+  /** Default '/healthz'. */
+  readonly path: string
+  /** Inclusive range of statuses that pass. Default 200..399. */
+  readonly expectedStatusMin: number
+  readonly expectedStatusMax: number
+  /** When set, the body must contain this text. Default null. */
+  readonly bodyContains: string | null
+  /** Default 5 s. */
+  readonly intervalMs: number
+  /** Uniform random jitter added to each interval, 0..jitterMs. Default 1 s. */
+  readonly jitterMs: number
+  /** Interval while an endpoint is unhealthy (checks it back faster). Default 2 s. */
+  readonly unhealthyIntervalMs: number
+  /** Default 2 s. */
+  readonly timeoutMs: number
+  /** Consecutive passes to become healthy. Default 2. */
+  readonly rise: number
+  /** Consecutive failures to become unhealthy. Default 3. */
+  readonly fall: number
+  /** State before the first check: 'healthy' (default) or 'unknown' (no traffic until a check passes). */
+  readonly initialState: 'healthy' | 'unknown'
+}
+
+export interface OutlierConfig {
+  /** false disables passive ejection. Default true. */
+  readonly enabled: boolean
+  /** Default 5. */
+  readonly consecutive5xx: number
+  /** Connect failures, resets and timeouts in a row. Default 3. */
+  readonly consecutiveGatewayErrors: number
+  /** How often success-rate, failure-percentage and latency outliers are evaluated. Default 10 s. */
+  readonly intervalMs: number
+  /** First ejection lasts this long; the n-th lasts n times as long, up to maxEjectionMs. Default 30 s. */
+  readonly baseEjectionMs: number
+  /** Default 300 s. */
+  readonly maxEjectionMs: number
+  /** At most this fraction ejected at once (at least one endpoint). Default 0.1. */
+  readonly maxEjectionPercent: number
+  /** Success-rate outlier: below mean − k·σ. Default 1.9. */
+  readonly successRateStdevFactor: number
+  /** Requests an endpoint needs in an interval to count for success-rate statistics. Default 100. */
+  readonly successRateMinimumHosts: number
+  readonly successRateRequestVolume: number
+  /** Failure percentage above which an endpoint is ejected (0..100). Default 85. */
+  readonly failurePercentageThreshold: number
+  /** Latency outlier: p99 above this multiple of the cluster median p99. Default 3. */
+  readonly latencyMultiple: number
+  /** Consecutive intervals over the latency multiple before ejecting. Default 2. */
+  readonly latencyIntervals: number
+}
+
+export interface SlowStartConfig {
+  /** Ramp length; 0 disables. Default 30 s. */
+  readonly windowMs: number
+  /** Curve exponent: factor = max(minPercent, (t/window)^(1/aggression)). Default 1 (linear). */
+  readonly aggression: number
+  /** Floor of the factor, 0..1. Default 0.1. */
+  readonly minFraction: number
+}
+
+export interface ForecastConfig {
+  /** false disables predictive drains. Default true. */
+  readonly enabled: boolean
+  /** How often trends are refitted. Default 2 s. */
+  readonly intervalMs: number
+  /** Length of the sliding window fitted. Default 30 s. */
+  readonly windowMs: number
+  /** Drain when the projected crossing is nearer than this. Default 30 s. */
+  readonly leadTimeMs: number
+  /** Minimum fit quality (R²) to act on. Default 0.8. */
+  readonly minR2: number
+  /** The p99 latency (ms) a trend is projected towards. Default 1000 ms. */
+  readonly latencyLimitMs: number
+  /** The error rate (0..1) a trend is projected towards. Default 0.5. */
+  readonly errorRateLimit: number
+}
+
+/** Retries of one upstream. */
+export interface RetryConfig {
+  /** Attempts after the first; 0 disables. Default 2. */
+  readonly maxRetries: number
+  /** Also retry on these response statuses (502, 503, 504 by default). */
+  readonly retryOnStatus: readonly number[]
+  /** Retry non-idempotent methods (POST, PATCH) too. Default false. */
+  readonly retryNonIdempotent: boolean
+  /** Request bodies up to this size are kept for a replay; a larger body is never retried. Default 64 KiB. */
+  readonly replayBufferBytes: number
+  /** Retries in flight ≤ this fraction of active requests. Default 0.2. */
+  readonly budgetPercent: number
+  /** …but always at least this many concurrent retries. Default 3. */
+  readonly budgetMinConcurrent: number
+  /** Timeout of one try (to response headers); 0 uses the upstream's responseHeaders timeout. Default 0. */
+  readonly perTryTimeoutMs: number
 }

@@ -8,6 +8,8 @@ import { buildUpstreamHeaders } from '../upstream/request-headers.js'
 import type { BatonResponse } from './baton-response.js'
 import { sendError } from './error-response.js'
 import { upstreamPath } from './request-target.js'
+import { declaredLength, readReplayableBody } from './request-body.js'
+import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
 
 /**
  * The proxy's request entry: route, pick, forward. Everything per request is synchronous up to the
@@ -45,13 +47,39 @@ export class RequestHandler {
       'http',
       cluster.rewriteHost ? endpoint.authority : null,
     )
-    const exchange = new ProxyExchange(req, res, cluster, endpoint, this.clock, this.listener)
-    exchange.start(path, headers, hasBody(req))
+    const length = declaredLength(req)
+    if (length <= 0 && req.headers['transfer-encoding'] === undefined) {
+      this.forward(req, res, cluster, endpoint, path, headers, null)
+    } else if (length > 0 && length <= cluster.retry.replayBufferBytes && cluster.retry.maxRetries > 0) {
+      void this.forwardReplayable(req, res, cluster, endpoint, path, headers)
+    } else {
+      this.forward(req, res, cluster, endpoint, path, headers, req) // streamed: never retried
+    }
   }
-}
 
-/** RFC 9112 §6.3: a request has a body when it says Transfer-Encoding, or a non-zero Content-Length. */
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length']
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+  private forward(
+    req: IncomingMessage,
+    res: BatonResponse,
+    cluster: Cluster,
+    endpoint: UpstreamEndpoint,
+    path: string,
+    headers: string[],
+    body: Buffer | IncomingMessage | null,
+  ): void {
+    new ProxyExchange(req, res, cluster, endpoint, this.clock, this.listener, path, headers, body).start()
+  }
+
+  /** A small body is read whole first (as nginx buffers bodies), so a retry can send it again. */
+  private async forwardReplayable(
+    req: IncomingMessage,
+    res: BatonResponse,
+    cluster: Cluster,
+    endpoint: UpstreamEndpoint,
+    path: string,
+    headers: string[],
+  ): Promise<void> {
+    const body = await readReplayableBody(req, cluster.retry.replayBufferBytes)
+    if (body === null) return // the client left or broke its own framing: its socket is gone
+    this.forward(req, res, cluster, endpoint, path, headers, body)
+  }
 }

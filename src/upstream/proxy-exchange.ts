@@ -12,27 +12,42 @@ import { buildClientHeaders } from './response-headers.js'
 /** Reason handed to undici's abort when the client leaves; recognised in onError. */
 const CLIENT_GONE = new Error('client closed the connection')
 
+/** Methods that may be sent twice without changing the outcome (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
+
 /** Told once when an exchange ends, for the access log. */
 export interface ExchangeListener {
   onExchangeEnd(exchange: ProxyExchange): void
 }
 
 /**
- * One request forwarded to one endpoint. It is undici's dispatch handler (the raw onConnect/onHeaders/
- * onData/onComplete/onError interface, which undici calls without wrapping) and the response's feeder:
- * one object per request instead of a closure per event. Response bytes stream with backpressure:
- * onData returns false when the client socket is full, and the response's 'drain' resumes undici.
+ * One client request, forwarded to one endpoint after another until one answers or retries run out.
+ * It is undici's dispatch handler (the raw onConnect/onHeaders/onData/onComplete/onError interface, which
+ * undici calls without wrapping) and the response's feeder: one object per request instead of a closure
+ * per event. Response bytes stream with backpressure: onData returns false when the client socket is
+ * full, and the response's 'drain' resumes undici.
+ *
+ * Retries go to another endpoint (the failed one excluded) only while nothing reached the client, the
+ * body can be replayed (none, or buffered because it fit the replay buffer), the method is idempotent
+ * (a connect failure is safe for any method: nothing reached the backend), and the upstream's retry
+ * budget allows. A retried 502/503/504 is read to its end so its connection can be reused.
  */
 export class ProxyExchange implements ResponseFeeder {
-  /** Upstream latency to response headers or failure, ms; -1 until known. */
+  /** Upstream latency of the last attempt, to response headers or failure, ms; -1 until known. */
   latencyMs = -1
   /** Status sent to the client; 0 until sent. */
   status = 0
-  /** The failure's code when the exchange failed, else null. */
+  /** The last failure's code, else null. */
   errorCode: string | null = null
-  private readonly startMs: number
+  /** Attempts after the first. */
+  retries = 0
+  private attemptStartMs = 0
+  /** Where the next attempt goes, chosen when a retry is decided. */
+  private nextEndpoint: UpstreamEndpoint | null = null
   private abortUpstream: ((reason: Error) => void) | null = null
   private resumeUpstream: (() => void) | null = null
+  /** The current attempt's response is a retryable status being read to its end, not forwarded. */
+  private discarding = false
   private clientGone = false
   private ended = false
 
@@ -40,24 +55,19 @@ export class ProxyExchange implements ResponseFeeder {
     readonly req: IncomingMessage,
     readonly res: BatonResponse,
     readonly cluster: Cluster,
-    readonly endpoint: UpstreamEndpoint,
+    public endpoint: UpstreamEndpoint,
     private readonly clock: Clock,
     private readonly listener: ExchangeListener | null,
-  ) {
-    this.startMs = clock.now()
-  }
+    private readonly path: string,
+    private readonly headers: string[],
+    /** null: no body; a Buffer: replayable; the request itself: streamed once, never retried. */
+    private readonly body: Buffer | IncomingMessage | null,
+  ) {}
 
-  /** Sends the request upstream; `hasBody` streams the client's body (undici reads it with backpressure). */
-  start(path: string, headers: string[], hasBody: boolean): void {
-    this.endpoint.inflight++
+  start(): void {
     this.res.feeder = this
-    const options: Dispatcher.DispatchOptions = {
-      path,
-      method: this.req.method as Dispatcher.HttpMethod,
-      headers,
-      body: hasBody ? this.req : null,
-    }
-    this.endpoint.pool.dispatch(options, this)
+    this.cluster.retryBudget.active++
+    this.dispatch()
   }
 
   onConnect(abort: (reason: Error) => void): void {
@@ -68,38 +78,43 @@ export class ProxyExchange implements ResponseFeeder {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (statusCode < 200) return true // 1xx interim responses are not forwarded
     this.resumeUpstream = resume
-    this.latencyMs = this.clock.now() - this.startMs
-    this.status = statusCode
+    const nowMs = this.clock.now()
+    this.latencyMs = nowMs - this.attemptStartMs
     this.endpoint.stats.recordResponse(statusCode, this.latencyMs)
     const outcome = statusCode >= 500 ? Outcome.HttpError : Outcome.Success
-    this.cluster.balancer.observe(this.endpoint, this.latencyMs, statusCode, outcome, this.clock.now())
+    this.cluster.observe(this.endpoint, this.latencyMs, statusCode, outcome, nowMs)
     if (this.clientGone) return false
+    if (this.cluster.retry.retryOnStatus.includes(statusCode) && this.mayRetry(false)) {
+      this.discarding = true
+      return true
+    }
+    this.status = statusCode
     this.res.writeHead(statusCode, statusText, buildClientHeaders(rawHeaders))
     return true
   }
 
   onData(chunk: Buffer): boolean {
-    return this.res.write(chunk)
+    return this.discarding || this.res.write(chunk)
   }
 
   onComplete(): void {
+    if (this.discarding) {
+      this.retry()
+      return
+    }
     this.res.end()
     this.end()
   }
 
   onError(err: Error): void {
     const failure = this.clientGone ? FAILURES.clientAbort : classifyUpstreamError(err)
-    const code = failure.error.code
-    const byClient = failure.error.source === 'client'
-    const nowMs = this.clock.now()
-    this.errorCode = code
-    if (this.latencyMs < 0) {
-      this.latencyMs = nowMs - this.startMs
-      this.endpoint.stats.recordFailure(code, byClient)
-    } else if (!byClient) {
-      this.endpoint.stats.recordBrokenResponse(code)
+    this.recordFailure(failure)
+    const retryDecided = this.discarding && !this.clientGone
+    if (retryDecided || (failure.error.retryable && this.mayRetry(failure.outcome === Outcome.ConnectFailure))) {
+      // discarding: a retry was already decided at the headers; the broken body changes nothing
+      this.retry()
+      return
     }
-    this.cluster.balancer.observe(this.endpoint, nowMs - this.startMs, 0, failure.outcome, nowMs)
     this.answerFailure(failure)
     this.end()
   }
@@ -115,6 +130,61 @@ export class ProxyExchange implements ResponseFeeder {
     if (this.abortUpstream !== null) this.abortUpstream(CLIENT_GONE)
   }
 
+  private dispatch(): void {
+    this.endpoint.inflight++
+    this.attemptStartMs = this.clock.now()
+    this.abortUpstream = null
+    this.resumeUpstream = null
+    this.discarding = false
+    this.latencyMs = -1
+    if (this.cluster.rewriteHost) this.headers[this.headers.length - 1] = this.endpoint.authority // Host is last (request-headers.ts)
+    const options: Dispatcher.DispatchOptions = {
+      path: this.path,
+      method: this.req.method as Dispatcher.HttpMethod,
+      headers: this.headers,
+      body: this.body,
+    }
+    if (this.cluster.retry.perTryTimeoutMs > 0) options.headersTimeout = this.cluster.retry.perTryTimeoutMs
+    this.endpoint.pool.dispatch(options, this)
+  }
+
+  /**
+   * Whether another attempt may follow (see the class comment) and on which endpoint. Takes a budget token
+   * when it says yes; the token is held until the exchange ends.
+   */
+  private mayRetry(nothingSent: boolean): boolean {
+    const retry = this.cluster.retry
+    if (this.clientGone || this.res.headersSent || this.retries >= retry.maxRetries) return false
+    if (this.body !== null && !(this.body instanceof Buffer)) return false
+    if (!nothingSent && !retry.retryNonIdempotent && !IDEMPOTENT.has(this.req.method ?? '')) return false
+    const next = this.cluster.pickRetry(this.endpoint.index, this.retries + 1)
+    if (next === null || next === this.endpoint || !this.cluster.retryBudget.tryAcquireRetry()) return false
+    this.nextEndpoint = next
+    return true
+  }
+
+  private retry(): void {
+    this.endpoint.inflight--
+    this.endpoint = this.nextEndpoint!
+    this.nextEndpoint = null
+    this.retries++
+    this.dispatch()
+  }
+
+  private recordFailure(failure: Failure): void {
+    const code = failure.error.code
+    const byClient = failure.error.source === 'client'
+    const nowMs = this.clock.now()
+    this.errorCode = code
+    if (this.latencyMs < 0) {
+      this.latencyMs = nowMs - this.attemptStartMs
+      this.endpoint.stats.recordFailure(code, byClient)
+    } else if (!byClient && !this.discarding) {
+      this.endpoint.stats.recordBrokenResponse(code)
+    }
+    this.cluster.observe(this.endpoint, nowMs - this.attemptStartMs, 0, failure.outcome, nowMs)
+  }
+
   /** Before headers: a JSON error with the mapped status. After: cut the connection so the client sees truncation. */
   private answerFailure(failure: Failure): void {
     if (this.clientGone) return
@@ -128,8 +198,11 @@ export class ProxyExchange implements ResponseFeeder {
 
   private end(): void {
     if (this.ended) return
-    this.ended = true
     this.endpoint.inflight--
+    this.ended = true
+    const budget = this.cluster.retryBudget
+    budget.active--
+    budget.retrying -= this.retries + (this.nextEndpoint === null ? 0 : 1) // tokens of dispatched and decided retries
     this.res.feeder = null
     if (this.listener !== null) this.listener.onExchangeEnd(this)
   }

@@ -1,3 +1,4 @@
+import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 import type { BatonConfig, PolicyConfig, UpstreamConfig } from '../../src/config/types.js'
 
 export interface TestUpstream {
@@ -37,6 +38,8 @@ function upstream(u: TestUpstream, i: number): UpstreamConfig {
     bodyTimeoutMs: 5_000,
     idleTimeoutMs: 10_000,
     rewriteHost: false,
+    retry: DEFAULT_RETRY,
+    health: DEFAULT_HEALTH,
     ...u.overrides,
   }
 }

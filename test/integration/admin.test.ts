@@ -1,4 +1,5 @@
 import t from 'tap'
+import { DEFAULT_RETRY } from '../../src/config/build-health.js'
 import { getText, startRig } from '../helpers/harness.js'
 
 interface EndpointJson {
@@ -12,7 +13,7 @@ interface EndpointJson {
 }
 
 t.test('proxied traffic shows in /api/upstreams and /metrics per endpoint', async (t) => {
-  const { url, baton, backends } = await startRig(t, ['a', 'b'], { overrides: { responseHeadersTimeoutMs: 200 } })
+  const { url, baton, backends } = await startRig(t, ['a', 'b'], { overrides: { responseHeadersTimeoutMs: 200, retry: { ...DEFAULT_RETRY, maxRetries: 0 } } })
   for (let i = 0; i < 10; i++) await getText(`${url}/slow/5`)
   await getText(`${url}/status/503`)
   await getText(`${url}/status/404`)

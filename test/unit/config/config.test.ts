@@ -1,6 +1,7 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../../src/config/build-health.js'
 import { ConfigError } from '../../../src/config/config-error.js'
 import { loadConfigFile, parseConfigText } from '../../../src/config/load.js'
 
@@ -245,7 +246,13 @@ t.test('defaults fill every field', async (t) => {
     bodyTimeoutMs: 30_000,
     idleTimeoutMs: 60_000,
     rewriteHost: false,
+    retry: DEFAULT_RETRY,
+    health: DEFAULT_HEALTH,
   })
+  t.same(DEFAULT_RETRY, { maxRetries: 2, retryOnStatus: [502, 503, 504], retryNonIdempotent: false, replayBufferBytes: 65_536, budgetPercent: 0.2, budgetMinConcurrent: 3, perTryTimeoutMs: 0 })
+  t.equal(DEFAULT_HEALTH.active, null, 'active checks are opt-in')
+  t.same(DEFAULT_HEALTH.slowStart, { windowMs: 30_000, aggression: 1, minFraction: 0.1 })
+  t.same([DEFAULT_HEALTH.panicThreshold, DEFAULT_HEALTH.outlier.maxEjectionPercent, DEFAULT_HEALTH.outlier.consecutive5xx], [0.5, 0.1, 5])
   t.equal(config.demo, null)
 })
 

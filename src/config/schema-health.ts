@@ -1,0 +1,83 @@
+import { z } from 'zod'
+import { duration, size } from './schema-units.js'
+
+/** YAML of an upstream's `retry:` block (types.ts RetryConfig has the meaning of each key). */
+export const retrySchema = z
+  .strictObject({
+    maxRetries: z.number().int().min(0).max(10).default(2),
+    retryOnStatus: z.array(z.number().int().min(500).max(599)).default([502, 503, 504]),
+    retryNonIdempotent: z.boolean().default(false),
+    replayBuffer: size('64KiB'),
+    budgetPercent: z.number().min(0).max(1).default(0.2),
+    budgetMinConcurrent: z.number().int().min(0).default(3),
+    perTryTimeout: duration('0ms'),
+  })
+  .prefault({})
+
+const activeSchema = z
+  .strictObject({
+    method: z.enum(['GET', 'HEAD', 'OPTIONS']).default('GET'),
+    path: z.string().startsWith('/', { error: 'path must start with "/"' }).default('/healthz'),
+    expectedStatus: z
+      .strictObject({ min: z.number().int().min(100).max(599).default(200), max: z.number().int().min(100).max(599).default(399) })
+      .prefault({}),
+    bodyContains: z.string().nullable().default(null),
+    interval: duration('5s', 10),
+    jitter: duration('1s'),
+    unhealthyInterval: duration('2s', 10),
+    timeout: duration('2s', 1),
+    rise: z.number().int().min(1).default(2),
+    fall: z.number().int().min(1).default(3),
+    initialState: z.enum(['healthy', 'unknown']).default('healthy'),
+  })
+  .nullable()
+  .default(null)
+
+const outlierSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    consecutive5xx: z.number().int().min(1).default(5),
+    consecutiveGatewayErrors: z.number().int().min(1).default(3),
+    interval: duration('10s', 100),
+    baseEjectionTime: duration('30s', 1),
+    maxEjectionTime: duration('300s', 1),
+    maxEjectionPercent: z.number().min(0).max(100).default(10),
+    successRateStdevFactor: z.number().positive().default(1.9),
+    successRateMinimumHosts: z.number().int().min(1).default(5),
+    successRateRequestVolume: z.number().int().min(1).default(100),
+    failurePercentageThreshold: z.number().min(0).max(100).default(85),
+    latencyMultiple: z.number().gt(1).default(3),
+    latencyIntervals: z.number().int().min(1).default(2),
+  })
+  .prefault({})
+
+const slowStartSchema = z
+  .strictObject({
+    window: duration('30s'),
+    aggression: z.number().positive().default(1),
+    minPercent: z.number().min(0).max(100).default(10),
+  })
+  .prefault({})
+
+const forecastSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    interval: duration('2s', 100),
+    window: duration('30s', 1_000),
+    leadTime: duration('30s'),
+    minR2: z.number().min(0).max(1).default(0.8),
+    latencyLimit: duration('1s', 1),
+    errorRateLimit: z.number().gt(0).max(1).default(0.5),
+  })
+  .prefault({})
+
+/** YAML of an upstream's `health:` block. */
+export const healthSchema = z
+  .strictObject({
+    active: activeSchema,
+    outlier: outlierSchema,
+    slowStart: slowStartSchema,
+    panicThreshold: z.number().min(0).max(1).default(0.5),
+    forecast: forecastSchema,
+  })
+  .prefault({})

@@ -1,0 +1,33 @@
+/**
+ * Envoy's retry budget: retries in flight may be at most `percent` of the requests in flight, with a floor
+ * of `minConcurrent` so a quiet upstream can still retry. A retry storm (every request failing and
+ * retrying) is thereby capped at 1 + percent times the offered load instead of multiplying it.
+ */
+export class RetryBudget {
+  /** Requests in flight on the upstream, retries included. */
+  active = 0
+  /** Retries in flight. */
+  retrying = 0
+  /** Retries refused by the budget (for metrics). */
+  refused = 0
+
+  constructor(
+    private readonly percent: number,
+    private readonly minConcurrent: number,
+  ) {}
+
+  /** Takes a retry token if the budget allows; the caller must `releaseRetry()` when that retry ends. */
+  tryAcquireRetry(): boolean {
+    const allowed = Math.max(this.minConcurrent, this.percent * this.active)
+    if (this.retrying < allowed) {
+      this.retrying++
+      return true
+    }
+    this.refused++
+    return false
+  }
+
+  releaseRetry(): void {
+    this.retrying--
+  }
+}
