@@ -1,4 +1,6 @@
+import { formatPath } from './config-error.js'
 import type { RawConfig } from './schema.js'
+import { socketClashes } from './socket-checks.js'
 
 /** A problem found across fields, with the key path it belongs to. */
 export interface PathIssue {
@@ -7,36 +9,37 @@ export interface PathIssue {
 }
 
 /**
- * Rules no single field can check: names and ports unique, routes naming real upstreams, routes present
- * when they are ambiguous, host patterns well-formed. Returns every problem, in document order.
+ * Rules no single field can check: ports and names unique, routes naming real upstreams, routes present
+ * when they are ambiguous, limits that must be ordered. Returns every problem found.
  */
 export function crossCheck(config: RawConfig): PathIssue[] {
   return [
-    ...listenerPorts(config),
-    ...upstreamNames(config),
+    ...socketClashes(config),
+    ...listenerTimeouts(config),
+    ...uniqueNames(['listeners'], 'listener', config.listeners),
+    ...uniqueNames(['upstreams'], 'upstream', config.upstreams),
+    ...uniqueNames(['routes'], 'route', config.routes ?? []),
+    ...uniqueNames(['demo', 'backends'], 'demo backend', config.demo?.backends ?? []),
     ...endpointIds(config),
     ...routes(config),
-    ...demoPorts(config),
+    ...healthLimits(config),
   ]
 }
 
-function listenerPorts(config: RawConfig): PathIssue[] {
-  const issues = duplicates(config.listeners.map((l) => (l.port === 0 ? null : `${l.address}:${l.port}`)), (i, first) => ({
-    path: ['listeners', i, 'port'],
-    message: `port ${config.listeners[i].port} is already used by listeners[${first}]`,
-  }))
-  const admin = config.admin
-  if (admin.enabled && admin.port !== 0) {
-    const clash = config.listeners.findIndex((l) => l.port === admin.port)
-    if (clash >= 0) issues.push({ path: ['admin', 'port'], message: `port ${admin.port} is already used by listeners[${clash}]` })
-  }
-  return issues
+/** Node's http.Server throws ERR_OUT_OF_RANGE when headersTimeout exceeds a non-zero requestTimeout. */
+function listenerTimeouts(config: RawConfig): PathIssue[] {
+  return config.listeners.flatMap((l, i) =>
+    l.requestTimeout > 0 && l.headersTimeout > l.requestTimeout
+      ? [{ path: ['listeners', i, 'headersTimeout'], message: `headersTimeout ${l.headersTimeout} ms exceeds requestTimeout ${l.requestTimeout} ms` }]
+      : [],
+  )
 }
 
-function upstreamNames(config: RawConfig): PathIssue[] {
-  return duplicates(config.upstreams.map((u) => u.name), (i, first) => ({
-    path: ['upstreams', i, 'name'],
-    message: `duplicate upstream name "${config.upstreams[i].name}" (first at upstreams[${first}])`,
+/** Explicit names must differ within a list (they key metrics, logs and the admin API). */
+function uniqueNames(section: string[], what: string, items: readonly { name?: string }[]): PathIssue[] {
+  return duplicates(items.map((item) => item.name ?? null), (i, first) => ({
+    path: [...section, i, 'name'],
+    message: `duplicate ${what} name "${items[i].name}" (first at ${formatPath([...section, first])})`,
   }))
 }
 
@@ -51,33 +54,35 @@ function endpointIds(config: RawConfig): PathIssue[] {
 
 function routes(config: RawConfig): PathIssue[] {
   if (config.routes === undefined) {
-    return config.upstreams.length === 1
-      ? []
-      : [{ path: ['routes'], message: 'routes are required when there is more than one upstream' }]
+    return config.upstreams.length === 1 ? [] : [{ path: ['routes'], message: 'routes are required when there is more than one upstream' }]
   }
-  const names = new Set(config.upstreams.map((u) => u.name))
-  const issues: PathIssue[] = []
-  config.routes.forEach((r, i) => {
-    if (!names.has(r.upstream)) issues.push({ path: ['routes', i, 'upstream'], message: `unknown upstream "${r.upstream}"; known: ${[...names].join(', ')}` })
-    const host = r.match.host
-    if (host !== undefined && (host.lastIndexOf('*') > 0 || (host.startsWith('*') && !host.startsWith('*.')))) {
-      issues.push({ path: ['routes', i, 'match', 'host'], message: `invalid host pattern "${host}": a wildcard may only lead, as in *.example.com` })
+  const names = config.upstreams.map((u) => u.name)
+  return config.routes.flatMap((r, i) =>
+    names.includes(r.upstream) ? [] : [{ path: ['routes', i, 'upstream'], message: `unknown upstream "${r.upstream}"; known: ${names.join(', ')}` }],
+  )
+}
+
+/** Ranges given as two keys must not be upside down. */
+function healthLimits(config: RawConfig): PathIssue[] {
+  return config.upstreams.flatMap((u, i) => {
+    const issues: PathIssue[] = []
+    const status = u.health.active?.expectedStatus
+    if (status !== undefined && status.min > status.max) {
+      issues.push({ path: ['upstreams', i, 'health', 'active', 'expectedStatus', 'max'], message: `max ${status.max} is below min ${status.min}` })
     }
+    const o = u.health.outlier
+    if (o.maxEjectionTime < o.baseEjectionTime) {
+      issues.push({ path: ['upstreams', i, 'health', 'outlier', 'maxEjectionTime'], message: `maxEjectionTime ${o.maxEjectionTime} ms is below baseEjectionTime ${o.baseEjectionTime} ms` })
+    }
+    return issues
   })
-  return issues
 }
 
-function demoPorts(config: RawConfig): PathIssue[] {
-  const backends = config.demo?.backends ?? []
-  return duplicates(backends.map((b) => (b.port === 0 ? null : b.port)), (i, first) => ({
-    path: ['demo', 'backends', i, 'port'],
-    message: `port ${backends[i].port} is already used by demo.backends[${first}]`,
-  }))
-}
-
-/** The id an endpoint gets: its configured id, else the URL's host:port. */
+/** The id an endpoint gets: its configured id, else the URL's host:port, the scheme's port when none is written. */
 export function endpointId(e: { id?: string; url: string }): string {
-  return e.id ?? new URL(e.url).host
+  if (e.id !== undefined) return e.id
+  const url = new URL(e.url)
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`
 }
 
 /** An issue for every repeat of a non-null key, naming where it first appeared. */

@@ -1,4 +1,4 @@
-import { parse as parseYamlValue, Scalar, visit, type Document, type LineCounter } from 'yaml'
+import { isScalar, parseDocument, Scalar, visit, type Document, type LineCounter } from 'yaml'
 import { formatPath } from './config-error.js'
 import { keyPathOf, position } from './yaml-locate.js'
 
@@ -41,12 +41,14 @@ export function substituteEnv(doc: Document, lines: LineCounter, env: NodeJS.Pro
   return issues
 }
 
-/** What an unquoted YAML scalar with this text would have been: number, boolean, null or string. */
+/**
+ * What an unquoted YAML scalar of exactly this text would be when that is a number, boolean or null (YAML 1.2
+ * core schema); any other text stays as written, so a value like "#x" or "8080 # note" is never read as a comment.
+ */
 function plainValue(text: string): unknown {
-  try {
-    const value: unknown = parseYamlValue(text)
-    return value === null || typeof value !== 'object' ? value : text // "a: b" would parse to a mapping: keep the text
-  } catch {
-    return text
-  }
+  const doc = parseDocument(text)
+  const node = doc.contents
+  const whole = doc.errors.length === 0 && isScalar(node) && node.type === Scalar.PLAIN && node.range?.[0] === 0 && node.range[1] === text.length
+  const typed = whole && (node.value === null || typeof node.value === 'number' || typeof node.value === 'boolean')
+  return typed ? node.value : text
 }

@@ -6,6 +6,7 @@ import { buildConfig } from './build.js'
 import { ConfigError, formatPath, type ConfigIssue } from './config-error.js'
 import { crossCheck } from './cross-checks.js'
 import { substituteEnv } from './env-substitution.js'
+import { issueMessages } from './issue-messages.js'
 import { configSchema } from './schema.js'
 import type { BatonConfig } from './types.js'
 import { locate, locateKey, position } from './yaml-locate.js'
@@ -33,9 +34,9 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   const envIssues = substituteEnv(doc, lines, env).map((i) => ({ file, ...i }))
   if (envIssues.length > 0) throw new ConfigError(envIssues)
 
-  const parsed = configSchema.safeParse(doc.toJS() ?? {})
+  const parsed = configSchema.safeParse(doc.toJS() ?? {}, { error: issueMessages })
   if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((i) => schemaIssues(doc, lines, file, i)))
-  const crossIssues = crossCheck(parsed.data).map((i) => ({ file, ...locate(doc, lines, i.path), path: formatPath(i.path), message: i.message }))
+  const crossIssues = crossCheck(parsed.data).map((i) => issueAt(file, locate(doc, lines, i.path), i.path, i.message))
   if (crossIssues.length > 0) throw new ConfigError(crossIssues)
   return buildConfig(parsed.data, source)
 }
@@ -47,22 +48,16 @@ function syntaxIssues(doc: Document, lines: LineCounter, file: string): ConfigIs
 /** One zod issue → one issue per place it names (an unknown-keys issue names each key). */
 function schemaIssues(doc: Document, lines: LineCounter, file: string, issue: z.core.$ZodIssue): ConfigIssue[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({
-      file,
-      ...locateKey(doc, lines, issue.path, key),
-      path: formatPath([...issue.path, key]),
-      message: `unknown key "${key}"`,
-    }))
+    return issue.keys.map((key) => issueAt(file, locateKey(doc, lines, issue.path, key), [...issue.path, key], `unknown key "${key}"`))
   }
   const at = locate(doc, lines, issue.path)
   const missing = !at.exact && issue.code === 'invalid_type' // the key is absent from the file
-  const message = missing ? `missing required key "${String(issue.path[issue.path.length - 1])}"` : tidy(issue.message)
-  return [{ file, line: at.line, column: at.column, path: formatPath(issue.path), message }]
+  const message = missing ? `missing required key "${String(issue.path[issue.path.length - 1])}"` : issue.message
+  return [issueAt(file, at, issue.path, message)]
 }
 
-/** zod's "Invalid input: expected number, received string" → "expected number, got string"; "Invalid option: x" → "x". */
-function tidy(message: string): string {
-  return message.replace(/^Invalid input: expected (.+), received (.+)$/, 'expected $1, got $2').replace(/^Invalid option: /, '')
+function issueAt(file: string, at: { line: number; column: number }, path: readonly PropertyKey[], message: string): ConfigIssue {
+  return { file, line: at.line, column: at.column, path: formatPath(path), message }
 }
 
 function firstLine(message: string): string {

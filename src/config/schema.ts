@@ -1,6 +1,7 @@
 import { z } from 'zod'
+import { hostPatternProblem, originProblem } from './address-rules.js'
 import { retrySchema, healthSchema } from './schema-health.js'
-import { duration, size } from './schema-units.js'
+import { duration, requiredDuration, size } from './schema-units.js'
 
 /**
  * The YAML schema. Every object is strict (an unknown key is an error, so a typo never silently falls back
@@ -8,13 +9,20 @@ import { duration, size } from './schema-units.js'
  * Cross-field rules (unique names, existing upstreams, distinct ports) are in cross-checks.ts.
  */
 
-const port = (fallback: number) =>
-  z
-    .number({ error: 'expected a port number' })
-    .int({ error: 'expected a whole port number' })
-    .min(0, { error: 'port must be between 0 and 65535' })
-    .max(65535, { error: 'port must be between 0 and 65535' })
-    .default(fallback)
+/** 0..65535; 0 lets the OS pick a free port (tests). */
+const port = z
+  .number({ error: 'expected a port number' })
+  .int({ error: 'expected a whole port number' })
+  .min(0, { error: 'port must be between 0 and 65535' })
+  .max(65535, { error: 'port must be between 0 and 65535' })
+
+/** A string that `problem` (address-rules.ts) accepts. */
+function checked(base: z.ZodString, problem: (value: string) => string | null) {
+  return base.superRefine((value, ctx) => {
+    const message = problem(value)
+    if (message !== null) ctx.addIssue({ code: 'custom', message })
+  })
+}
 
 const address = z.string().min(1, { error: 'address must not be empty' }).default('127.0.0.1')
 const name = z
@@ -24,7 +32,7 @@ const name = z
 const listener = z.strictObject({
   name: name.optional(),
   address,
-  port: port(8080),
+  port: port.default(8080),
   headersTimeout: duration('10s', 1),
   requestTimeout: duration('300s'),
   keepAliveTimeout: duration('5s'),
@@ -34,7 +42,7 @@ const listener = z.strictObject({
 const admin = z.strictObject({
   enabled: z.boolean().default(true),
   address,
-  port: port(9901),
+  port: port.default(9901),
 })
 
 const logging = z.strictObject({
@@ -48,31 +56,14 @@ const route = z.strictObject({
   name: name.optional(),
   match: z
     .strictObject({
-      host: z.string().min(1).optional(),
+      host: checked(z.string({ error: 'expected a host name' }), hostPatternProblem).optional(),
       pathPrefix: z.string().startsWith('/', { error: 'pathPrefix must start with "/"' }).default('/'),
     })
     .prefault({}),
   upstream: z.string({ error: 'expected the name of an upstream' }),
 })
 
-/** An endpoint URL is an origin: scheme, host and port, nothing else (the path comes from the request). */
-const endpointUrl = z.string({ error: 'expected a URL like http://10.0.0.5:8080' }).superRefine((url, ctx) => {
-  const problem = originProblem(url)
-  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem })
-})
-
-function originProblem(url: string): string | null {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    return `invalid URL "${url}"`
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `invalid URL "${url}": the scheme must be http or https`
-  if (parsed.username !== '' || parsed.password !== '') return `invalid URL "${url}": credentials are not allowed`
-  if (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '') return `invalid URL "${url}": an endpoint is an origin (scheme://host:port) without path or query`
-  return null
-}
+const endpointUrl = checked(z.string({ error: 'expected a URL like http://10.0.0.5:8080' }), originProblem)
 
 const endpointObject = z.strictObject({
   id: name.optional(),
@@ -111,7 +102,7 @@ const policies = [
   }),
 ] as const
 
-export const POLICY_NAMES = policies.map((p) => p.shape.name.value)
+const POLICY_NAMES = policies.map((p) => p.shape.name.value)
 
 /** `policy: least_request` is short for `policy: { name: least_request }`. */
 const policy = z.preprocess(
@@ -120,8 +111,9 @@ const policy = z.preprocess(
 )
 
 function policyError(input: unknown): string {
-  const given = typeof input === 'object' && input !== null && 'name' in input ? `"${String(input.name)}"` : 'none'
-  return `unknown policy ${given}; known: ${POLICY_NAMES.join(', ')}`
+  const known = `known: ${POLICY_NAMES.join(', ')}`
+  const name = typeof input === 'object' && input !== null && 'name' in input ? input.name : undefined
+  return name === undefined ? `expected a policy name or { name, ...options }; ${known}` : `unknown policy "${String(name)}"; ${known}`
 }
 
 const upstream = z.strictObject({
@@ -145,8 +137,8 @@ const upstream = z.strictObject({
 const demoBackend = z.strictObject({
   name,
   address,
-  port: port(0),
-  latency: duration('5ms'),
+  port,
+  latency: requiredDuration(),
   jitter: duration('0ms'),
   errorRate: z.number().min(0, { error: 'errorRate must be between 0 and 1' }).max(1, { error: 'errorRate must be between 0 and 1' }).default(0),
 })
@@ -156,7 +148,7 @@ export const configSchema = z.strictObject({
   admin: admin.prefault({}),
   logging: logging.prefault({}),
   shutdown: shutdown.prefault({}),
-  routes: z.array(route).optional(),
+  routes: z.array(route).min(1, { error: 'at least one route is needed (omit routes for a catch-all to a single upstream)' }).optional(),
   upstreams: z.array(upstream, { error: 'expected a list of upstreams' }).min(1, { error: 'at least one upstream is needed' }),
   demo: z.strictObject({ backends: z.array(demoBackend).min(1) }).optional(),
 })

@@ -1,6 +1,9 @@
+import { describeValue } from './issue-messages.js'
+
 /**
  * Durations and sizes as people write them in YAML. A bare number is milliseconds (durations) or bytes
  * (sizes); a string carries its unit: "250ms", "1.5s", "2m", "1h"; "512", "16KiB", "1MiB", "16kb".
+ * Results are rounded to whole ms or bytes: Node's timers and http.Server options reject fractions.
  * Each parser returns the value, or a message saying what was wrong.
  */
 const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }
@@ -28,16 +31,11 @@ export function parseSize(input: unknown): Parsed {
 
 function parseQuantity(input: unknown, units: Readonly<Record<string, number>>, bare: string, expected: string): Parsed {
   if (typeof input === 'number') {
-    return Number.isFinite(input) && input >= 0 ? { ok: true, value: input } : { ok: false, message: `expected ${expected}, got ${input}` }
+    return Number.isFinite(input) && input >= 0 ? { ok: true, value: Math.round(input) } : { ok: false, message: `expected ${expected}, got ${input}` }
   }
-  if (typeof input !== 'string') return { ok: false, message: `expected ${expected}, got ${describe(input)}` }
+  if (typeof input !== 'string') return { ok: false, message: `expected ${expected}, got ${describeValue(input)}` }
   const match = QUANTITY.exec(input)
   const factor = match === null ? undefined : units[(match[2] || bare).toLowerCase()]
   if (match === null || factor === undefined) return { ok: false, message: `expected ${expected}, got "${input}"` }
-  return { ok: true, value: Number(match[1]) * factor }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null'
-  return Array.isArray(value) ? 'a list' : typeof value
+  return { ok: true, value: Math.round(Number(match[1]) * factor) }
 }
