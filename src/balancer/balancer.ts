@@ -16,10 +16,6 @@ export class Balancer<E extends Endpoint = Endpoint> {
     this.policy.rebuild(endpoints)
   }
 
-  availableEndpoints(): readonly E[] {
-    return this.available
-  }
-
   pick(ctx: PickContext): E | null {
     const n = this.available.length
     if (n === 0) return null

@@ -22,7 +22,7 @@ const BUILDERS: { [N in Exclude<PolicyName, 'adaptive'>]: Builder<N> } = {
   peak_ewma: (c, deps) => new PeakEwmaPolicy({ ...c, ...deps }),
 }
 
-export const POLICY_NAMES = Object.keys(BUILDERS) as readonly PolicyName[]
+const POLICY_NAMES = Object.keys(BUILDERS) as readonly PolicyName[]
 
 export function createPolicy(config: PolicyConfig, deps: PolicyDeps): Policy {
   const build = (BUILDERS as Record<string, Builder<PolicyName> | undefined>)[config.name]

@@ -1,11 +1,10 @@
 import t from 'tap'
 import { PeakEwmaPolicy } from '../../../src/balancer/policies/peak-ewma.js'
-import { Outcome, type PickContext } from '../../../src/balancer/types.js'
+import { Outcome } from '../../../src/balancer/types.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { SeededRng } from '../../../src/util/rng.js'
 import { makeEndpoints, shares } from '../../helpers/endpoints.js'
-
-const FIRST_TRY: PickContext = { hashKey: 0, attempt: 0, exclude: -1 }
+import { FIRST_TRY, retryAvoiding } from './pick-helpers.js'
 
 function setup() {
   const clock = new ManualClock(1_000)
@@ -37,7 +36,7 @@ t.test('cost = estimate × (in-flight + 1): the cheaper of two wins', async (t) 
   t.same(shares(2, 1_000, () => policy.pick(endpoints, FIRST_TRY)), [1, 0], 'fast always wins when idle')
   fast.inflight = 10 // 10 × 11 = 110 > 100 × 1
   t.same(shares(2, 1_000, () => policy.pick(endpoints, FIRST_TRY)), [0, 1], 'a loaded fast endpoint loses')
-  t.same(shares(2, 100, () => policy.pick(endpoints, { hashKey: 0, attempt: 1, exclude: 1 })), [1, 0], 'exclusion wins over cost')
+  t.same(shares(2, 100, () => policy.pick(endpoints, retryAvoiding(1))), [1, 0], 'exclusion wins over cost')
 })
 
 t.test('failures count as the penalty; client aborts count for nothing', async (t) => {

@@ -1,0 +1,63 @@
+import t from 'tap'
+import { Balancer } from '../../../src/balancer/balancer.js'
+import { Outcome, type Endpoint, type PickContext, type Policy } from '../../../src/balancer/types.js'
+import { makeEndpoints } from '../../helpers/endpoints.js'
+import { FIRST_TRY, retryAvoiding } from './pick-helpers.js'
+
+/** A policy that records every call and always picks the last available endpoint. */
+class RecordingPolicy implements Policy {
+  readonly name = 'recording'
+  readonly calls: unknown[][] = []
+
+  rebuild(available: readonly Endpoint[]): void {
+    this.calls.push(['rebuild', available])
+  }
+
+  pick(available: readonly Endpoint[], ctx: PickContext): Endpoint | null {
+    this.calls.push(['pick', available, ctx])
+    return available[available.length - 1]
+  }
+
+  observe(e: Endpoint, latencyMs: number, status: number, outcome: Outcome, nowMs: number): void {
+    this.calls.push(['observe', e, latencyMs, status, outcome, nowMs])
+  }
+
+  tick(nowMs: number): void {
+    this.calls.push(['tick', nowMs])
+  }
+}
+
+t.test('pick short-cuts 0 and 1 available endpoints before the policy', async (t) => {
+  const cases: { name: string; size: number; ctx: PickContext; expected: number | null; consulted: boolean }[] = [
+    { name: 'none available: null', size: 0, ctx: FIRST_TRY, expected: null, consulted: false },
+    { name: 'one: that one', size: 1, ctx: FIRST_TRY, expected: 0, consulted: false },
+    { name: 'one, excluded: still that one', size: 1, ctx: retryAvoiding(0), expected: 0, consulted: false },
+    { name: 'two: the policy decides', size: 2, ctx: FIRST_TRY, expected: 1, consulted: true },
+    { name: 'two, retry: the policy decides', size: 2, ctx: retryAvoiding(0), expected: 1, consulted: true },
+  ]
+  for (const c of cases) {
+    const policy = new RecordingPolicy()
+    const balancer = new Balancer(policy)
+    const endpoints = makeEndpoints(new Array<number>(c.size).fill(1))
+    balancer.setAvailable(endpoints)
+    t.equal(balancer.pick(c.ctx)?.index ?? null, c.expected, c.name)
+    const picks = policy.calls.filter(([call]) => call === 'pick')
+    t.same(picks, c.consulted ? [['pick', endpoints, c.ctx]] : [], `${c.name}: policy ${c.consulted ? '' : 'not '}consulted`)
+  }
+})
+
+t.test('setAvailable rebuilds the policy; observe and tick are forwarded unchanged', async (t) => {
+  const policy = new RecordingPolicy()
+  const balancer = new Balancer(policy)
+  t.equal(balancer.pick(FIRST_TRY), null, 'nothing available before setAvailable')
+  const endpoints = makeEndpoints([1, 2, 3])
+  balancer.setAvailable(endpoints)
+  balancer.observe(endpoints[2], 12.5, 503, Outcome.HttpError, 1_000)
+  balancer.tick(2_000)
+  t.same(policy.calls, [
+    ['rebuild', endpoints],
+    ['observe', endpoints[2], 12.5, 503, Outcome.HttpError, 1_000],
+    ['tick', 2_000],
+  ])
+  t.equal(policy.calls[0][1], endpoints, 'rebuild sees the same array, not a copy')
+})
