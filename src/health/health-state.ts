@@ -1,0 +1,355 @@
+import type { Outcome } from '../balancer/types.js'
+import type { HealthConfig } from '../config/types.js'
+import type { Clock } from '../util/clock.js'
+import type { ActiveCheckListener } from './active-checker.js'
+import { EjectionManager } from './ejection.js'
+import type { EventLog, HealthEventKind } from './events.js'
+import { type Forecast, type ForecastDecision, Forecaster } from './forecaster.js'
+import {
+  byReason,
+  type IntervalStats,
+  OUTLIER_REASON_INDEX,
+  OUTLIER_REASONS,
+  OutlierDetector,
+  type OutlierReason,
+} from './outlier-detector.js'
+import { ACTIVE_HEALTHY, ACTIVE_STATES, ACTIVE_UNHEALTHY, ACTIVE_UNKNOWN, type ActiveState } from './rise-fall.js'
+import { SlowStart } from './slow-start.js'
+
+export interface UpstreamHealthDeps {
+  /** Monotonic ms: ejection and slow-start times. The `nowMs` passed to tick() must come from it too. */
+  clock: Clock
+  /** Wall-clock ms since the epoch, for event timestamps. */
+  wallClock: () => number
+  events: EventLog
+  /**
+   * Called synchronously whenever the routable set changes: from observe() (a consecutive-error ejection),
+   * from onHealthChange() (an active check) or from tick(). `available` is frozen; panic = all known endpoints.
+   */
+  onAvailabilityChange: ((available: readonly number[], panic: boolean) => void) | null
+}
+
+/** Why an endpoint is or is not routable, most fundamental first. */
+export type EndpointHealthState = 'available' | 'unknown' | 'unhealthy' | 'ejected' | 'drained'
+
+/** One endpoint's health, for the admin API. */
+export interface EndpointHealth {
+  state: EndpointHealthState
+  /** In the set handed to the balancer (true for every known endpoint in panic mode). */
+  routed: boolean
+  /** Active checks say healthy (always true when active checks are off). */
+  activeHealthy: boolean
+  activeState: ActiveState
+  ejected: boolean
+  /** Ejections since start. */
+  ejectionCount: number
+  /** Backoff multiplier: the next ejection lasts base × (this + 1), capped. */
+  ejectionMultiplier: number
+  ejectionRemainingMs: number
+  /** Weight multiplier in (0, 1]: below 1 while ramping after (re)entering service. */
+  slowStartFactor: number
+  drained: boolean
+  /** The more imminent of the latency and error-rate forecasts; null before a fit or with forecasts off. */
+  forecast: Forecast | null
+  /** The last outlier interval's figures; null with outlier detection off. */
+  outlier: IntervalStats | null
+}
+
+/** Counters for Prometheus and the admin API. */
+export interface UpstreamHealthStats {
+  panic: boolean
+  available: number
+  ejected: number
+  /** Endpoints that may be ejected at once (besides the always-allowed first). */
+  maxEjected: number
+  /** Outlier detections by reason, and those that became ejections. */
+  detected: Record<OutlierReason, number>
+  enforced: Record<OutlierReason, number>
+  /** Ejections refused by maxEjectionPercent. */
+  ejectionOverflow: number
+  /** Predicted failures not drained because draining would have pushed the upstream into panic. */
+  drainsRefused: number
+}
+
+/**
+ * The health of one upstream of N endpoints: active check results (fed by an ActiveChecker, which this
+ * class listens to), passive outlier detection and ejection, predictive drains, slow start and panic mode,
+ * combined into the set of endpoint indexes the balancer may use. Pure: no timers, no I/O.
+ *
+ * An endpoint is available when active checks say healthy, it is not ejected and not drained. The routed
+ * set is the available endpoints, except in panic mode: when fewer than panicThreshold of the known
+ * endpoints are available, all known endpoints are routed (a degraded backend beats none; Envoy's panic
+ * threshold). An endpoint still 'unknown' (initialState 'unknown', first check pending) is not known: it is
+ * never routed, not even in panic, and does not count towards the fraction.
+ * The routed set is recomputed only when something changed, as a new frozen array.
+ * Slow start begins whenever an endpoint becomes available again (not for the initial set).
+ * A predicted failure drains its endpoint only if the rest stay above the panic threshold (else it is
+ * counted as refused and retried on every tick while the prediction holds), so forecasts never cause panic.
+ */
+export class UpstreamHealth implements ActiveCheckListener {
+  private readonly n: number
+  private readonly active: Uint8Array
+  private readonly drained: Uint8Array
+  /** Own availability (healthy && !ejected && !drained) at the last refresh. */
+  private readonly available: Uint8Array
+  private readonly detector: OutlierDetector | null
+  private readonly ejection: EjectionManager
+  private readonly slowStart: SlowStart
+  private readonly forecaster: Forecaster | null
+  private readonly enforced: Float64Array
+  private routed: readonly number[] = Object.freeze([])
+  private panic = false
+  private nextOutlierMs: number
+  private nextForecastMs: number
+  private drainsRefused = 0
+  private readonly isEjected = (i: number): boolean => this.ejection.isEjected(i)
+
+  constructor(
+    readonly upstream: string,
+    readonly endpointIds: readonly string[],
+    private readonly config: HealthConfig,
+    private readonly deps: UpstreamHealthDeps,
+  ) {
+    const n = endpointIds.length
+    const outlier = config.outlier
+    const nowMs = deps.clock.now()
+    this.n = n
+    this.active = new Uint8Array(n).fill(config.active?.initialState === 'unknown' ? ACTIVE_UNKNOWN : ACTIVE_HEALTHY)
+    this.drained = new Uint8Array(n)
+    this.available = new Uint8Array(n)
+    this.detector = outlier.enabled ? new OutlierDetector(n, outlier, { onOutlier: (i, r, d) => this.handleOutlier(i, r, d) }) : null
+    this.ejection = new EjectionManager(n, {
+      baseEjectionMs: outlier.baseEjectionMs,
+      maxEjectionMs: outlier.maxEjectionMs,
+      maxEjectionPercent: outlier.maxEjectionPercent,
+      decayMs: outlier.baseEjectionMs,
+    })
+    this.slowStart = new SlowStart(n, config.slowStart)
+    this.forecaster = config.forecast.enabled
+      ? new Forecaster(n, config.forecast, { onForecast: (i, d, f, c) => this.handleForecast(i, d, f, c) })
+      : null
+    this.enforced = new Float64Array(OUTLIER_REASONS.length)
+    this.nextOutlierMs = nowMs + outlier.intervalMs
+    this.nextForecastMs = nowMs + config.forecast.intervalMs
+    for (let i = 0; i < n; i++) this.available[i] = this.ownAvailability(i)
+    this.recompute(nowMs) // the initial set: read with availableIndexes(), not announced
+  }
+
+  /** Hot path, O(1): how a request to endpoint i went (status 0 when no response came). */
+  observe(i: number, outcome: Outcome, status: number, latencyMs: number): void {
+    if (this.detector !== null) this.detector.observe(i, outcome, status, latencyMs)
+  }
+
+  /**
+   * On a timer (every second or so): returns ejected endpoints whose time is up, evaluates outliers every
+   * outlier.intervalMs and forecasts every forecast.intervalMs, retries refused drains, refreshes the set.
+   */
+  tick(nowMs: number): void {
+    for (const i of this.ejection.tick(nowMs)) {
+      this.emit(i, 'returned', 'ejection time elapsed', { timesEjected: this.ejection.timesEjected(i) })
+    }
+    if (this.detector !== null && nowMs >= this.nextOutlierMs) {
+      this.nextOutlierMs = nowMs + this.config.outlier.intervalMs
+      this.detector.evaluate(this.isEjected)
+    }
+    if (this.forecaster !== null && nowMs >= this.nextForecastMs) {
+      this.nextForecastMs = nowMs + this.config.forecast.intervalMs
+      this.forecaster.evaluate(nowMs)
+    }
+    this.retryDrains()
+    this.refresh(nowMs)
+  }
+
+  /** Once per forecast.intervalMs per endpoint: that interval's p99 (ms) and error rate (0..1); NaN when idle. */
+  recordForecastSample(i: number, nowMs: number, p99Ms: number, errorRate: number): void {
+    if (this.forecaster !== null) this.forecaster.record(i, nowMs, p99Ms, errorRate)
+  }
+
+  /** O(1): multiply endpoint i's weight by this (1 unless ramping after re-entering service). */
+  slowStartFactor(i: number, nowMs: number): number {
+    return this.slowStart.factor(i, nowMs)
+  }
+
+  /** ActiveCheckListener: pass `listener: upstreamHealth` to the ActiveChecker of this upstream. */
+  onHealthChange(i: number, healthy: boolean, cause: string): void {
+    this.active[i] = healthy ? ACTIVE_HEALTHY : ACTIVE_UNHEALTHY
+    this.emit(i, healthy ? 'healthy' : 'unhealthy', cause, {})
+    this.refresh(this.deps.clock.now())
+  }
+
+  /** The endpoint indexes the balancer may use: the same frozen array until something changes. */
+  availableIndexes(): readonly number[] {
+    return this.routed
+  }
+
+  isPanic(): boolean {
+    return this.panic
+  }
+
+  describe(i: number, nowMs: number): EndpointHealth {
+    const ejected = this.ejection.isEjected(i)
+    return {
+      state: this.stateOf(i),
+      routed: this.routed.includes(i),
+      activeHealthy: this.active[i] === ACTIVE_HEALTHY,
+      activeState: ACTIVE_STATES[this.active[i]],
+      ejected,
+      ejectionCount: this.ejection.totalEjections(i),
+      ejectionMultiplier: this.ejection.timesEjected(i),
+      ejectionRemainingMs: this.ejection.remainingMs(i, nowMs),
+      slowStartFactor: this.slowStart.factor(i, nowMs),
+      drained: this.drained[i] === 1,
+      forecast: this.forecaster === null ? null : this.forecaster.forecast(i),
+      outlier: this.detector === null ? null : this.detector.intervalStats(i),
+    }
+  }
+
+  stats(): UpstreamHealthStats {
+    return {
+      panic: this.panic,
+      available: count(this.available),
+      ejected: this.ejection.ejectedCount(),
+      maxEjected: this.ejection.maxEjectedCount(),
+      detected: this.detector === null ? byReason(new Float64Array(OUTLIER_REASONS.length)) : this.detector.detectedCounts(),
+      enforced: byReason(this.enforced),
+      ejectionOverflow: this.ejection.overflowCount(),
+      drainsRefused: this.drainsRefused,
+    }
+  }
+
+  private handleOutlier(i: number, reason: OutlierReason, data: Record<string, number>): void {
+    const nowMs = this.deps.clock.now()
+    if (this.ejection.eject(i, nowMs) !== 'ejected') return
+    this.enforced[OUTLIER_REASON_INDEX.get(reason)!]++
+    const durationMs = this.ejection.remainingMs(i, nowMs)
+    this.emit(i, 'ejected', reason, { ...data, durationMs, timesEjected: this.ejection.timesEjected(i) })
+    this.refresh(nowMs)
+  }
+
+  private handleForecast(i: number, decision: ForecastDecision, forecast: Forecast | null, cause: string): void {
+    const data = forecast === null ? {} : forecastData(forecast)
+    if (decision === 'undrain') {
+      if (this.drained[i] === 0) return
+      this.drained[i] = 0
+      this.emit(i, 'undrain', cause, data)
+      return
+    }
+    this.emit(i, 'predicted-failure', cause, data)
+    if (this.mayDrain(i)) this.drain(i, cause, data)
+    else this.drainsRefused++
+  }
+
+  /** Drains that were refused, retried while their prediction holds. */
+  private retryDrains(): void {
+    if (this.forecaster === null) return
+    for (let i = 0; i < this.n; i++) {
+      if (this.drained[i] === 0 && this.forecaster.wantsDrain(i) && this.mayDrain(i)) {
+        const forecast = this.forecaster.forecast(i)
+        this.drain(i, 'predicted failure, drain no longer pushes the upstream into panic', forecast === null ? {} : forecastData(forecast))
+      }
+    }
+  }
+
+  private drain(i: number, cause: string, data: Record<string, number | string>): void {
+    this.drained[i] = 1
+    this.available[i] = 0 // so a second drain in the same evaluation counts this one (refresh agrees)
+    this.emit(i, 'drain', cause, data)
+  }
+
+  /** Draining i must leave at least one available endpoint and the upstream out of panic. */
+  private mayDrain(i: number): boolean {
+    if (this.available[i] === 0) return true // already out of the set: draining it changes nothing now
+    const availableAfter = count(this.available) - 1
+    return availableAfter >= 1 && !this.isPanicFraction(availableAfter, this.knownCount())
+  }
+
+  /** Endpoints whose active state is known (not waiting for a first check). */
+  private knownCount(): number {
+    let known = 0
+    for (let i = 0; i < this.n; i++) if (this.active[i] !== ACTIVE_UNKNOWN) known++
+    return known
+  }
+
+  /** Panic: fewer than panicThreshold of the known endpoints available (never with none known). */
+  private isPanicFraction(available: number, known: number): boolean {
+    return known > 0 && available < this.config.panicThreshold * known
+  }
+
+  private ownAvailability(i: number): number {
+    return this.active[i] === ACTIVE_HEALTHY && !this.ejection.isEjected(i) && this.drained[i] === 0 ? 1 : 0
+  }
+
+  /** Recomputes the routed set and tells the listener when it changed. */
+  private refresh(nowMs: number): void {
+    if (this.recompute(nowMs) && this.deps.onAvailabilityChange !== null) this.deps.onAvailabilityChange(this.routed, this.panic)
+  }
+
+  /** Recomputes availability, starts slow start for returning endpoints, handles panic; true when the routed set changed. */
+  private recompute(nowMs: number): boolean {
+    for (let i = 0; i < this.n; i++) {
+      const now = this.ownAvailability(i)
+      if (now === 1 && this.available[i] === 0) this.slowStart.begin(i, nowMs)
+      this.available[i] = now
+    }
+    const availableCount = count(this.available)
+    const known = this.knownCount()
+    const panic = this.isPanicFraction(availableCount, known)
+    if (panic !== this.panic) {
+      this.panic = panic
+      this.emit(-1, panic ? 'panic-on' : 'panic-off', `${availableCount} of ${known} endpoints available`, {
+        available: availableCount,
+        known,
+        threshold: this.config.panicThreshold,
+      })
+    }
+    const next = this.routedIndexes(panic)
+    if (sameIndexes(next, this.routed)) return false
+    this.routed = Object.freeze(next)
+    return true
+  }
+
+  private routedIndexes(panic: boolean): number[] {
+    const out: number[] = []
+    for (let i = 0; i < this.n; i++) {
+      if (panic ? this.active[i] !== ACTIVE_UNKNOWN : this.available[i] === 1) out.push(i)
+    }
+    return out
+  }
+
+  private stateOf(i: number): EndpointHealthState {
+    if (this.active[i] === ACTIVE_UNKNOWN) return 'unknown'
+    if (this.active[i] === ACTIVE_UNHEALTHY) return 'unhealthy'
+    if (this.ejection.isEjected(i)) return 'ejected'
+    if (this.drained[i] === 1) return 'drained'
+    return 'available'
+  }
+
+  /** i = -1 for upstream-wide events. */
+  private emit(i: number, kind: HealthEventKind, cause: string, data: Record<string, number | string>): void {
+    this.deps.events.push({
+      timeMs: this.deps.wallClock(),
+      upstream: this.upstream,
+      endpoint: i < 0 ? '' : this.endpointIds[i],
+      kind,
+      cause,
+      data,
+    })
+  }
+}
+
+function forecastData(f: Forecast): Record<string, number | string> {
+  return { metric: f.metric, current: f.current, limit: f.limit, slopePerSecond: f.slopePerSecond, crossingInMs: f.crossingInMs, r2: f.r2 }
+}
+
+/** How many flags are set. */
+function count(flags: Uint8Array): number {
+  let n = 0
+  for (let i = 0; i < flags.length; i++) n += flags[i]
+  return n
+}
+
+function sameIndexes(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false
+  return true
+}
