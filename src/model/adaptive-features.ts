@@ -1,0 +1,212 @@
+/**
+ * The adaptive policy's per-endpoint feature table: what it knows about each endpoint's recent behaviour,
+ * in typed arrays indexed by Endpoint.index. Every record* method is O(1) and allocates nothing (hot path).
+ *
+ *  - peak-EWMA latency of successful responses (Finagle, Linkerd): jumps up to a higher sample, decays
+ *    towards lower ones with w = e^(−Δt/τ); after a long silence the first sample replaces it (w ≈ 0), so
+ *    a backend that recovered looks recovered at its first fast answer;
+ *  - recent p99: a log-normal fit of the same samples, p99 = exp(μ + z₀.₉₉·σ) with μ, σ² the time-weighted
+ *    mean and variance of ln(latency) (service times are close to log-normal: right-skewed, positive);
+ *  - error rate: time-decayed counts of errors and attempts (a Beta posterior's evidence, forgotten with
+ *    τ = ERROR_DECAY_MS), so an endpoint that got no traffic drifts back to the prior and is tried again;
+ *  - the time of the last failure;
+ *  - what waits: requests picked and not yet answered, since when, and the recent answer rate, from
+ *    which the stall and drain times are read.
+ */
+
+/** Standard normal 0.99 quantile (Φ⁻¹(0.99), to 4 places). */
+const Z99 = 2.3263
+/** τ of the peak-EWMA, ms: Linkerd's and Finagle's default decay. */
+const PEAK_DECAY_MS = 10_000
+/** τ of the log-normal p99 fit, ms: a few seconds of samples, so it follows a ramp. */
+const P99_DECAY_MS = 5_000
+/**
+ * τ of the error and answer counts, ms. Short, so a backend that starts failing is avoided within a
+ * fraction of a second at typical rates, and one that got no traffic since is tried again within a few
+ * seconds (1 s gave a returned backend its share back about twice as fast as 2 s in simulation, for a
+ * few more probe errors while it was down).
+ */
+const ERROR_DECAY_MS = 1_000
+/**
+ * Error-count weight of a connect failure, reset or timeout, against 1 for a 5xx answer: a failed
+ * connection says the backend (or the path to it) is down for every request, a 500 may concern one
+ * request only, so the former must move P(error) strongly and fast.
+ */
+const GATEWAY_FAILURE_WEIGHT = 8
+/**
+ * Beta prior of the error probability: PRIOR_ERRORS errors in PRIOR_ATTEMPTS attempts, a mean of 0.2%.
+ * Its variance, priced at the error penalty, is exploration: with the weight of one attempt a fresh or
+ * long-idle endpoint sampled costs ±70 ms off and a backend ten times slower than its peers was tried
+ * twice as often as peak-EWMA tries it; ten pseudo-attempts (±13 ms) fixed that, and one 500 from a
+ * fresh endpoint still lifts its estimate to 9%.
+ */
+const PRIOR_ERRORS = 0.02
+const PRIOR_ATTEMPTS = 10
+/** Latency assumed before the first sample, ms (Linkerd's default RTT). */
+const DEFAULT_LATENCY_MS = 30
+/** Reported as seconds since the last failure when an endpoint never failed (JSON has no Infinity). */
+export const NEVER_FAILED = -1
+
+export class AdaptiveFeatures {
+  readonly size: number
+  /** Peak-EWMA of successful latency, ms, and when it was last updated. */
+  readonly peakMs: Float64Array
+  private readonly peakStampMs: Float64Array
+  /** Time-weighted mean and variance of ln(latency ms), and when they were last updated. */
+  private readonly logMean: Float64Array
+  private readonly logVariance: Float64Array
+  private readonly logStampMs: Float64Array
+  /** Decayed error and attempt counts (weighted), answers (unweighted), and when they were last decayed. */
+  private readonly errors: Float64Array
+  private readonly attempts: Float64Array
+  private readonly answers: Float64Array
+  private readonly countStampMs: Float64Array
+  /** Monotonic ms of the last failure; −Infinity when none. */
+  private readonly lastFailureMs: Float64Array
+  /** Monotonic ms of the last answer or failure of any kind but a client abort. */
+  readonly lastAnswerMs: Float64Array
+  /** Requests picked and not yet answered (never below 0), and since when that count has been above 0. */
+  private readonly pending: Int32Array
+  private readonly pendingSinceMs: Float64Array
+
+  constructor(size: number) {
+    this.size = size
+    this.peakMs = new Float64Array(size).fill(DEFAULT_LATENCY_MS)
+    this.peakStampMs = new Float64Array(size).fill(-Infinity)
+    this.logMean = new Float64Array(size).fill(Math.log(DEFAULT_LATENCY_MS))
+    this.logVariance = new Float64Array(size)
+    this.logStampMs = new Float64Array(size).fill(-Infinity)
+    this.errors = new Float64Array(size)
+    this.attempts = new Float64Array(size)
+    this.answers = new Float64Array(size)
+    this.countStampMs = new Float64Array(size)
+    this.lastFailureMs = new Float64Array(size).fill(-Infinity)
+    this.lastAnswerMs = new Float64Array(size).fill(-Infinity)
+    this.pending = new Int32Array(size)
+    this.pendingSinceMs = new Float64Array(size)
+  }
+
+  /** A request was sent to i. */
+  recordPick(i: number, nowMs: number): void {
+    if (this.pending[i] === 0) this.pendingSinceMs[i] = nowMs
+    this.pending[i] += 1
+  }
+
+  /** A successful (non-5xx) answer after latencyMs. */
+  recordSuccess(i: number, latencyMs: number, nowMs: number): void {
+    this.answered(i, nowMs)
+    this.count(i, 0, 1, nowMs)
+    this.updatePeak(i, latencyMs, nowMs)
+    this.updateLogNormal(i, latencyMs, nowMs)
+  }
+
+  /** A 5xx answer (weight 1) or a connect failure, reset or timeout (gateway: GATEWAY_FAILURE_WEIGHT). */
+  recordFailure(i: number, gateway: boolean, nowMs: number): void {
+    const weight = gateway ? GATEWAY_FAILURE_WEIGHT : 1
+    this.answered(i, nowMs)
+    this.count(i, weight, weight, nowMs)
+    this.lastFailureMs[i] = nowMs
+  }
+
+  /** The request is over without saying anything about the endpoint (a client abort). */
+  recordAbandoned(i: number): void {
+    if (this.pending[i] > 0) this.pending[i] -= 1
+  }
+
+  /** Posterior mean of P(error): (errors + PRIOR_ERRORS) / (attempts + PRIOR_ATTEMPTS), counts decayed to nowMs. */
+  errorProbability(i: number, nowMs: number): number {
+    const decay = this.countDecay(i, nowMs)
+    return (this.errors[i] * decay + PRIOR_ERRORS) / (this.attempts[i] * decay + PRIOR_ATTEMPTS)
+  }
+
+  /** Evidence behind errorProbability: decayed attempts plus the prior's, so its variance is p(1−p)/(evidence + 1). */
+  errorEvidence(i: number, nowMs: number): number {
+    return this.attempts[i] * this.countDecay(i, nowMs) + PRIOR_ATTEMPTS
+  }
+
+  /** exp(μ + z₀.₉₉·σ) of the log-normal fit, ms. */
+  p99Ms(i: number): number {
+    return Math.exp(this.logMean[i] + Z99 * Math.sqrt(this.logVariance[i]))
+  }
+
+  /** Seconds since the last failure, NEVER_FAILED when there was none. */
+  secondsSinceFailure(i: number, nowMs: number): number {
+    const last = this.lastFailureMs[i]
+    return last === -Infinity ? NEVER_FAILED : (nowMs - last) / 1_000
+  }
+
+  /**
+   * How long i has had requests waiting for an answer and given none, ms: a lower bound on the latency
+   * of what is waiting there, and what shows a backend that accepts requests and never answers long before
+   * its first timeout arrives. Streams whose headers came are not waiting (observe ended their wait).
+   */
+  stallMs(i: number, nowMs: number, inflight: number): number {
+    if (this.pending[i] === 0 || inflight === 0) return 0
+    const since = this.pendingSinceMs[i] > this.lastAnswerMs[i] ? this.pendingSinceMs[i] : this.lastAnswerMs[i]
+    return nowMs - since
+  }
+
+  /**
+   * How long the requests waiting at i take to drain at its recent answer rate, ms: (waiting − 1) / rate
+   * (Little's law, L = λW, read as W = L/λ). It needs no model, so it holds while the learned curve is
+   * still wrong: an endpoint driven past its capacity answers no faster however many requests wait, and
+   * this grows with every one sent (what makes peak-EWMA's cost × (in-flight + 1) robust, without its
+   * assumption of one request at a time). The first waiting request is not counted, so a rarely used
+   * endpoint with one probe out (a rate near 0) does not look slow for it; the rate counts one
+   * pseudo-answer per τ, so an endpoint that never answered is slow but not infinitely so.
+   */
+  drainMs(i: number, nowMs: number, inflight: number): number {
+    const waiting = this.pending[i] < inflight ? this.pending[i] : inflight
+    if (waiting <= 1) return 0
+    return ((waiting - 1) * ERROR_DECAY_MS) / (this.answers[i] * this.countDecay(i, nowMs) + 1)
+  }
+
+  /** Off the hot path: an endpoint with nothing in flight has nothing pending (repairs a pick never sent). */
+  settle(i: number, inflight: number): void {
+    if (inflight === 0) this.pending[i] = 0
+  }
+
+  private answered(i: number, nowMs: number): void {
+    if (this.pending[i] > 0) this.pending[i] -= 1
+    this.lastAnswerMs[i] = nowMs
+  }
+
+  private count(i: number, errors: number, attempts: number, nowMs: number): void {
+    const decay = this.countDecay(i, nowMs)
+    this.errors[i] = this.errors[i] * decay + errors
+    this.attempts[i] = this.attempts[i] * decay + attempts
+    this.answers[i] = this.answers[i] * decay + 1
+    this.countStampMs[i] = nowMs
+  }
+
+  private countDecay(i: number, nowMs: number): number {
+    const elapsed = nowMs - this.countStampMs[i]
+    return elapsed <= 0 ? 1 : Math.exp(-elapsed / ERROR_DECAY_MS)
+  }
+
+  private updatePeak(i: number, latencyMs: number, nowMs: number): void {
+    const current = this.peakMs[i]
+    if (latencyMs > current) {
+      this.peakMs[i] = latencyMs
+    } else {
+      const w = Math.exp(-(nowMs - this.peakStampMs[i]) / PEAK_DECAY_MS)
+      this.peakMs[i] = current * w + latencyMs * (1 - w)
+    }
+    this.peakStampMs[i] = nowMs
+  }
+
+  /**
+   * Exponentially weighted mean and variance of ln(latency), weight w = e^(−Δt/τ) on the past:
+   *   d = x − μ;  μ ← μ + (1 − w)·d;  σ² ← w·(σ² + (1 − w)·d²)
+   * (T. Finch, "Incremental calculation of weighted mean and variance", 2009, §9). The first sample
+   * (w = e^−∞ = 0) sets μ to it and σ² to 0.
+   */
+  private updateLogNormal(i: number, latencyMs: number, nowMs: number): void {
+    const x = Math.log(latencyMs > 0.001 ? latencyMs : 0.001) // a 0 ms answer would give −∞
+    const w = Math.exp(-(nowMs - this.logStampMs[i]) / P99_DECAY_MS)
+    const d = x - this.logMean[i]
+    this.logMean[i] += (1 - w) * d
+    this.logVariance[i] = w * (this.logVariance[i] + (1 - w) * d * d)
+    this.logStampMs[i] = nowMs
+  }
+}

@@ -1,0 +1,373 @@
+import { AdaptiveFeatures } from './adaptive-features.js'
+import { CapacityFit } from './capacity-fit.js'
+import { OnlineRegression, type RegressionState } from './online-regression.js'
+import { PageHinkley } from './page-hinkley.js'
+
+/**
+ * The adaptive policy's model of every endpoint: what one more request sent there now is expected to cost
+ * (ms), and how sure the model is of that. Learning (learn*, O(1) per answer) and evaluating (evaluate,
+ * O(D²)) allocate nothing; refits, ageing and drift bookkeeping run on the policy's timer.
+ *
+ *   cost     = latency + P(error) · errorPenaltyMs
+ *   latency  = max(regression(x) + queue(q), stall, drain)
+ *   variance = σ̂²·xᵀPx + latency²·STALENESS·idle + errorPenaltyMs² · P(1 − P) / (evidence + 1)
+ *
+ * - regression(x): recursive least squares (OnlineRegression) on x = [q/Q, peak-EWMA/L], q the in-flight
+ *   count including this request, learning the latency the capacity curve does not explain (y − queue(q)).
+ *   The peak-EWMA carries the level: the prior is "latency = peak-EWMA", so before much data the model
+ *   behaves like Linkerd's estimator, and it follows a degrading backend at its first slow answer. There
+ *   is no constant term: for a steady backend a constant is nearly collinear with the peak-EWMA, the
+ *   covariance winds up along that unexcited direction until OnlineRegression's trace bound, and that
+ *   starved the load weight of gain (a changed load slope was not learned after 5,000 answers; without
+ *   the constant it is within a few hundred).
+ *   The table's other features are not regressors, by measurement in simulation
+ *   (test/unit/balancer/adaptive-sim.ts): the p99 of a backend that just changed speed is a mixture's and
+ *   swings far outside its usual range, and the regression extrapolated on it (a recovered backend took
+ *   twice as long to win its traffic back); errors are priced by the error model below instead.
+ * - queue(q): the load-dependent part, from the endpoint's latency-vs-in-flight curve (CapacityFit,
+ *   polynomial, refitted on the timer): curve(q) − curve(1), flat below the knee and bending up past it.
+ *   It is the prior for the load term; the regression's q weight corrects it near the data.
+ * - stall, drain: model-free lower bounds from what is waiting at the endpoint (AdaptiveFeatures): how
+ *   long it has answered nothing, and how long what waits takes to drain at its answer rate. They hold
+ *   while the learned terms are still wrong: a backend that hangs, or one driven past its capacity.
+ * - P(error): AdaptiveFeatures' decayed Beta estimate. Only answers that are not errors train latency,
+ *   so a backend refusing connections in 1 ms costs about errorPenaltyMs, never 1 ms.
+ * - variance: the uncertainty about the expected cost, never the noise σ̂² of single answers, so Thompson
+ *   sampling stops exploring an endpoint it knows well and there is no fixed exploration rate:
+ *   · σ̂²·xᵀPx, the regression's uncertainty at x (its prediction variance minus σ̂²);
+ *   · latency²·STALENESS·idle: an endpoint not heard from for `idle` seconds may have changed. Its log
+ *     latency is taken to random-walk with variance STALENESS per second (a Kalman filter's process
+ *     noise), so to first order its latency's standard deviation is latency·√(STALENESS·idle): a backend
+ *     ten times slower than its peers is probed every few seconds, and one that recovered is found;
+ *   · P(error)'s Beta variance P(1 − P)/(evidence + 1), priced at errorPenaltyMs.
+ *   What the regression learned also ages with time, not only with samples (age(): P grows by e every
+ *   AGE_E_FOLD_MS), so the first answers of a rarely used endpoint move it far: a probe that finds a
+ *   recovered backend is believed at once.
+ */
+export interface AdaptiveModelOptions {
+  /** Endpoints, indexed by Endpoint.index. */
+  endpoints: number
+  /** RLS forgetting factor λ per sample, in (0, 1]. */
+  forgetting: number
+  /** Cost of an error in ms of latency. */
+  errorPenaltyMs: number
+}
+
+/** Slots of the breakdown evaluate() writes. */
+export const enum Part {
+  /** regression(x), ms. */
+  Regression = 0,
+  /** queue(q), ms. */
+  Queue = 1,
+  /** Time the endpoint has had requests waiting and answered none, ms. */
+  Stall = 2,
+  /** Time to drain what waits at the endpoint at its answer rate, ms. */
+  Drain = 3,
+  /** max(Regression + Queue, Stall, Drain), ms. */
+  Latency = 4,
+  ErrorProbability = 5,
+  /** Expected cost, ms. */
+  Cost = 6,
+  /** Variance of the expected cost (the model's uncertainty about it), ms². */
+  Variance = 7,
+}
+export const BREAKDOWN_SIZE = 8
+
+/** D: features of the regression. */
+export const FEATURES = 2
+/** Scales that bring the features to order 1, so one isotropic prior P = δ·I suits all of them. */
+const INFLIGHT_SCALE = 10
+/** Prior weights: latency = peak-EWMA (LATENCY_SCALE_MS × peak/LATENCY_SCALE_MS). */
+const LATENCY_SCALE_MS = 100
+const PRIOR_WEIGHTS = Float64Array.of(0, LATENCY_SCALE_MS)
+/**
+ * δ of the prior P = δ·I. The weights' covariance is σ̂²·P, so at its prior (and when aged back to it)
+ * the regression is unsure by about √δ·σ̂ per unit of feature. In simulation OnlineRegression's default
+ * of 100 let a noisy, rarely picked backend be probed often enough at 50 req/s to cost 11% on the p99 of
+ * a degrading-backend run; δ = 1 made a recovered backend take twice as long to win its share back at
+ * 500 req/s; δ = 10 did both within 5% of the best.
+ */
+const PRIOR_COVARIANCE = 10
+/**
+ * How fast what the regression learned ages: P grows by e every AGE_E_FOLD_MS (up to the prior, by the
+ * regression's trace bound). For a busy endpoint this is about what λ = 0.995 per sample does anyway at
+ * 100 answers/s; for one picked rarely it is what lets its few answers move the model. In simulation a
+ * backend that went from 100 ms to 10 ms had 5% of the traffic over the next 5–20 s without ageing and
+ * its full share (25–30%) with it; 1, 2 and 5 s did about equally well, 2 s is the middle.
+ */
+const AGE_E_FOLD_MS = 2_000
+/**
+ * Variance per second of an unobserved endpoint's log latency (see the class comment): after 5 s of
+ * silence its latency is known to ±30% (1σ), after 50 s to ±100%. 0.01 to 0.04 did about equally well in
+ * simulation; more costs p99 at low request rates, less slows the return of a recovered backend.
+ * Idle time counts up to MAX_IDLE_S, so an endpoint never heard from has a large but finite variance.
+ */
+const STALENESS = 0.02
+const MAX_IDLE_S = 60
+/**
+ * Page-Hinkley on the residual in units of the endpoint's residual standard deviation: tolerate a 0.5σ
+ * shift of the mean, alarm when the cumulative shift passes 40σ·samples (a sustained 3σ shift: ≈ 16 answers).
+ */
+const DRIFT_TOLERANCE = 0.5
+const DRIFT_THRESHOLD = 40
+/** e-folds of P growth on drift: e^50 reaches the trace bound from any learned P. */
+const DRIFT_E_FOLDS = 50
+/** Candidate degrees of the capacity curve (CapacityFit keeps one by held-out error), so at most 4 coefficients. */
+const CURVE_DEGREES: readonly number[] = [1, 2, 3]
+const CURVE_COEFFICIENTS = 4
+/**
+ * A refit pass fits at most REFITS_PER_PASS curves, continuing round-robin where the last one stopped,
+ * and skips endpoints with fewer than MIN_NEW_SAMPLES answers since their last fit (nothing new to
+ * learn). A fit of a full 512-sample ring (degrees 1–3) costs 0.2–0.35 ms (bench/micro/pick-adaptive.ts),
+ * and it runs on the proxy's event loop, so a pass stays under about 3 ms however many endpoints there
+ * are; with 1,000 busy endpoints each curve is refitted every 125 passes (about 2 minutes at 1 s).
+ */
+const REFITS_PER_PASS = 8
+const MIN_NEW_SAMPLES = 32
+/** No fitted capacity curve. */
+const NO_CURVE = Number.NaN
+
+export class AdaptiveModel {
+  readonly size: number
+  readonly features: AdaptiveFeatures
+  private readonly errorPenaltyMs: number
+  private readonly forgettingRate: number
+  private readonly regression: OnlineRegression
+  private readonly capacity: CapacityFit
+  private readonly drift: PageHinkley
+  /** Scratch feature vector, reused by every learn and evaluate. */
+  private readonly x = new Float64Array(FEATURES)
+  /** Largest in-flight recorded into the capacity curve: the curve is trusted up to it. */
+  private readonly maxInflight: Float64Array
+  /** Per endpoint, from the last refit: curve(1) (NaN: no curve), the top q, curve(top), slope beyond top. */
+  private readonly curveBaseMs: Float64Array
+  private readonly curveTop: Float64Array
+  private readonly curveTopMs: Float64Array
+  private readonly curveSlope: Float64Array
+  /** Held-out MSE of each curve's last fit, ms²; NaN when not fitted here (loaded or rolled back curves too). */
+  private readonly curveMse: Float64Array
+  /** Answers recorded into each capacity curve since its last fit. */
+  private readonly newSamples: Int32Array
+  /** Where the next refit pass starts. */
+  private refitCursor = 0
+  /** When age() last ran; NaN before the first. */
+  private agedAtMs = Number.NaN
+  /** 1 when drift was detected at the endpoint since the last takeDrift(). */
+  private readonly drifted: Uint8Array
+
+  constructor(options: AdaptiveModelOptions) {
+    const n = options.endpoints
+    this.size = n
+    this.errorPenaltyMs = options.errorPenaltyMs
+    this.forgettingRate = -Math.log(options.forgetting)
+    this.features = new AdaptiveFeatures(n)
+    this.regression = new OnlineRegression({
+      endpoints: n,
+      features: FEATURES,
+      forgetting: options.forgetting,
+      initialCovariance: PRIOR_COVARIANCE,
+    })
+    this.capacity = new CapacityFit({ endpoints: n, degrees: CURVE_DEGREES })
+    this.drift = new PageHinkley({ endpoints: n, tolerance: DRIFT_TOLERANCE, threshold: DRIFT_THRESHOLD, detectDecrease: true })
+    this.maxInflight = new Float64Array(n)
+    this.newSamples = new Int32Array(n)
+    this.curveMse = new Float64Array(n).fill(Number.NaN)
+    this.curveBaseMs = new Float64Array(n).fill(NO_CURVE)
+    this.curveTop = new Float64Array(n)
+    this.curveTopMs = new Float64Array(n)
+    this.curveSlope = new Float64Array(n)
+    this.drifted = new Uint8Array(n)
+    for (let i = 0; i < n; i++) this.regression.setWeights(i, PRIOR_WEIGHTS)
+  }
+
+  /**
+   * A successful answer after latencyMs with `inflight` requests at the endpoint (this one included).
+   * Learns with the features as they were before it (what a pick saw), then updates them.
+   */
+  learnSuccess(i: number, inflight: number, latencyMs: number, nowMs: number): void {
+    const scale = Math.sqrt(this.regression.residualVariance(i))
+    this.vector(i, inflight)
+    const learned = this.regression.update(i, this.x, latencyMs - this.queueMs(i, inflight))
+    if (learned && this.drift.add(i, this.regression.residual(i) / scale)) this.onDrift(i)
+    this.capacity.record(i, inflight, latencyMs)
+    this.newSamples[i] += 1
+    if (inflight > this.maxInflight[i]) this.maxInflight[i] = inflight
+    this.features.recordSuccess(i, latencyMs, nowMs)
+  }
+
+  /** A 5xx answer, or (gateway) a connect failure, reset or timeout: only the error model learns. */
+  learnFailure(i: number, gateway: boolean, nowMs: number): void {
+    this.features.recordFailure(i, gateway, nowMs)
+  }
+
+  /** Write endpoint i's cost breakdown (Part slots) for one more request on top of `inflight`. */
+  evaluate(i: number, inflight: number, nowMs: number, out: Float64Array): void {
+    const q = inflight + 1
+    this.vector(i, q)
+    const regression = this.regression.predict(i, this.x)
+    const queue = this.queueMs(i, q)
+    const stall = this.features.stallMs(i, nowMs, inflight)
+    const drain = this.features.drainMs(i, nowMs, inflight)
+    const expected = regression + queue > 0 ? regression + queue : 0
+    const waiting = stall > drain ? stall : drain
+    const latency = waiting > expected ? waiting : expected
+    const p = this.features.errorProbability(i, nowMs)
+    const uncertainty = this.regression.predictiveVariance(i, this.x) - this.regression.residualVariance(i)
+    const errorVariance = (p * (1 - p)) / (this.features.errorEvidence(i, nowMs) + 1)
+    const idleS = (nowMs - this.features.lastAnswerMs[i]) / 1_000
+    const staleness = latency * latency * STALENESS * (idleS < MAX_IDLE_S ? idleS : MAX_IDLE_S)
+    out[Part.Regression] = regression
+    out[Part.Queue] = queue
+    out[Part.Stall] = stall
+    out[Part.Drain] = drain
+    out[Part.Latency] = latency
+    out[Part.ErrorProbability] = p
+    out[Part.Cost] = latency + p * this.errorPenaltyMs
+    out[Part.Variance] =
+      (uncertainty > 0 ? uncertainty : 0) + staleness + this.errorPenaltyMs * this.errorPenaltyMs * errorVariance
+  }
+
+  /** Answers endpoint i's regression has learned from (since start, or as loaded). */
+  samples(i: number): number {
+    return this.regression.samples(i)
+  }
+
+  /** Answers learned from, all endpoints. Off the hot path. */
+  totalSamples(): number {
+    let total = 0
+    for (let i = 0; i < this.size; i++) total += this.regression.samples(i)
+    return total
+  }
+
+  /** Whether drift was detected at endpoint i since the last call; clears the flag. Off the hot path. */
+  takeDrift(i: number): boolean {
+    const drifted = this.drifted[i] === 1
+    this.drifted[i] = 0
+    return drifted
+  }
+
+  /**
+   * Age every endpoint's regression by the time since the last call: P·e^(Δt/AGE_E_FOLD_MS), which in RLS
+   * terms is as many data-free samples as make λ^(−steps) that factor. Nothing with λ = 1 (configured
+   * never to forget).
+   */
+  age(nowMs: number): void {
+    const elapsed = nowMs - this.agedAtMs
+    this.agedAtMs = nowMs
+    if (!(elapsed > 0) || this.forgettingRate === 0) return
+    const steps = elapsed / AGE_E_FOLD_MS / this.forgettingRate
+    for (let i = 0; i < this.size; i++) this.regression.forget(i, steps)
+  }
+
+  /** One refit pass (see REFITS_PER_PASS). */
+  refit(): void {
+    let tried = 0
+    for (let visited = 0; visited < this.size && tried < REFITS_PER_PASS; visited++) {
+      const i = this.refitCursor
+      this.refitCursor = i + 1 === this.size ? 0 : i + 1
+      if (this.newSamples[i] < MIN_NEW_SAMPLES) continue
+      tried++
+      this.refitCurve(i)
+    }
+  }
+
+  /** Refit endpoint i's capacity curve (it keeps the previous one when there are too few samples). */
+  refitCurve(i: number): void {
+    this.newSamples[i] = 0
+    const result = this.capacity.fit(i)
+    if (result === null) return
+    this.curveMse[i] = result.heldOutMse
+    this.updateCurve(i)
+  }
+
+  /** Mean held-out MSE (ms²) of the current capacity curves as last fitted; null when none was fitted. */
+  heldOutError(): number | null {
+    let sum = 0
+    let fitted = 0
+    for (let i = 0; i < this.size; i++) {
+      if (Number.isNaN(this.curveMse[i])) continue
+      sum += this.curveMse[i]
+      fitted++
+    }
+    return fitted === 0 ? null : sum / fitted
+  }
+
+  /** Endpoint i's model as numbers: the D regression weights, then the capacity curve (ascending powers of q). */
+  coefficients(i: number): number[] {
+    return [...this.regression.coefficients(i), ...(this.capacity.coefficients(i) ?? [])]
+  }
+
+  /** Install coefficients from coefficients() (a rollback): weights and curve; P and σ̂² are kept. */
+  restore(i: number, coefficients: readonly number[]): void {
+    this.regression.setWeights(i, coefficients.slice(0, FEATURES))
+    const curve = coefficients.slice(FEATURES)
+    this.capacity.setCoefficients(i, curve.length === 0 ? null : curve)
+    this.curveMse[i] = Number.NaN
+    this.updateCurve(i)
+  }
+
+  /** Regression state and capacity curves in index order, for persistence. */
+  exportState(): { regression: RegressionState; capacity: (number[] | null)[] } {
+    const capacity: (number[] | null)[] = []
+    for (let i = 0; i < this.size; i++) capacity.push(this.capacity.coefficients(i))
+    return { regression: this.regression.exportState(), capacity }
+  }
+
+  /** Load exportState()'s output (already checked for shape and finiteness); why not, or null when loaded. */
+  importState(regression: RegressionState, capacity: readonly (number[] | null)[]): string | null {
+    if (regression.features !== FEATURES) return `regression has ${regression.features} features, this model uses ${FEATURES}`
+    const tooLong = capacity.findIndex((c) => c !== null && c.length > CURVE_COEFFICIENTS)
+    if (tooLong !== -1) return `capacity[${tooLong}] has more than ${CURVE_COEFFICIENTS} coefficients`
+    if (!this.regression.importState(regression)) return 'regression does not have one entry per endpoint'
+    capacity.forEach((c, i) => {
+      this.capacity.setCoefficients(i, c)
+      this.curveMse[i] = Number.NaN
+      this.updateCurve(i)
+    })
+    return null
+  }
+
+  /** x = [q/Q, peak/L] into the scratch vector. */
+  private vector(i: number, q: number): void {
+    const x = this.x
+    x[0] = q / INFLIGHT_SCALE
+    x[1] = this.features.peakMs[i] / LATENCY_SCALE_MS
+  }
+
+  /**
+   * curve(q) − curve(1), never below 0; 0 without a curve. Beyond the largest in-flight the curve was fitted
+   * on, a polynomial's extrapolation is arbitrary (a cubic may turn down), so it continues as a straight
+   * line with the curve's last slope.
+   */
+  private queueMs(i: number, q: number): number {
+    const base = this.curveBaseMs[i]
+    if (Number.isNaN(base)) return 0 // no curve
+    const top = this.curveTop[i]
+    const atQ = q <= top ? this.capacity.predict(i, q) : this.curveTopMs[i] + (q - top) * this.curveSlope[i]
+    return atQ > base ? atQ - base : 0
+  }
+
+  /** Recompute the cached points of endpoint i's curve after a fit, rollback or load. */
+  private updateCurve(i: number): void {
+    const base = this.capacity.predict(i, 1)
+    const top = this.maxInflight[i] > 1 ? this.maxInflight[i] : 1
+    const topMs = this.capacity.predict(i, top)
+    const slope = topMs - this.capacity.predict(i, top - 1)
+    this.curveBaseMs[i] = base
+    this.curveTop[i] = top
+    this.curveTopMs[i] = topMs
+    this.curveSlope[i] = slope > 0 ? slope : 0
+  }
+
+  /**
+   * Drift: endpoint i's behaviour changed, so what its regression learned is stale. Covariance resetting
+   * (Åström & Wittenmark, "Adaptive Control", §11.5): P back to the size of the prior (forget() up to the
+   * trace bound), the weights kept as the starting point, so the next few answers re-learn it. Zeroing the
+   * weights instead made an overloaded endpoint look free for a moment, and in simulation those resets
+   * fed on themselves. With λ = 1 (never forget, by configuration) drift is only reported.
+   */
+  private onDrift(i: number): void {
+    if (this.forgettingRate > 0) this.regression.forget(i, DRIFT_E_FOLDS / this.forgettingRate)
+    this.drifted[i] = 1
+  }
+}
