@@ -1,0 +1,85 @@
+/**
+ * Parent side of the bench processes: fork a child, wait for its ready message, and kill it by pid.
+ * Every child is tracked until it exits, so a run that ends, fails or is interrupted leaves none behind.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { isReadyMessage } from './ipc.js'
+import type { ProxyName } from './proxies.js'
+
+/** How long a child may take to load its code, bind and report, ms. */
+const READY_TIMEOUT_MS = 15_000
+/** How long a child may take to exit after SIGTERM before it gets SIGKILL, ms. */
+const EXIT_TIMEOUT_MS = 3_000
+
+export interface BenchChild {
+  readonly pid: number
+  readonly urls: readonly string[]
+}
+
+const live = new Map<number, ChildProcess>()
+
+/** The loopback backend, listening on `ports` ports in one process. */
+export function startBackend(ports: number): Promise<BenchChild> {
+  return forkReady('backend-process.js', [String(ports)])
+}
+
+/** One proxy contender in its own process, forwarding to `backendUrls`. */
+export function startProxy(name: ProxyName, backendUrls: readonly string[]): Promise<BenchChild> {
+  return forkReady('contender-process.js', [name, ...backendUrls])
+}
+
+/** SIGTERM, then SIGKILL if it has not exited within EXIT_TIMEOUT_MS. */
+export async function stopChild(pid: number): Promise<void> {
+  const child = live.get(pid)
+  if (child === undefined) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  signal(pid, 'SIGTERM')
+  const timer = setTimeout(() => signal(pid, 'SIGKILL'), EXIT_TIMEOUT_MS)
+  await exited
+  clearTimeout(timer)
+}
+
+export async function stopAllChildren(): Promise<void> {
+  await Promise.all([...live.keys()].map(stopChild))
+}
+
+/** For signal handlers and the watchdog, which cannot wait: SIGKILL every child still alive. */
+export function killAllChildrenNow(): void {
+  for (const pid of live.keys()) signal(pid, 'SIGKILL')
+}
+
+function forkReady(entry: string, args: readonly string[]): Promise<BenchChild> {
+  // Children write to our stderr: stdout stays clean for the table or --json.
+  const child = fork(fileURLToPath(new URL(entry, import.meta.url)), args, { stdio: ['ignore', 2, 2, 'ipc'] })
+  const pid = child.pid
+  if (pid === undefined) return Promise.reject(new Error(`could not fork ${entry}`))
+  live.set(pid, child)
+  child.once('exit', () => live.delete(pid))
+  return new Promise((resolve, reject) => {
+    const fail = (reason: string): void => {
+      clearTimeout(timer)
+      signal(pid, 'SIGKILL')
+      reject(new Error(`${entry} ${args[0] ?? ''}: ${reason}`))
+    }
+    const onExit = (code: number | null, sig: NodeJS.Signals | null): void =>
+      fail(`exited before ready (code ${code}, signal ${sig}); see the bench stderr`)
+    const timer = setTimeout(() => fail(`not ready within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS)
+    child.once('exit', onExit)
+    child.on('message', (message) => {
+      if (!isReadyMessage(message)) return
+      clearTimeout(timer)
+      child.off('exit', onExit)
+      resolve({ pid, urls: message.urls })
+    })
+  })
+}
+
+/** kill(2) that tolerates a process that already exited. */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
+  }
+}

@@ -1,0 +1,37 @@
+import autocannon from 'autocannon'
+
+/** One request in flight per connection: what browsers and proxies' own clients do. */
+const PIPELINING = 1
+
+export interface LoadOptions {
+  readonly connections: number
+  readonly durationSec: number
+}
+
+/** What one autocannon run measured. Latencies in ms, as autocannon reports them. */
+export interface Measurement {
+  /** Mean of the per-second request counts. */
+  readonly rps: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  /** Connection errors, timeouts included. */
+  readonly errors: number
+  readonly non2xx: number
+}
+
+/** Drives `url` with GET / for the given time from this process and summarises the run. */
+export async function runLoad(url: string, options: LoadOptions): Promise<Measurement> {
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    duration: options.durationSec,
+    pipelining: PIPELINING,
+  })
+  return {
+    rps: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+  }
+}
