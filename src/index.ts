@@ -2,6 +2,8 @@ import { startAdminServer, type AdminServer } from './admin/admin-server.js'
 import { Cluster } from './cluster/cluster.js'
 import type { BatonConfig } from './config/types.js'
 import { startDemoBackends, type DemoBackends } from './demo/demo-backends.js'
+import { EventLog } from './health/events.js'
+import { logHealthEvent } from './health/event-logging.js'
 import { buildRegistry } from './metrics/prometheus.js'
 import { Router } from './router/router.js'
 import { AccessLog } from './server/access-log.js'
@@ -23,6 +25,8 @@ export interface StartOptions {
   logger?: Logger
   clock?: Clock
   rng?: Rng
+  /** Wall clock, ms since the epoch: event and model timestamps. Default Date.now. */
+  wallClock?: () => number
 }
 
 /** A running Baton: where it listens, and how to stop it. */
@@ -31,6 +35,8 @@ export interface BatonHandle {
   readonly adminUrl: string | null
   readonly demoUrls: readonly string[]
   readonly clusters: readonly Cluster[]
+  /** Health transitions of every upstream, newest last. */
+  readonly events: EventLog
   readonly logger: Logger
   /** Graceful: stop accepting, let in-flight requests finish within the drain timeout, then release everything. */
   close(): Promise<void>
@@ -40,9 +46,11 @@ export interface BatonHandle {
 export async function startBaton(config: BatonConfig, options: StartOptions = {}): Promise<BatonHandle> {
   const logger = options.logger ?? createLogger(config.logging.level)
   const clock = options.clock ?? systemClock
-  const deps = { clock, rng: options.rng ?? mathRng }
+  const events = new EventLog(undefined, (event) => logHealthEvent(logger, event))
+  const deps = { clock, rng: options.rng ?? mathRng, wallClock: options.wallClock ?? Date.now, events }
   const demo = config.demo === null ? null : await startDemoBackends(config.demo, logger)
   const clusters = config.upstreams.map((u) => new Cluster(u, deps))
+  for (const c of clusters) c.start()
   const byName = new Map(clusters.map((c) => [c.name, c]))
   const router = new Router(config.routes, (name) => byName.get(name)!)
   const handler = new RequestHandler(router, clock, config.logging.accessLog ? new AccessLog(logger) : null)
@@ -51,7 +59,11 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
   const admin =
     config.admin === null
       ? null
-      : await startAdminServer(config.admin, { upstreams: () => clusters }, { clock, logger, registry: buildRegistry(() => clusters) })
+      : await startAdminServer(
+          config.admin,
+          { upstreams: () => clusters, events },
+          { clock, logger, registry: buildRegistry(() => clusters, events) },
+        )
   const timers = startTimers(clusters, clock)
   logger.info({ listeners: listenerUrls, admin: admin?.url ?? null, config: config.source }, 'baton started')
   return {
@@ -59,6 +71,7 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
     adminUrl: admin?.url ?? null,
     demoUrls: demo?.urls ?? [],
     clusters,
+    events,
     logger,
     close: () => shutdown({ servers, clusters, admin, demo, timers, logger, drainMs: config.shutdown.drainTimeoutMs }),
   }

@@ -89,7 +89,7 @@ function requests(balancer: Balancer, latencies: Float64Array, count: number): n
 }
 
 function measure(policy: Policy, weights: (typeof WEIGHTINGS)[number], n: number): Row {
-  const balancer = new Balancer(policy)
+  const balancer = new Balancer(policy, new SeededRng(1))
   balancer.setAvailable(endpoints(n, weights.weight))
   const noise = new SeededRng(1)
   const latencies = Float64Array.from({ length: POOL }, (_, k) => 5 + (k % 7) + noise.next() * 4) // 5..15 ms

@@ -7,6 +7,7 @@ import type { Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import { RouteTable } from './route-table.js'
 import { sendJson } from './send-json.js'
+import { serveEvents } from './events-api.js'
 import type { AdminSource } from './types.js'
 import { describeUpstreams } from './upstreams-api.js'
 
@@ -55,6 +56,7 @@ function adminRoutes(source: AdminSource, { clock, registry }: AdminDeps): Route
       res.end(body)
     })
     .add('GET', '/api/upstreams', (_req, res) => sendJson(res, 200, describeUpstreams(source.upstreams(), clock.now())))
+    .add('GET', '/api/events', (req, res) => serveEvents(source.events, req, res))
 }
 
 function listen(server: Server, config: AdminConfig): Promise<string> {

@@ -1,3 +1,6 @@
+import type { CheckResult } from '../health/active-checker.js'
+import type { EventLog } from '../health/events.js'
+import type { EndpointHealth, UpstreamHealthStats } from '../health/health-state.js'
 import type { EndpointStats } from '../metrics/endpoint-stats.js'
 
 /**
@@ -16,13 +19,31 @@ export interface EndpointView {
   readonly stats: EndpointStats
 }
 
+/** Health of an upstream and its endpoints by index (UpstreamHealth satisfies it). */
+export interface HealthView {
+  describe(i: number, nowMs: number): EndpointHealth
+  stats(): UpstreamHealthStats
+}
+
+/** Retry budget counters (RetryBudget satisfies it). */
+export interface RetryBudgetView {
+  readonly active: number
+  readonly retrying: number
+  readonly refused: number
+}
+
 export interface UpstreamView {
   readonly name: string
   /** Balancing policy as named in YAML, e.g. "least_request". */
   readonly policy: string
   readonly endpoints: readonly EndpointView[]
+  readonly health: HealthView
+  /** null when active checks are off. */
+  readonly checker: { lastCheck(i: number): CheckResult | null } | null
+  readonly retryBudget: RetryBudgetView
 }
 
 export interface AdminSource {
   upstreams(): readonly UpstreamView[]
+  readonly events: EventLog
 }

@@ -1,29 +1,40 @@
+import type { CheckResult } from '../health/active-checker.js'
+import type { EndpointHealth, UpstreamHealthStats } from '../health/health-state.js'
 import type { EndpointStatsSnapshot } from '../metrics/endpoint-stats.js'
-import type { UpstreamView } from './types.js'
+import type { RetryBudgetView, UpstreamView } from './types.js'
 
 export interface EndpointJson extends EndpointStatsSnapshot {
   id: string
   url: string
   weight: number
   inflight: number
+  health: EndpointHealth
+  /** The last active check; null before the first or with active checks off. */
+  lastCheck: CheckResult | null
 }
 
 export interface UpstreamJson {
   name: string
   policy: string
+  health: UpstreamHealthStats
+  retryBudget: RetryBudgetView
   endpoints: EndpointJson[]
 }
 
-/** The body of GET /api/upstreams: every upstream with its endpoints' live state and statistics at `nowMs`. */
+/** The body of GET /api/upstreams: every upstream with its endpoints' live state, health and statistics at `nowMs`. */
 export function describeUpstreams(upstreams: readonly UpstreamView[], nowMs: number): UpstreamJson[] {
   return upstreams.map((u) => ({
     name: u.name,
     policy: u.policy,
-    endpoints: u.endpoints.map((e) => ({
+    health: u.health.stats(),
+    retryBudget: { active: u.retryBudget.active, retrying: u.retryBudget.retrying, refused: u.retryBudget.refused },
+    endpoints: u.endpoints.map((e, i) => ({
       id: e.id,
       url: e.url,
       weight: e.weight,
       inflight: e.inflight,
+      health: u.health.describe(i, nowMs),
+      lastCheck: u.checker === null ? null : u.checker.lastCheck(i),
       ...e.stats.snapshot(nowMs),
     })),
   }))

@@ -2,14 +2,29 @@ import { Balancer } from '../balancer/balancer.js'
 import { createPolicy } from '../balancer/policy-factory.js'
 import type { Outcome, PickContext } from '../balancer/types.js'
 import type { RetryConfig, UpstreamConfig } from '../config/types.js'
+import { ActiveChecker } from '../health/active-checker.js'
+import type { EventLog } from '../health/events.js'
+import { ForecastSampler } from '../health/forecast-sampler.js'
+import { UpstreamHealth } from '../health/health-state.js'
 import { RetryBudget } from '../overload/retry-budget.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
 import { UpstreamEndpoint } from './upstream-endpoint.js'
 
+export interface ClusterDeps {
+  /** Monotonic ms. */
+  clock: Clock
+  /** Wall-clock ms since the epoch: event and model timestamps. */
+  wallClock: () => number
+  rng: Rng
+  /** Where health transitions of every upstream are recorded. */
+  events: EventLog
+}
+
 /**
- * One upstream: its endpoints with their pools and statistics, and the balancer choosing among the
- * available ones. Built once per config snapshot; every endpoint is available until health checks exist.
+ * One upstream: its endpoints with their pools and statistics, their health (active checks, outlier
+ * ejection, predictive drains, slow start, panic), and the balancer choosing among the routable ones.
+ * Built once per config snapshot; start() begins the active checks, close() ends everything.
  */
 export class Cluster {
   readonly name: string
@@ -20,19 +35,49 @@ export class Cluster {
   readonly rewriteHost: boolean
   readonly retry: RetryConfig
   readonly retryBudget: RetryBudget
+  readonly health: UpstreamHealth
+  /** null when active checks are off. */
+  readonly checker: ActiveChecker | null
+  private readonly clock: Clock
+  private readonly sampler: ForecastSampler
+  private readonly forecastIntervalMs: number
+  private nextForecastSampleMs: number
+  /** Slow-start factors by endpoint index, refreshed on tick and handed to the balancer while any is below 1. */
+  private readonly ramp: Float64Array
   /** Reused for retry picks: picks never overlap on this thread. */
   private readonly retryContext: PickContext = { hashKey: 0, attempt: 0, exclude: -1 }
 
-  constructor(config: UpstreamConfig, deps: { clock: Clock; rng: Rng }) {
+  constructor(config: UpstreamConfig, deps: ClusterDeps) {
     this.name = config.name
     this.policy = config.policy.name
     this.rewriteHost = config.rewriteHost
     this.retry = config.retry
     this.retryBudget = new RetryBudget(config.retry.budgetPercent, config.retry.budgetMinConcurrent)
+    this.clock = deps.clock
     const startMs = deps.clock.now()
     this.endpoints = config.endpoints.map((e, i) => new UpstreamEndpoint(i, e, config, startMs))
-    this.balancer = new Balancer<UpstreamEndpoint>(createPolicy(config.policy, deps))
-    this.balancer.setAvailable(this.endpoints)
+    this.balancer = new Balancer<UpstreamEndpoint>(createPolicy(config.policy, deps), deps.rng)
+    this.health = new UpstreamHealth(
+      config.name,
+      this.endpoints.map((e) => e.id),
+      config.health,
+      { clock: deps.clock, wallClock: deps.wallClock, events: deps.events, onAvailabilityChange: (routed) => this.route(routed) },
+    )
+    const active = config.health.active
+    this.checker =
+      active === null
+        ? null
+        : new ActiveChecker(this.endpoints.map((e) => e.url), active, { ...deps, listener: this.health })
+    this.sampler = new ForecastSampler(this.endpoints.length)
+    this.forecastIntervalMs = config.health.forecast.intervalMs
+    this.nextForecastSampleMs = startMs + this.forecastIntervalMs
+    this.ramp = new Float64Array(this.endpoints.length).fill(1)
+    this.route(this.health.availableIndexes())
+  }
+
+  /** Starts the active health checks, if configured. */
+  start(): void {
+    if (this.checker !== null) this.checker.start()
   }
 
   /** An endpoint for attempt number `attempt` (1 for the first retry), avoiding the one that failed. */
@@ -42,14 +87,22 @@ export class Cluster {
     return this.balancer.pick(this.retryContext)
   }
 
-  /** How an attempt went: feeds the policy. */
+  /** How an attempt went (status 0 when no response came): feeds the policy, outlier detection and forecasts. */
   observe(e: UpstreamEndpoint, latencyMs: number, status: number, outcome: Outcome, nowMs: number): void {
     this.balancer.observe(e, latencyMs, status, outcome, nowMs)
+    this.health.observe(e.index, outcome, status, latencyMs)
+    this.sampler.observe(e.index, outcome, status, latencyMs)
   }
 
-  /** Periodic work off the hot path: policy decay and refits. */
+  /** Periodic work off the hot path (about once a second): policy decay and refits, health, forecasts, slow start. */
   tick(nowMs: number): void {
     this.balancer.tick(nowMs)
+    if (nowMs >= this.nextForecastSampleMs) {
+      this.nextForecastSampleMs = nowMs + this.forecastIntervalMs
+      this.sampler.flush(this.health, nowMs)
+    }
+    this.health.tick(nowMs)
+    this.refreshRamp(nowMs)
   }
 
   /** Starts a new statistics interval on every endpoint. */
@@ -58,6 +111,25 @@ export class Cluster {
   }
 
   async close(graceMs: number): Promise<void> {
+    if (this.checker !== null) await this.checker.stop()
     await Promise.all(this.endpoints.map((e) => e.close(graceMs)))
+  }
+
+  /**
+   * The routable set changed (health, ejection, drain, panic): the balancer chooses among these now, and an
+   * endpoint that just returned ramps from its first pick, not from the next tick.
+   */
+  private route(indexes: readonly number[]): void {
+    this.balancer.setAvailable(indexes.map((i) => this.endpoints[i]))
+    this.refreshRamp(this.clock.now())
+  }
+
+  private refreshRamp(nowMs: number): void {
+    let ramping = false
+    for (let i = 0; i < this.ramp.length; i++) {
+      this.ramp[i] = this.health.slowStartFactor(i, nowMs)
+      if (this.ramp[i] < 1) ramping = true
+    }
+    this.balancer.setRamp(ramping ? this.ramp : null)
   }
 }

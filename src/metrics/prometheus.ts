@@ -1,6 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { EndpointView, UpstreamView } from '../admin/types.js'
+import type { EventLog } from '../health/events.js'
 import type { LatencySummary, StatusClassCounts } from './endpoint-stats.js'
+import { registerHealthMetrics } from './health-metrics.js'
 
 type EndpointLabels = 'upstream' | 'endpoint'
 
@@ -24,7 +26,7 @@ const STATUS_CLASSES: readonly (keyof StatusClassCounts)[] = ['1xx', '2xx', '3xx
  * series of endpoints removed by a config reload. A reload restarts the counts at 0, which rate() reads as
  * a counter reset, as it should.
  */
-export function buildRegistry(upstreams: () => readonly UpstreamView[]): Registry {
+export function buildRegistry(upstreams: () => readonly UpstreamView[], events: EventLog): Registry {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'baton_' })
   const forEach = endpointIterator(upstreams)
@@ -86,6 +88,7 @@ export function buildRegistry(upstreams: () => readonly UpstreamView[]): Registr
     },
   })
 
+  registerHealthMetrics(registry, upstreams, events)
   return registry
 }
 

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { EventLog } from '../../../src/health/events.js'
 import { Gauge, Registry } from 'prom-client'
 import { Client, request } from 'undici'
 import { startAdminServer, type AdminServer } from '../../../src/admin/admin-server.js'
@@ -11,8 +12,8 @@ import { fakeEndpoint, fakeUpstream } from '../metrics/fake-upstreams.js'
 const LOOPBACK = { address: '127.0.0.1', port: 0 }
 
 /** A real admin server on a free loopback port, closed after the test. */
-async function startAdmin(t: Test, upstreams: UpstreamView[], registry = buildRegistry(() => upstreams), clock = new ManualClock()): Promise<AdminServer> {
-  const admin = await startAdminServer(LOOPBACK, { upstreams: () => upstreams }, { clock, logger: createLogger('silent'), registry })
+async function startAdmin(t: Test, upstreams: UpstreamView[], registry = buildRegistry(() => upstreams, new EventLog()), clock = new ManualClock()): Promise<AdminServer> {
+  const admin = await startAdminServer(LOOPBACK, { upstreams: () => upstreams, events: new EventLog() }, { clock, logger: createLogger('silent'), registry })
   t.teardown(() => admin.close())
   return admin
 }
@@ -44,7 +45,7 @@ t.test('binds a real port and answers /healthz', async (t) => {
 
 t.test('/metrics serves the registry in Prometheus text', async (t) => {
   const upstreams = trafficked()
-  const registry = buildRegistry(() => upstreams)
+  const registry = buildRegistry(() => upstreams, new EventLog())
   const admin = await startAdmin(t, upstreams, registry)
   const res = await get(`${admin.url}/metrics`)
   t.equal(res.status, 200)
@@ -70,6 +71,18 @@ t.test('/api/upstreams lists every endpoint with its live state and statistics',
   t.equal(res.status, 200)
   t.equal(res.headers['cache-control'], 'no-store')
   const body = JSON.parse(res.body)
+  t.match(body[0].health, { panic: false, available: 2, ejected: 0 }, 'upstream health')
+  t.match(body[0].retryBudget, { active: 0, retrying: 0, refused: 0 })
+  t.match(body[0].endpoints[0].health, { state: 'available', routed: true, ejected: false, slowStartFactor: 1 })
+  t.equal(body[0].endpoints[0].lastCheck, null, 'no active checks configured')
+  for (const u of body) {
+    delete u.health
+    delete u.retryBudget
+    for (const e of u.endpoints) {
+      delete e.health
+      delete e.lastCheck
+    }
+  }
   t.same(body, [
     {
       name: 'api',
@@ -144,7 +157,7 @@ t.test('a failing scrape is a 500 and the server keeps serving', async (t) => {
 })
 
 t.test('close() does not wait for idle keep-alive connections', async (t) => {
-  const admin = await startAdminServer(LOOPBACK, { upstreams: () => [] }, { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() })
+  const admin = await startAdminServer(LOOPBACK, { upstreams: () => [], events: new EventLog() }, { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() })
   const client = new Client(admin.url, { keepAliveTimeout: 60_000 })
   t.teardown(() => client.destroy())
   const res = await client.request({ path: '/healthz', method: 'GET' })
@@ -158,7 +171,7 @@ t.test('close() does not wait for idle keep-alive connections', async (t) => {
 t.test('close() cuts a response still in progress after a short grace', async (t) => {
   const registry = new Registry()
   new Gauge({ name: 'stuck', help: 'never finishes collecting', registers: [registry], collect: () => new Promise<void>(() => {}) })
-  const admin = await startAdminServer(LOOPBACK, { upstreams: () => [] }, { clock: new ManualClock(), logger: createLogger('silent'), registry })
+  const admin = await startAdminServer(LOOPBACK, { upstreams: () => [], events: new EventLog() }, { clock: new ManualClock(), logger: createLogger('silent'), registry })
   const pending = request(`${admin.url}/metrics`)
   await new Promise((r) => setTimeout(r, 50))
   const started = Date.now()
@@ -172,7 +185,24 @@ t.test('a port already in use rejects start', async (t) => {
   const first = await startAdmin(t, [])
   const port = Number(new URL(first.url).port)
   await t.rejects(
-    startAdminServer({ address: '127.0.0.1', port }, { upstreams: () => [] }, { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() }),
+    startAdminServer({ address: '127.0.0.1', port }, { upstreams: () => [], events: new EventLog() }, { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() }),
     { code: 'EADDRINUSE' },
   )
+})
+
+t.test('/api/events serves the event ring, filtered by since and limit; a bad query is 400', async (t) => {
+  const events = new EventLog()
+  for (let k = 1; k <= 3; k++) events.push({ timeMs: k * 1_000, upstream: 'api', endpoint: `e${k}`, kind: 'ejected', cause: 'consecutive-5xx', data: { k } })
+  const admin = await startAdminServer(LOOPBACK, { upstreams: () => [], events }, { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() })
+  t.teardown(() => admin.close())
+  const all = JSON.parse((await get(`${admin.url}/api/events`)).body)
+  t.same(all.events.map((e: { endpoint: string }) => e.endpoint), ['e1', 'e2', 'e3'], 'oldest first')
+  t.equal(all.counts.ejected, 3)
+  const recent = JSON.parse((await get(`${admin.url}/api/events?since=2000&limit=1`)).body)
+  t.same(recent.events.map((e: { endpoint: string }) => e.endpoint), ['e3'], 'since 2000, newest one')
+  for (const query of ['since=abc', 'limit=0', 'limit=1.5', 'since=']) {
+    const res = await get(`${admin.url}/api/events?${query}`)
+    t.equal(res.status, 400, query)
+    t.equal(JSON.parse(res.body).error, 'bad_query', `${query}: error code`)
+  }
 })

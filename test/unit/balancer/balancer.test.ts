@@ -1,6 +1,8 @@
 import t from 'tap'
 import { Balancer } from '../../../src/balancer/balancer.js'
 import { Outcome, type Endpoint, type PickContext, type Policy } from '../../../src/balancer/types.js'
+import { RandomPolicy } from '../../../src/balancer/policies/random.js'
+import { SeededRng } from '../../../src/util/rng.js'
 import { makeEndpoints } from '../../helpers/endpoints.js'
 import { FIRST_TRY, retryAvoiding } from './pick-helpers.js'
 
@@ -37,7 +39,7 @@ t.test('pick short-cuts 0 and 1 available endpoints before the policy', async (t
   ]
   for (const c of cases) {
     const policy = new RecordingPolicy()
-    const balancer = new Balancer(policy)
+    const balancer = new Balancer(policy, new SeededRng(1))
     const endpoints = makeEndpoints(new Array<number>(c.size).fill(1))
     balancer.setAvailable(endpoints)
     t.equal(balancer.pick(c.ctx)?.index ?? null, c.expected, c.name)
@@ -48,7 +50,7 @@ t.test('pick short-cuts 0 and 1 available endpoints before the policy', async (t
 
 t.test('setAvailable rebuilds the policy; observe and tick are forwarded unchanged', async (t) => {
   const policy = new RecordingPolicy()
-  const balancer = new Balancer(policy)
+  const balancer = new Balancer(policy, new SeededRng(1))
   t.equal(balancer.pick(FIRST_TRY), null, 'nothing available before setAvailable')
   const endpoints = makeEndpoints([1, 2, 3])
   balancer.setAvailable(endpoints)
@@ -60,4 +62,23 @@ t.test('setAvailable rebuilds the policy; observe and tick are forwarded unchang
     ['tick', 2_000],
   ])
   t.equal(policy.calls[0][1], endpoints, 'rebuild sees the same array, not a copy')
+})
+
+t.test('slow start: a ramping endpoint keeps its policy share times its factor; retries are not ramped', async (t) => {
+  const balancer = new Balancer(new RandomPolicy(new SeededRng(3)), new SeededRng(7))
+  balancer.setAvailable(makeEndpoints([1, 1, 1, 1]))
+  balancer.setRamp(new Float64Array([1, 1, 1, 0.2]))
+  const share = (ctx: PickContext, picks: number): number => {
+    let hits = 0
+    for (let k = 0; k < picks; k++) if (balancer.pick(ctx)!.index === 3) hits++
+    return hits / picks
+  }
+  // Random gives each 1/4; endpoint 3 keeps 0.2 of its quarter (5 %), the rest goes to the others.
+  const ramped = share(FIRST_TRY, 100_000)
+  t.ok(Math.abs(ramped - 0.05) < 0.005, `ramping endpoint share ${ramped} ≈ 0.05 ± 0.005`)
+  const retried = share(retryAvoiding(0), 30_000)
+  t.ok(Math.abs(retried - 1 / 3) < 0.02, `a retry avoiding endpoint 0 reaches it at its full share: ${retried} ≈ 1/3 ± 0.02`)
+  balancer.setRamp(null)
+  const cleared = share(FIRST_TRY, 100_000)
+  t.ok(Math.abs(cleared - 0.25) < 0.01, `ramp cleared: share ${cleared} ≈ 0.25 ± 0.01`)
 })

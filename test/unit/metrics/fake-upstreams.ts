@@ -1,5 +1,10 @@
 import type { EndpointView, UpstreamView } from '../../../src/admin/types.js'
+import { DEFAULT_HEALTH } from '../../../src/config/build-health.js'
+import { EventLog } from '../../../src/health/events.js'
+import { UpstreamHealth } from '../../../src/health/health-state.js'
 import { EndpointStats } from '../../../src/metrics/endpoint-stats.js'
+import { RetryBudget } from '../../../src/overload/retry-budget.js'
+import { ManualClock } from '../../../src/util/clock.js'
 
 /** An endpoint as the admin server and the registry read it: plain data around a real EndpointStats. */
 export interface FakeEndpoint extends EndpointView {
@@ -10,6 +15,13 @@ export function fakeEndpoint(id: string, weight = 1, inflight = 0): FakeEndpoint
   return { id, url: `http://${id}`, weight, inflight, stats: new EndpointStats() }
 }
 
-export function fakeUpstream(name: string, endpoints: FakeEndpoint[], policy = 'round_robin'): UpstreamView {
-  return { name, policy, endpoints }
+/** An upstream view around real health state (default rules, manual clock), a real retry budget and no active checks. */
+export function fakeUpstream(name: string, endpoints: FakeEndpoint[], policy = 'round_robin', events = new EventLog()): UpstreamView {
+  const health = new UpstreamHealth(
+    name,
+    endpoints.map((e) => e.id),
+    DEFAULT_HEALTH,
+    { clock: new ManualClock(), wallClock: () => 0, events, onAvailabilityChange: null },
+  )
+  return { name, policy, endpoints, health, checker: null, retryBudget: new RetryBudget(0.2, 3) }
 }

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { EventLog } from '../../../src/health/events.js'
 import type { UpstreamView } from '../../../src/admin/types.js'
 import { buildRegistry } from '../../../src/metrics/prometheus.js'
 import { fakeEndpoint, fakeUpstream } from './fake-upstreams.js'
@@ -16,7 +17,7 @@ t.test('per-endpoint series are read from the stats at scrape time', async (t) =
   a.stats.recordResponse(503, 20)
   a.stats.recordFailure('BATON_UPSTREAM_CONNECT', false)
   a.stats.recordFailure('BATON_CLIENT_ABORT', true)
-  const registry = buildRegistry(() => [fakeUpstream('api', [a, b])])
+  const registry = buildRegistry(() => [fakeUpstream('api', [a, b])], new EventLog())
   const text = await registry.metrics()
   const labels = 'upstream="api",endpoint="10.0.0.1:80"'
   const expected: [string, number][] = [
@@ -47,7 +48,7 @@ t.test('each scrape shows current values, and removed endpoints disappear', asyn
   const a = fakeEndpoint('a:1')
   const b = fakeEndpoint('b:1')
   let upstreams: UpstreamView[] = [fakeUpstream('api', [a, b])]
-  const registry = buildRegistry(() => upstreams)
+  const registry = buildRegistry(() => upstreams, new EventLog())
   a.stats.recordResponse(200, 1)
   const series = 'baton_upstream_requests_total{upstream="api",endpoint="a:1",class="2xx"}'
   t.equal(sample(await registry.metrics(), series), 1)
@@ -61,8 +62,25 @@ t.test('each scrape shows current values, and removed endpoints disappear', asyn
 })
 
 t.test('registries are independent of each other and of the global one', async (t) => {
-  const one = buildRegistry(() => [])
-  const two = buildRegistry(() => [])
+  const one = buildRegistry(() => [], new EventLog())
+  const two = buildRegistry(() => [], new EventLog())
   t.not(one, two)
   t.match(await two.metrics(), /baton_process_cpu_user_seconds_total/)
+})
+
+t.test('health series: events by kind, panic, availability, routability, retry budget', async (t) => {
+  const events = new EventLog()
+  const upstream = fakeUpstream('api', [fakeEndpoint('a:1'), fakeEndpoint('b:1')], 'round_robin', events)
+  events.push({ timeMs: 0, upstream: 'api', endpoint: 'a:1', kind: 'ejected', cause: 'test', data: {} })
+  const text = await buildRegistry(() => [upstream], events).metrics()
+  const expected: [string, number][] = [
+    ['baton_health_events_total{upstream="api",kind="ejected"}', 1],
+    ['baton_health_events_total{upstream="api",kind="drain"}', 0],
+    ['baton_upstream_panic{upstream="api"}', 0],
+    ['baton_upstream_endpoints_available{upstream="api"}', 2],
+    ['baton_endpoint_routed{upstream="api",endpoint="b:1"}', 1],
+    ['baton_outlier_detections_total{upstream="api",reason="latency"}', 0],
+    ['baton_retries_refused_total{upstream="api"}', 0],
+  ]
+  for (const [series, value] of expected) t.equal(sample(text, series), value, series)
 })

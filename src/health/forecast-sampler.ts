@@ -1,0 +1,45 @@
+import { Outcome } from '../balancer/types.js'
+import { LogHistograms } from './log-histogram.js'
+
+/** What a forecast sample is handed to: UpstreamHealth.recordForecastSample. */
+export interface ForecastSink {
+  recordForecastSample(i: number, nowMs: number, p99Ms: number, errorRate: number): void
+}
+
+/**
+ * The per-interval figures the forecaster fits trends to: each endpoint's p99 latency to response headers
+ * and its error rate (failures and 5xx over answered attempts) since the last flush. Its own histograms, so
+ * the interval matches forecast.intervalMs (a few seconds), not the 10 s statistics rollover.
+ * Client aborts never count. An endpoint without traffic in the interval reports NaN (no sample).
+ */
+export class ForecastSampler {
+  private readonly latencies: LogHistograms
+  private readonly attempts: Uint32Array
+  private readonly failures: Uint32Array
+
+  constructor(private readonly endpoints: number) {
+    this.latencies = new LogHistograms(endpoints)
+    this.attempts = new Uint32Array(endpoints)
+    this.failures = new Uint32Array(endpoints)
+  }
+
+  /** Hot path, O(1). `status` 0 when no response came. */
+  observe(i: number, outcome: Outcome, status: number, latencyMs: number): void {
+    if (outcome === Outcome.ClientAbort) return
+    this.attempts[i]++
+    if (outcome !== Outcome.Success || status >= 500) this.failures[i]++
+    if (status > 0) this.latencies.record(i, latencyMs)
+  }
+
+  /** Hands every endpoint's sample for the interval to `sink`, then starts a new interval. */
+  flush(sink: ForecastSink, nowMs: number): void {
+    for (let i = 0; i < this.endpoints; i++) {
+      const attempts = this.attempts[i]
+      const errorRate = attempts === 0 ? Number.NaN : this.failures[i] / attempts
+      sink.recordForecastSample(i, nowMs, this.latencies.quantile(i, 0.99), errorRate)
+    }
+    this.latencies.clear()
+    this.attempts.fill(0)
+    this.failures.fill(0)
+  }
+}
