@@ -56,7 +56,7 @@ export class Cluster {
     this.clock = deps.clock
     const startMs = deps.clock.now()
     this.endpoints = config.endpoints.map((e, i) => new UpstreamEndpoint(i, e, config, startMs))
-    this.balancer = new Balancer<UpstreamEndpoint>(createPolicy(config.policy, deps), deps.rng)
+    this.balancer = new Balancer<UpstreamEndpoint>(createPolicy(config.policy, { ...deps, upstream: config.name }), deps.rng)
     this.health = new UpstreamHealth(
       config.name,
       this.endpoints.map((e) => e.id),

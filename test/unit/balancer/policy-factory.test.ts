@@ -1,4 +1,5 @@
 import t from 'tap'
+import { AdaptivePolicy } from '../../../src/balancer/policies/adaptive.js'
 import { LeastRequestPolicy } from '../../../src/balancer/policies/least-request.js'
 import { PeakEwmaPolicy } from '../../../src/balancer/policies/peak-ewma.js'
 import { RandomPolicy } from '../../../src/balancer/policies/random.js'
@@ -18,6 +19,10 @@ t.test('builds each policy by the name YAML uses', async (t) => {
     { config: { name: 'random' }, type: RandomPolicy },
     { config: { name: 'least_request', choiceCount: 2, activeRequestBias: 1 }, type: LeastRequestPolicy },
     { config: { name: 'peak_ewma', decayMs: 10_000, defaultRttMs: 30, failurePenaltyMs: 1_000 }, type: PeakEwmaPolicy },
+    {
+      config: { name: 'adaptive', forgetting: 0.995, errorPenaltyMs: 1_000, refitIntervalMs: 1_000, stateDir: null, saveIntervalMs: 30_000 },
+      type: AdaptivePolicy,
+    },
   ]
   for (const c of cases) {
     const policy = createPolicy(c.config, deps)
@@ -28,7 +33,7 @@ t.test('builds each policy by the name YAML uses', async (t) => {
 
 t.test('an unknown name throws, listing the known ones', async (t) => {
   t.throws(() => createPolicy({ name: 'nope' } as unknown as PolicyConfig, deps), {
-    message: 'unknown policy "nope"; known: round_robin, random, least_request, peak_ewma',
+    message: 'unknown policy "nope"; known: round_robin, random, least_request, peak_ewma, adaptive',
   })
 })
 
