@@ -2,11 +2,15 @@ import { startAdminServer, type AdminServer } from './admin/admin-server.js'
 import { Cluster } from './cluster/cluster.js'
 import type { BatonConfig } from './config/types.js'
 import { startDemoBackends, type DemoBackends } from './demo/demo-backends.js'
+import { DecisionLogFile } from './debug/decision-log-file.js'
+import { DecisionRecorder } from './debug/decision-recorder.js'
 import { EventLog } from './health/events.js'
 import { logHealthEvent } from './health/event-logging.js'
 import { buildRegistry } from './metrics/prometheus.js'
+import { saveModels, warmStartModels } from './model/model-lifecycle.js'
 import { Router } from './router/router.js'
 import { AccessLog } from './server/access-log.js'
+import { combineListeners } from './server/exchange-listeners.js'
 import { ProxyServer } from './server/proxy-server.js'
 import { RequestHandler } from './server/request-handler.js'
 import { systemClock, type Clock } from './util/clock.js'
@@ -50,10 +54,15 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
   const deps = { clock, rng: options.rng ?? mathRng, wallClock: options.wallClock ?? Date.now, events }
   const demo = config.demo === null ? null : await startDemoBackends(config.demo, logger)
   const clusters = config.upstreams.map((u) => new Cluster(u, deps))
+  await warmStartModels(clusters, logger)
   for (const c of clusters) c.start()
   const byName = new Map(clusters.map((c) => [c.name, c]))
   const router = new Router(config.routes, (name) => byName.get(name)!)
-  const handler = new RequestHandler(router, clock, config.logging.accessLog ? new AccessLog(logger) : null)
+  const decisionLog = config.debug.decisionLog === null ? null : new DecisionLogFile(config.debug.decisionLog.path)
+  const decisions =
+    config.debug.decisionHeaders || decisionLog !== null ? new DecisionRecorder(config.debug, deps.rng, decisionLog) : null
+  const accessLog = config.logging.accessLog ? new AccessLog(logger) : null
+  const handler = new RequestHandler(router, clock, combineListeners([accessLog, decisions]), decisions)
   const servers = config.listeners.map((l) => new ProxyServer(l, handler, logger))
   const listenerUrls = await Promise.all(servers.map((s) => s.listen()))
   const admin =
@@ -66,6 +75,8 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
         )
   const timers = startTimers(clusters, clock)
   logger.info({ listeners: listenerUrls, admin: admin?.url ?? null, config: config.source }, 'baton started')
+  const running: Running = { servers, clusters, admin, demo, decisionLog, timers, logger, drainMs: config.shutdown.drainTimeoutMs }
+  let closing: Promise<void> | null = null
   return {
     listenerUrls,
     adminUrl: admin?.url ?? null,
@@ -73,7 +84,8 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
     clusters,
     events,
     logger,
-    close: () => shutdown({ servers, clusters, admin, demo, timers, logger, drainMs: config.shutdown.drainTimeoutMs }),
+    // A second SIGTERM, or a test teardown after an explicit close, waits for the same shutdown.
+    close: () => (closing ??= shutdown(running)),
   }
 }
 
@@ -96,6 +108,7 @@ interface Running {
   clusters: readonly Cluster[]
   admin: AdminServer | null
   demo: DemoBackends | null
+  decisionLog: DecisionLogFile | null
   timers: readonly NodeJS.Timeout[]
   logger: Logger
   drainMs: number
@@ -106,6 +119,8 @@ async function shutdown(r: Running): Promise<void> {
   for (const t of r.timers) clearInterval(t)
   await Promise.all(r.servers.map((s) => s.drain(r.drainMs)))
   await Promise.all(r.clusters.map((c) => c.close(r.drainMs)))
+  await saveModels(r.clusters, r.logger)
+  if (r.decisionLog !== null) await r.decisionLog.close()
   if (r.admin !== null) await r.admin.close()
   if (r.demo !== null) await r.demo.close()
   r.logger.info('stopped')

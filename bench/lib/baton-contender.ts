@@ -1,3 +1,4 @@
+import { DEFAULT_DEBUG } from '../../src/config/build.js'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 /**
  * Baton as a bench contender: the whole config written out (no YAML, no defaults applied elsewhere) so
@@ -31,6 +32,7 @@ function benchConfig(backendUrls: readonly string[], policy: PolicyConfig): Bato
     // 'warn' and no access log: a log line per request would measure pino, not the proxy.
     logging: { level: 'warn', accessLog: false },
     shutdown: { drainTimeoutMs: 1_000 },
+    debug: DEFAULT_DEBUG,
     routes: [{ name: 'all', host: null, pathPrefix: '/', upstream: 'backend' }],
     upstreams: [
       {

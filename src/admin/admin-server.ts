@@ -8,6 +8,7 @@ import type { Logger } from '../util/logger.js'
 import { RouteTable } from './route-table.js'
 import { sendJson } from './send-json.js'
 import { serveEvents } from './events-api.js'
+import { serveExplain, serveModels, serveRollback } from './model-api.js'
 import type { AdminSource } from './types.js'
 import { describeUpstreams } from './upstreams-api.js'
 
@@ -43,7 +44,7 @@ export async function startAdminServer(config: AdminConfig, source: AdminSource,
   return { url, close: () => close(server) }
 }
 
-function adminRoutes(source: AdminSource, { clock, registry }: AdminDeps): RouteTable {
+function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps): RouteTable {
   return new RouteTable()
     .add('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }))
     .add('GET', '/metrics', async (_req, res) => {
@@ -57,6 +58,9 @@ function adminRoutes(source: AdminSource, { clock, registry }: AdminDeps): Route
     })
     .add('GET', '/api/upstreams', (_req, res) => sendJson(res, 200, describeUpstreams(source.upstreams(), clock.now())))
     .add('GET', '/api/events', (req, res) => serveEvents(source.events, req, res))
+    .add('GET', '/api/model', (_req, res) => serveModels(source.upstreams(), res))
+    .add('POST', '/api/model/rollback', (req, res) => serveRollback(source.upstreams(), req, res, logger))
+    .add('GET', '/api/model/explain', (_req, res) => serveExplain(source.upstreams(), res))
 }
 
 function listen(server: Server, config: AdminConfig): Promise<string> {

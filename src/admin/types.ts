@@ -1,7 +1,9 @@
+import type { Policy } from '../balancer/types.js'
 import type { CheckResult } from '../health/active-checker.js'
 import type { EventLog } from '../health/events.js'
 import type { EndpointHealth, UpstreamHealthStats } from '../health/health-state.js'
 import type { EndpointStats } from '../metrics/endpoint-stats.js'
+import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 
 /**
  * The read-only view of the proxy that the admin server and the Prometheus registry consume. The cluster
@@ -11,6 +13,8 @@ import type { EndpointStats } from '../metrics/endpoint-stats.js'
 export interface EndpointView {
   /** Endpoint.id: "host:port" or the configured name. */
   readonly id: string
+  /** Endpoint.index: its position in the upstream. */
+  readonly index: number
   /** Origin the endpoint is reached at, e.g. "http://10.0.0.5:8080". */
   readonly url: string
   readonly weight: number
@@ -41,6 +45,10 @@ export interface UpstreamView {
   /** null when active checks are off. */
   readonly checker: { lastCheck(i: number): CheckResult | null } | null
   readonly retryBudget: RetryBudgetView
+  /** The policy, for explanations. */
+  readonly balancer: { readonly policy: Policy }
+  /** The learned model's versions; null unless the policy is adaptive. */
+  readonly model: AdaptiveModelManager | null
 }
 
 export interface AdminSource {

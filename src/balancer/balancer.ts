@@ -29,6 +29,11 @@ export class Balancer<E extends Endpoint = Endpoint> {
     this.policy.rebuild(endpoints)
   }
 
+  /** How many endpoints the policy chooses from now. */
+  availableCount(): number {
+    return this.available.length
+  }
+
   /** Off the hot path (health tick): the slow-start factors by endpoint index, or null when none ramps. */
   setRamp(factors: Float64Array | null): void {
     this.ramp = factors

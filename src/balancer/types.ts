@@ -30,6 +30,12 @@ export interface PickContext {
   exclude: number
 }
 
+/** The last pick of a policy that compares candidates: each candidate's sampled cost, and the choice. */
+export interface PickExplanation {
+  candidates: { index: number; id: string; sampledCostMs: number }[]
+  chosen: string
+}
+
 export interface Policy {
   /** The name used in YAML. */
   readonly name: string
@@ -43,4 +49,6 @@ export interface Policy {
   tick(nowMs: number): void
   /** Why this endpoint scores as it does: for the admin API and debug headers. */
   explain?(e: Endpoint): Record<string, number>
+  /** The candidates and costs behind the latest pick (allocates: debug only); null before any pick. */
+  explainPick?(): PickExplanation | null
 }

@@ -1,4 +1,5 @@
 import { Balancer } from '../balancer/balancer.js'
+import { AdaptivePolicy } from '../balancer/policies/adaptive.js'
 import { createPolicy } from '../balancer/policy-factory.js'
 import type { Outcome, PickContext } from '../balancer/types.js'
 import type { RetryConfig, UpstreamConfig } from '../config/types.js'
@@ -6,6 +7,7 @@ import { ActiveChecker } from '../health/active-checker.js'
 import type { EventLog } from '../health/events.js'
 import { ForecastSampler } from '../health/forecast-sampler.js'
 import { UpstreamHealth } from '../health/health-state.js'
+import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 import { RetryBudget } from '../overload/retry-budget.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
@@ -38,6 +40,8 @@ export class Cluster {
   readonly health: UpstreamHealth
   /** null when active checks are off. */
   readonly checker: ActiveChecker | null
+  /** The learned model's versions and persistence; null unless the policy is adaptive. */
+  readonly model: AdaptiveModelManager | null
   private readonly clock: Clock
   private readonly sampler: ForecastSampler
   private readonly forecastIntervalMs: number
@@ -57,6 +61,7 @@ export class Cluster {
     const startMs = deps.clock.now()
     this.endpoints = config.endpoints.map((e, i) => new UpstreamEndpoint(i, e, config, startMs))
     this.balancer = new Balancer<UpstreamEndpoint>(createPolicy(config.policy, { ...deps, upstream: config.name }), deps.rng)
+    this.model = this.balancer.policy instanceof AdaptivePolicy ? this.balancer.policy.manager : null
     this.health = new UpstreamHealth(
       config.name,
       this.endpoints.map((e) => e.id),

@@ -3,9 +3,12 @@ import { normaliseHost } from '../router/router.js'
 import { buildHealth, buildRetry } from './build-health.js'
 import { endpointId } from './cross-checks.js'
 import type { RawConfig } from './schema.js'
-import type { BatonConfig, PolicyConfig, RouteConfig, UpstreamConfig } from './types.js'
+import type { BatonConfig, DebugConfig, PolicyConfig, RouteConfig, UpstreamConfig } from './types.js'
 
 type RawUpstream = RawConfig['upstreams'][number]
+
+/** No decision headers, no decision log: what a config without `debug:` gets. */
+export const DEFAULT_DEBUG: DebugConfig = { decisionHeaders: false, decisionLog: null }
 
 /**
  * Turns the validated YAML into the snapshot every stage reads: YAML names (durations without unit
@@ -29,6 +32,10 @@ export function buildConfig(raw: RawConfig, source: string): BatonConfig {
     admin: raw.admin.enabled ? { address: raw.admin.address, port: raw.admin.port } : null,
     logging: raw.logging,
     shutdown: { drainTimeoutMs: raw.shutdown.drainTimeout },
+    debug: {
+      decisionHeaders: raw.debug.decisionHeaders,
+      decisionLog: raw.debug.decisionLog === null ? null : { ...raw.debug.decisionLog, path: resolve(baseDir, raw.debug.decisionLog.path) },
+    },
     routes: buildRoutes(raw),
     upstreams: raw.upstreams.map((u) => buildUpstream(u, baseDir)),
     demo:

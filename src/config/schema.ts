@@ -52,6 +52,17 @@ const logging = z.strictObject({
 
 const shutdown = z.strictObject({ drainTimeout: duration('30s') })
 
+const debug = z.strictObject({
+  decisionHeaders: z.boolean().default(false),
+  decisionLog: z
+    .strictObject({
+      path: z.string({ error: 'expected a file path' }).min(1, { error: 'path must not be empty' }),
+      sampleRate: z.number().min(0, { error: 'sampleRate must be between 0 and 1' }).max(1, { error: 'sampleRate must be between 0 and 1' }).default(0.01),
+    })
+    .nullable()
+    .default(null),
+})
+
 const route = z.strictObject({
   name: name.optional(),
   match: z
@@ -148,6 +159,7 @@ export const configSchema = z.strictObject({
   admin: admin.prefault({}),
   logging: logging.prefault({}),
   shutdown: shutdown.prefault({}),
+  debug: debug.prefault({}),
   routes: z.array(route).min(1, { error: 'at least one route is needed (omit routes for a catch-all to a single upstream)' }).optional(),
   upstreams: z.array(upstream, { error: 'expected a list of upstreams' }).min(1, { error: 'at least one upstream is needed' }),
   demo: z.strictObject({ backends: z.array(demoBackend).min(1) }).optional(),

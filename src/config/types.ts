@@ -10,6 +10,7 @@ export interface BatonConfig {
   readonly admin: AdminConfig | null
   readonly logging: LoggingConfig
   readonly shutdown: ShutdownConfig
+  readonly debug: DebugConfig
   readonly routes: readonly RouteConfig[]
   readonly upstreams: readonly UpstreamConfig[]
   /** In-process demo backends started before the proxy; null unless the file has a `demo:` section. */
@@ -52,6 +53,21 @@ export interface LoggingConfig {
 export interface ShutdownConfig {
   /** How long in-flight requests may take to finish after SIGTERM/SIGINT. Default 30 s. */
   readonly drainTimeoutMs: number
+}
+
+/** Looking inside the balancer's decisions. Off by default: both cost a little per request. */
+export interface DebugConfig {
+  /** A request with `x-baton-debug: 1` gets an `x-baton-decision` response header. Default false. */
+  readonly decisionHeaders: boolean
+  /** A sampled JSON-lines log of decisions for offline evaluation; null (default) for none. */
+  readonly decisionLog: DecisionLogConfig | null
+}
+
+export interface DecisionLogConfig {
+  /** Absolute path of the file appended to (relative paths in YAML are resolved against the config's folder). */
+  readonly path: string
+  /** Fraction 0..1 of requests logged. Default 0.01. */
+  readonly sampleRate: number
 }
 
 export interface RouteConfig {

@@ -125,6 +125,17 @@ export class AdaptiveModelManager {
     return { ok: true, version: this.record('loaded', null), savedAt: loaded.savedAt }
   }
 
+  /** saveState to the configured stateDir (at shutdown); null when persistence is off. */
+  persist(): Promise<SaveResult> | null {
+    const dir = this.options.stateDir
+    return dir === null ? null : this.saveState(dir)
+  }
+
+  /** The configured state directory, null when persistence is off. */
+  stateDir(): string | null {
+    return this.options.stateDir
+  }
+
   /** loadState from the configured stateDir with the policy's endpoints; null when persistence is off. */
   warmStart(): Promise<LoadOutcome> | null {
     const dir = this.options.stateDir

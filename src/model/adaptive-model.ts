@@ -371,3 +371,8 @@ export class AdaptiveModel {
     this.drifted[i] = 1
   }
 }
+
+/** coefficients() with names, for people: the regression weights of q/Q and peak-EWMA/L, then the curve. */
+export function namedCoefficients(coefficients: readonly number[]): { loadWeight: number; peakEwmaWeight: number; capacityCurve: number[] } {
+  return { loadWeight: coefficients[0], peakEwmaWeight: coefficients[1], capacityCurve: coefficients.slice(FEATURES) }
+}

@@ -18,3 +18,15 @@ export function sampleNormal(rng: Rng): number {
   const u2 = rng.next()
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(TWO_PI * u2)
 }
+
+/**
+ * Φ(x), the standard normal CDF, via erf: Φ(x) = (1 + erf(x/√2)) / 2, with erf from Abramowitz & Stegun
+ * 7.1.26 (absolute error ≤ 1.5·10⁻⁷). For the decision log's choice probabilities, not the hot path.
+ */
+export function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2
+  const t = 1 / (1 + 0.3275911 * z)
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+  const erf = 1 - poly * Math.exp(-z * z)
+  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2
+}

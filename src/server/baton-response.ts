@@ -1,4 +1,5 @@
 import { ServerResponse, type IncomingMessage } from 'node:http'
+import type { DecisionTrace } from '../debug/decision-trace.js'
 
 /** What a response needs from the exchange that feeds it: told when the client can take more, or left. */
 export interface ResponseFeeder {
@@ -7,11 +8,13 @@ export interface ResponseFeeder {
 }
 
 /**
- * The server's response class, with a slot for the exchange feeding it. Its 'drain' and 'close' listeners
+ * The server's response class, with a slot for the exchange feeding it (and one for a sampled decision). Its 'drain' and 'close' listeners
  * are two module-level functions added once per response, so no closure is allocated per request.
  */
 export class BatonResponse extends ServerResponse<IncomingMessage> {
   feeder: ResponseFeeder | null = null
+  /** The balancer's decision, kept only for requests sampled into the decision log. */
+  decision: DecisionTrace | null = null
 
   constructor(req: IncomingMessage) {
     super(req)

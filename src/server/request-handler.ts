@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { PickContext } from '../balancer/types.js'
 import type { Cluster } from '../cluster/cluster.js'
+import type { DecisionRecorder } from '../debug/decision-recorder.js'
 import type { Router } from '../router/router.js'
 import type { Clock } from '../util/clock.js'
 import { ProxyExchange, type ExchangeListener } from '../upstream/proxy-exchange.js'
@@ -22,6 +23,8 @@ export class RequestHandler {
     private readonly router: Router<Cluster>,
     private readonly clock: Clock,
     private readonly listener: ExchangeListener | null,
+    /** null unless decision headers or the decision log are configured. */
+    private readonly decisions: DecisionRecorder | null = null,
   ) {}
 
   /** The 'request' listener; an arrow property so it is bound once, not per request. */
@@ -41,6 +44,7 @@ export class RequestHandler {
       sendError(res, 503, 'BATON_NO_ENDPOINT', `no endpoint of upstream "${cluster.name}" is available`)
       return
     }
+    if (this.decisions !== null) this.decisions.capture(req, res, cluster, endpoint)
     const headers = buildUpstreamHeaders(
       req.rawHeaders,
       req.socket.remoteAddress ?? '',

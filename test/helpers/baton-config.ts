@@ -1,3 +1,4 @@
+import { DEFAULT_DEBUG } from '../../src/config/build.js'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 import type { BatonConfig, PolicyConfig, UpstreamConfig } from '../../src/config/types.js'
 
@@ -20,6 +21,7 @@ export function testConfig(upstreams: TestUpstream[], overrides: Partial<BatonCo
     admin: { address: '127.0.0.1', port: 0 },
     logging: { level: 'silent', accessLog: false },
     shutdown: { drainTimeoutMs: 5_000 },
+    debug: DEFAULT_DEBUG,
     routes: built.map((u) => ({ name: u.name, host: null, pathPrefix: '/', upstream: u.name })),
     upstreams: built,
     demo: null,

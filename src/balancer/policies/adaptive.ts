@@ -4,7 +4,7 @@ import { AdaptiveModel, BREAKDOWN_SIZE, Part } from '../../model/adaptive-model.
 import { sampleNormal } from '../../model/gaussian.js'
 import type { Clock } from '../../util/clock.js'
 import type { Rng } from '../../util/rng.js'
-import { Outcome, type Endpoint, type PickContext, type Policy } from '../types.js'
+import { Outcome, type Endpoint, type PickContext, type PickExplanation, type Policy } from '../types.js'
 
 export interface AdaptiveDeps {
   /** Monotonic clock (ms): picks, decay, timers. */
@@ -12,12 +12,6 @@ export interface AdaptiveDeps {
   rng: Rng
   /** Wall clock, ms since the epoch: model version and save timestamps. Default Date.now. */
   wallClock?: () => number
-}
-
-/** The last pick, for a debug header: both candidates with their sampled costs, and the choice. */
-export interface PickExplanation {
-  candidates: { id: string; sampledCostMs: number }[]
-  chosen: string
 }
 
 /**
@@ -151,8 +145,8 @@ export class AdaptivePolicy implements Policy {
     if (chosen === -1) return null
     return {
       candidates: [
-        { id: this.ids[a], sampledCostMs: this.lastPickCosts[0] },
-        { id: this.ids[b], sampledCostMs: this.lastPickCosts[1] },
+        { index: a, id: this.ids[a], sampledCostMs: this.lastPickCosts[0] },
+        { index: b, id: this.ids[b], sampledCostMs: this.lastPickCosts[1] },
       ],
       chosen: this.ids[chosen],
     }

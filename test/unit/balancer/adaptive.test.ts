@@ -101,8 +101,8 @@ t.test('pick honours ctx.exclude and keeps its candidates and sampled costs in t
   t.equal(chosen.index, costA <= costB ? a : b, 'the lower sampled cost wins')
   t.same(policy.explainPick(), {
     candidates: [
-      { id: `e${a}`, sampledCostMs: costA },
-      { id: `e${b}`, sampledCostMs: costB },
+      { index: a, id: `e${a}`, sampledCostMs: costA },
+      { index: b, id: `e${b}`, sampledCostMs: costB },
     ],
     chosen: `e${c}`,
   })

@@ -1,4 +1,5 @@
 import type { EndpointView, UpstreamView } from '../../../src/admin/types.js'
+import { RoundRobinPolicy } from '../../../src/balancer/policies/round-robin.js'
 import { DEFAULT_HEALTH } from '../../../src/config/build-health.js'
 import { EventLog } from '../../../src/health/events.js'
 import { UpstreamHealth } from '../../../src/health/health-state.js'
@@ -11,8 +12,8 @@ export interface FakeEndpoint extends EndpointView {
   inflight: number
 }
 
-export function fakeEndpoint(id: string, weight = 1, inflight = 0): FakeEndpoint {
-  return { id, url: `http://${id}`, weight, inflight, stats: new EndpointStats() }
+export function fakeEndpoint(id: string, weight = 1, inflight = 0, index = 0): FakeEndpoint {
+  return { id, index, url: `http://${id}`, weight, inflight, stats: new EndpointStats() }
 }
 
 /** An upstream view around real health state (default rules, manual clock), a real retry budget and no active checks. */
@@ -23,5 +24,6 @@ export function fakeUpstream(name: string, endpoints: FakeEndpoint[], policy = '
     DEFAULT_HEALTH,
     { clock: new ManualClock(), wallClock: () => 0, events, onAvailabilityChange: null },
   )
-  return { name, policy, endpoints, health, checker: null, retryBudget: new RetryBudget(0.2, 3) }
+  const balancer = { policy: new RoundRobinPolicy() }
+  return { name, policy, endpoints, health, checker: null, retryBudget: new RetryBudget(0.2, 3), balancer, model: null }
 }

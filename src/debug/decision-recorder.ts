@@ -1,0 +1,62 @@
+import type { IncomingMessage } from 'node:http'
+import type { Cluster } from '../cluster/cluster.js'
+import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
+import type { DebugConfig } from '../config/types.js'
+import type { BatonResponse } from '../server/baton-response.js'
+import type { ExchangeListener, ProxyExchange } from '../upstream/proxy-exchange.js'
+import type { Rng } from '../util/rng.js'
+import { formatDecisionHeader, traceDecision } from './decision-trace.js'
+
+/** Where decision log lines go (a DecisionLogFile in production). */
+export interface DecisionSink {
+  write(line: string): void
+}
+
+/** The request header that asks for an explanation, and the response header that carries it. */
+export const DEBUG_REQUEST_HEADER = 'x-baton-debug'
+export const DECISION_RESPONSE_HEADER = 'x-baton-decision'
+
+/**
+ * Captures the balancer's decision for the requests that want it: those with `x-baton-debug: 1` when
+ * decision headers are enabled (the explanation goes into an `x-baton-decision` response header), and a
+ * random `sampleRate` of all requests when the decision log is on (the trace waits on the response until
+ * the exchange ends, then one JSON line is written with the observed latency and status).
+ * Only installed when one of the two is configured; a request that wants neither costs one rng draw.
+ */
+export class DecisionRecorder implements ExchangeListener {
+  private readonly sampleRate: number
+
+  constructor(
+    private readonly config: DebugConfig,
+    private readonly rng: Rng,
+    private readonly sink: DecisionSink | null,
+  ) {
+    this.sampleRate = config.decisionLog === null || sink === null ? 0 : config.decisionLog.sampleRate
+  }
+
+  /** Right after the first pick for `req`, before any other pick on this thread (the policy keeps only its last). */
+  capture(req: IncomingMessage, res: BatonResponse, cluster: Cluster, chosen: UpstreamEndpoint): void {
+    const header = this.config.decisionHeaders && req.headers[DEBUG_REQUEST_HEADER] === '1'
+    const logged = this.sampleRate > 0 && this.rng.next() < this.sampleRate
+    if (!header && !logged) return
+    const trace = traceDecision(cluster.name, cluster.balancer.policy, chosen, cluster.balancer.availableCount(), cluster.endpoints)
+    if (header) res.setHeader(DECISION_RESPONSE_HEADER, formatDecisionHeader(trace))
+    if (logged) res.decision = trace
+  }
+
+  onExchangeEnd(exchange: ProxyExchange): void {
+    const trace = exchange.res.decision
+    if (trace === null || this.sink === null) return
+    exchange.res.decision = null
+    const outcome = {
+      timeMs: Date.now(),
+      ...trace,
+      servedBy: exchange.endpoint.id,
+      retries: exchange.retries,
+      latencyMs: exchange.latencyMs,
+      status: exchange.status,
+      error: exchange.errorCode,
+    }
+    this.sink.write(`${JSON.stringify(outcome)}\n`)
+  }
+}
