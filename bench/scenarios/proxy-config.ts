@@ -1,3 +1,4 @@
+import { DEFAULT_DEBUG } from '../../src/config/build.js'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 import type { BatonConfig, PolicyConfig } from '../../src/config/types.js'
 
@@ -34,6 +35,7 @@ export function proxyConfig(policy: PolicyConfig, backendUrls: readonly string[]
     logging: { level: 'warn', accessLog: false },
     // Nothing outlives the proxy timeout, so 2 s drains everything.
     shutdown: { drainTimeoutMs: PROXY_RESPONSE_TIMEOUT_MS },
+    debug: DEFAULT_DEBUG,
     routes: [{ name: 'all', host: null, pathPrefix: '/', upstream: 'backends' }],
     upstreams: [
       {
