@@ -18,6 +18,7 @@ const CONTENDERS: readonly ('direct' | ProxyName)[] = [
   'http-proxy',
   'baton-round_robin',
   'baton-least_request',
+  'baton-adaptive',
 ]
 /** Allowance per contender and for the backend beyond the load itself (fork, ready, exit), seconds. */
 const STARTUP_ALLOWANCE_SEC = 20

@@ -16,6 +16,15 @@ export const PROXY_STARTERS = {
       choiceCount: 2,
       activeRequestBias: 1,
     }),
+  'baton-adaptive': async (backends: readonly string[]) =>
+    (await import('./baton-contender.js')).startBatonContender(backends, {
+      name: 'adaptive',
+      forgetting: 0.995,
+      errorPenaltyMs: 1_000,
+      refitIntervalMs: 1_000,
+      stateDir: null,
+      saveIntervalMs: 30_000,
+    }),
 } satisfies Record<string, (backends: readonly string[]) => Promise<string>>
 
 export type ProxyName = keyof typeof PROXY_STARTERS
