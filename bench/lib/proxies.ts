@@ -1,3 +1,5 @@
+import type { PolicyName } from '../../src/config/types.js'
+
 /**
  * Every proxy the throughput bench can start, by the name printed in its table. Each starter takes the
  * backend URLs and resolves with the proxy's URL. Imports are dynamic so that a contender whose code does
@@ -8,24 +10,18 @@ export const PROXY_STARTERS = {
     (await import('../baselines/minimal-undici-proxy.js')).startMinimalUndiciProxy(first(backends)),
   'http-proxy': async (backends: readonly string[]) =>
     (await import('../baselines/http-proxy-baseline.js')).startHttpProxyBaseline(first(backends)),
-  'baton-round_robin': async (backends: readonly string[]) =>
-    (await import('./baton-contender.js')).startBatonContender(backends, { name: 'round_robin' }),
-  'baton-least_request': async (backends: readonly string[]) =>
-    (await import('./baton-contender.js')).startBatonContender(backends, {
-      name: 'least_request',
-      choiceCount: 2,
-      activeRequestBias: 1,
-    }),
-  'baton-adaptive': async (backends: readonly string[]) =>
-    (await import('./baton-contender.js')).startBatonContender(backends, {
-      name: 'adaptive',
-      forgetting: 0.995,
-      errorPenaltyMs: 1_000,
-      refitIntervalMs: 1_000,
-      stateDir: null,
-      saveIntervalMs: 30_000,
-    }),
+  'baton-round_robin': baton('round_robin'),
+  'baton-least_request': baton('least_request'),
+  'baton-adaptive': baton('adaptive'),
 } satisfies Record<string, (backends: readonly string[]) => Promise<string>>
+
+/** Baton with `policy` at its default options. */
+function baton(policy: PolicyName): (backends: readonly string[]) => Promise<string> {
+  return async (backends) => {
+    const [{ startBatonContender }, { defaultPolicy }] = await Promise.all([import('./baton-contender.js'), import('../../src/config/build.js')])
+    return startBatonContender(backends, defaultPolicy(policy))
+  }
+}
 
 export type ProxyName = keyof typeof PROXY_STARTERS
 

@@ -6,11 +6,11 @@
  * shows the effect of per-endpoint state falling out of L1 cache); median ns over BATCHES batches.
  * Timer: one tick() with a refit pass due, median over TICKS ticks.
  */
+import { defaultPolicy } from '../../src/config/build.js'
 import { AdaptivePolicy } from '../../src/balancer/policies/adaptive.js'
 import { LeastRequestPolicy } from '../../src/balancer/policies/least-request.js'
 import { PeakEwmaPolicy } from '../../src/balancer/policies/peak-ewma.js'
 import { Outcome, type Endpoint, type PickContext, type Policy } from '../../src/balancer/types.js'
-import type { AdaptivePolicyConfig } from '../../src/config/types.js'
 import type { Clock } from '../../src/util/clock.js'
 import { mathRng, SeededRng, type Rng } from '../../src/util/rng.js'
 
@@ -22,15 +22,8 @@ const POOL = 1024
 /** Simulated time per request, ms: 50 µs, i.e. 20k requests/s. */
 const STEP_MS = 0.05
 const FIRST_TRY: PickContext = { hashKey: 0, attempt: 0, exclude: -1 }
-/** The config's defaults (config/schema.ts). */
-const ADAPTIVE: AdaptivePolicyConfig = {
-  name: 'adaptive',
-  forgetting: 0.995,
-  errorPenaltyMs: 1_000,
-  refitIntervalMs: 1_000,
-  stateDir: null,
-  saveIntervalMs: 30_000,
-}
+/** The adaptive policy with the config's defaults. */
+const ADAPTIVE = defaultPolicy('adaptive')
 
 interface Row {
   operation: string

@@ -2,10 +2,15 @@ import { dirname, resolve } from 'node:path'
 import { normaliseHost } from '../router/router.js'
 import { buildHealth, buildRetry } from './build-health.js'
 import { endpointId } from './cross-checks.js'
-import type { RawConfig } from './schema.js'
-import type { BatonConfig, DebugConfig, PolicyConfig, RouteConfig, UpstreamConfig } from './types.js'
+import { policySchema, type RawConfig } from './schema.js'
+import type { BatonConfig, DebugConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig } from './types.js'
 
 type RawUpstream = RawConfig['upstreams'][number]
+
+/** A policy with every option at its default: what `policy: <name>` in YAML gives (for configs built in code). */
+export function defaultPolicy<N extends PolicyName>(name: N): Extract<PolicyConfig, { name: N }> {
+  return buildPolicy(policySchema.parse(name), process.cwd()) as Extract<PolicyConfig, { name: N }>
+}
 
 /** No decision headers, no decision log: what a config without `debug:` gets. */
 export const DEFAULT_DEBUG: DebugConfig = { decisionHeaders: false, decisionLog: null }

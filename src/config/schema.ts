@@ -116,7 +116,7 @@ const policies = [
 const POLICY_NAMES = policies.map((p) => p.shape.name.value)
 
 /** `policy: least_request` is short for `policy: { name: least_request }`. */
-const policy = z.preprocess(
+export const policySchema = z.preprocess(
   (raw) => (typeof raw === 'string' ? { name: raw } : raw),
   z.discriminatedUnion('name', policies, { error: (issue) => policyError(issue.input) }),
 )
@@ -129,7 +129,7 @@ function policyError(input: unknown): string {
 
 const upstream = z.strictObject({
   name,
-  policy: policy.default({ name: 'round_robin' }),
+  policy: policySchema.default({ name: 'round_robin' }),
   endpoints: z.array(endpoint, { error: 'expected a list of endpoints' }).min(1, { error: 'an upstream needs at least one endpoint' }),
   pool: z.strictObject({ connections: z.number().int().min(1).max(65_536).default(128) }).prefault({}),
   timeouts: z

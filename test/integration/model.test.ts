@@ -2,15 +2,14 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
-import type { PolicyConfig } from '../../src/config/types.js'
-import { DEFAULT_DEBUG } from '../../src/config/build.js'
+import { DEFAULT_DEBUG, defaultPolicy } from '../../src/config/build.js'
 import { startBaton } from '../../src/index.js'
 import { createLogger } from '../../src/util/logger.js'
 import { testConfig } from '../helpers/baton-config.js'
 import { startBackends } from '../helpers/fake-backend.js'
 import { getText, startRig } from '../helpers/harness.js'
 
-const ADAPTIVE: PolicyConfig = { name: 'adaptive', forgetting: 0.995, errorPenaltyMs: 1_000, refitIntervalMs: 1_000, stateDir: null, saveIntervalMs: 30_000 }
+const ADAPTIVE = defaultPolicy('adaptive')
 
 /** `count` sequential GETs through the proxy. */
 async function traffic(url: string, count: number): Promise<void> {

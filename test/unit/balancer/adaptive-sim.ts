@@ -1,5 +1,5 @@
+import { defaultPolicy } from '../../../src/config/build.js'
 import { Outcome, type Endpoint, type PickContext, type Policy } from '../../../src/balancer/types.js'
-import type { AdaptivePolicyConfig } from '../../../src/config/types.js'
 import { sampleNormal } from '../../../src/model/gaussian.js'
 import type { ManualClock } from '../../../src/util/clock.js'
 import { SeededRng } from '../../../src/util/rng.js'
@@ -12,15 +12,8 @@ import { makeEndpoints } from '../../helpers/endpoints.js'
  * pick, in-flight counts, observe at response headers (or failure), tick every second.
  */
 
-/** The adaptive policy with the config's defaults (config/schema.ts). */
-export const ADAPTIVE: AdaptivePolicyConfig = {
-  name: 'adaptive',
-  forgetting: 0.995,
-  errorPenaltyMs: 1_000,
-  refitIntervalMs: 1_000,
-  stateDir: null,
-  saveIntervalMs: 30_000,
-}
+/** The adaptive policy with the config's defaults. */
+export const ADAPTIVE = defaultPolicy('adaptive')
 
 /** What a backend does with a request that arrives at tMs (ms since the start). */
 export type Behaviour =
