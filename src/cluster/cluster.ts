@@ -9,6 +9,7 @@ import { ForecastSampler } from '../health/forecast-sampler.js'
 import { UpstreamHealth } from '../health/health-state.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 import { RetryBudget } from '../overload/retry-budget.js'
+import { HedgeDelay } from '../upstream/hedge-delay.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
 import { UpstreamEndpoint } from './upstream-endpoint.js'
@@ -37,6 +38,8 @@ export class Cluster {
   readonly rewriteHost: boolean
   readonly retry: RetryConfig
   readonly retryBudget: RetryBudget
+  /** When a request without headers yet gets a hedged copy; its p95 form is recomputed on tick. */
+  readonly hedgeDelay: HedgeDelay
   readonly health: UpstreamHealth
   /** null when active checks are off. */
   readonly checker: ActiveChecker | null
@@ -57,6 +60,7 @@ export class Cluster {
     this.rewriteHost = config.rewriteHost
     this.retry = config.retry
     this.retryBudget = new RetryBudget(config.retry.budgetPercent, config.retry.budgetMinConcurrent)
+    this.hedgeDelay = new HedgeDelay(config.retry.hedge)
     this.clock = deps.clock
     const startMs = deps.clock.now()
     this.endpoints = config.endpoints.map((e, i) => new UpstreamEndpoint(i, e, config, startMs))
@@ -99,9 +103,10 @@ export class Cluster {
     this.sampler.observe(e.index, outcome, status, latencyMs)
   }
 
-  /** Periodic work off the hot path (about once a second): policy decay and refits, health, forecasts, slow start. */
+  /** Periodic work off the hot path (about once a second): policy decay and refits, hedge delay, health, forecasts, slow start. */
   tick(nowMs: number): void {
     this.balancer.tick(nowMs)
+    this.hedgeDelay.refresh(this.endpoints)
     if (nowMs >= this.nextForecastSampleMs) {
       this.nextForecastSampleMs = nowMs + this.forecastIntervalMs
       this.sampler.flush(this.health, nowMs)

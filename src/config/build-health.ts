@@ -12,6 +12,8 @@ export function buildRetry(r: z.output<typeof retrySchema>): RetryConfig {
     budgetPercent: r.budgetPercent,
     budgetMinConcurrent: r.budgetMinConcurrent,
     perTryTimeoutMs: r.perTryTimeout,
+    overallTimeoutMs: r.overallTimeout,
+    hedge: { enabled: r.hedge.enabled, delayMs: r.hedge.delay, minDelayMs: r.hedge.minDelay },
   }
 }
 

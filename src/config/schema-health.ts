@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { duration, size } from './schema-units.js'
+import { parseDuration } from './units.js'
 
 /** YAML of an upstream's `retry:` block (types.ts RetryConfig has the meaning of each key). */
 export const retrySchema = z
@@ -11,8 +12,27 @@ export const retrySchema = z
     budgetPercent: z.number().min(0).max(1).default(0.2),
     budgetMinConcurrent: z.number().int().min(0).default(3),
     perTryTimeout: duration('0ms'),
+    overallTimeout: duration('0ms'),
+    hedge: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        delay: hedgeDelay(),
+        minDelay: duration('5ms'),
+      })
+      .prefault({}),
   })
   .prefault({})
+
+/** `delay: p95` (kept as the string) or a duration of at least 1 ms. */
+function hedgeDelay() {
+  return z.unknown().optional().transform((raw, ctx): number | 'p95' => {
+    if (raw === undefined || raw === 'p95') return 'p95'
+    const parsed = parseDuration(raw)
+    if (parsed.ok && parsed.value >= 1) return parsed.value
+    ctx.addIssue({ code: 'custom', message: `expected p95 or a duration of at least 1 ms like 20ms, got ${JSON.stringify(raw)}` })
+    return z.NEVER
+  })
+}
 
 const activeSchema = z
   .strictObject({

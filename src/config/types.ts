@@ -274,4 +274,20 @@ export interface RetryConfig {
   readonly budgetMinConcurrent: number
   /** Timeout of one try (to response headers); 0 uses the upstream's responseHeaders timeout. Default 0. */
   readonly perTryTimeoutMs: number
+  /** From the first dispatch to response headers, across all tries and hedges; then 504, no more tries. 0 = off (default). */
+  readonly overallTimeoutMs: number
+  readonly hedge: HedgeConfig
+}
+
+/**
+ * Hedged requests ("The Tail at Scale", Dean & Barroso 2013): a GET or HEAD without a body that has no
+ * response headers after the delay is sent once more to another endpoint; the first headers win.
+ */
+export interface HedgeConfig {
+  /** Default false. */
+  readonly enabled: boolean
+  /** ms, or 'p95': the upstream's recent p95 latency to headers over all its endpoints. Default 'p95'. */
+  readonly delayMs: number | 'p95'
+  /** Floor of the p95 delay, ms. Default 5. */
+  readonly minDelayMs: number
 }

@@ -160,6 +160,11 @@ export class EndpointStats {
     return summarizeLatency(this.previous, this.current, this.previousSumUs + this.currentSumUs)
   }
 
+  /** The histograms behind latency() (previous, current), for quantiles over several endpoints; read, never record. */
+  latencyHistograms(): readonly Int32Histogram[] {
+    return [this.previous, this.current]
+  }
+
   /** Everything, as a JSON-able object. */
   snapshot(nowMs: number): EndpointStatsSnapshot {
     return { ...this.counts(), rps: this.rps(nowMs), latencyMs: this.latency() }

@@ -25,7 +25,10 @@ export const FAILURES = {
   reset: failure('BATON_UPSTREAM_RESET', 502, true, Outcome.Reset, 'the upstream closed the connection'),
   protocol: failure('BATON_UPSTREAM_PROTOCOL', 502, false, Outcome.HttpError, 'the upstream sent an invalid response'),
   other: failure('BATON_UPSTREAM_ERROR', 502, false, Outcome.HttpError, 'the upstream request failed'),
+  overallTimeout: failure('BATON_OVERALL_TIMEOUT', 504, false, Outcome.Timeout, 'the upstream did not answer within the overall timeout'),
   clientAbort: failure('BATON_CLIENT_ABORT', 499, false, Outcome.ClientAbort, 'the client went away'),
+  /** A hedged pair's other try answered first: like a client abort, never the endpoint's fault. Never sent. */
+  hedgeLost: failure('BATON_HEDGE_LOST', 499, false, Outcome.ClientAbort, 'another try answered first'),
   badRequestBody: failure('BATON_BAD_REQUEST_BODY', 400, false, Outcome.ClientAbort, 'the request body did not match its framing'),
 } as const
 

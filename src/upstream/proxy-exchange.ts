@@ -6,11 +6,9 @@ import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
 import type { BatonResponse, ResponseFeeder } from '../server/baton-response.js'
 import { sendError } from '../server/error-response.js'
 import type { Clock } from '../util/clock.js'
-import { classifyUpstreamError, FAILURES, type Failure } from './error-mapping.js'
+import { FAILURES, type Failure } from './error-mapping.js'
 import { buildClientHeaders } from './response-headers.js'
-
-/** Reason handed to undici's abort when the client leaves; recognised in onError. */
-const CLIENT_GONE = new Error('client closed the connection')
+import { UpstreamAttempt, type AttemptOwner } from './upstream-attempt.js'
 
 /** Methods that may be sent twice without changing the outcome (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
@@ -22,188 +20,271 @@ export interface ExchangeListener {
 
 /**
  * One client request, forwarded to one endpoint after another until one answers or retries run out.
- * It is undici's dispatch handler (the raw onConnect/onHeaders/onData/onComplete/onError interface, which
- * undici calls without wrapping) and the response's feeder: one object per request instead of a closure
- * per event. Response bytes stream with backpressure: onData returns false when the client socket is
- * full, and the response's 'drain' resumes undici.
+ * Each try is an UpstreamAttempt (undici's raw dispatch handler and options in one object) that reports
+ * back here; the exchange decides retries, hedges and timeouts, and is the response's feeder. Response
+ * bytes stream with backpressure: onAttemptData returns false when the client socket is full, and the
+ * response's 'drain' resumes the winning try.
  *
  * Retries go to another endpoint (the failed one excluded) only while nothing reached the client, the
  * body can be replayed (none, or buffered because it fit the replay buffer), the method is idempotent
  * (a connect failure is safe for any method: nothing reached the backend), and the upstream's retry
  * budget allows. A retried 502/503/504 is read to its end so its connection can be reused.
+ *
+ * A hedge (GET or HEAD without a body, hedging on) is a second try sent to another endpoint when the first
+ * has no response headers after the upstream's hedge delay, under the same budget; the first headers win and
+ * the other try is cancelled without counting against its endpoint. The overall timeout bounds the time
+ * from the first dispatch to response headers across every try: when it fires the client gets a 504.
+ * Both are timers, armed only when configured, calling module-level functions: no closure per request.
  */
-export class ProxyExchange implements ResponseFeeder {
-  /** Upstream latency of the last attempt, to response headers or failure, ms; -1 until known. */
+export class ProxyExchange implements AttemptOwner, ResponseFeeder {
+  /** Latency of the try that answered (or failed last), to response headers or failure, ms; -1 until known. */
   latencyMs = -1
   /** Status sent to the client; 0 until sent. */
   status = 0
   /** The last failure's code, else null. */
   errorCode: string | null = null
-  /** Attempts after the first. */
+  /** Tries after the first one, hedges excluded. */
   retries = 0
-  private attemptStartMs = 0
-  /** Where the next attempt goes, chosen when a retry is decided. */
-  private nextEndpoint: UpstreamEndpoint | null = null
-  private abortUpstream: ((reason: Error) => void) | null = null
-  private resumeUpstream: (() => void) | null = null
-  /** The current attempt's response is a retryable status being read to its end, not forwarded. */
-  private discarding = false
+  /** Hedged copies sent: 0 or 1. */
+  hedges = 0
+  /** The endpoint whose answer the client got, or the last one that failed; the first pick until then. */
+  endpoint: UpstreamEndpoint
+  /** The first try, reused for retries. */
+  private readonly first: UpstreamAttempt
+  /** The hedged try, once sent. */
+  private hedge: UpstreamAttempt | null = null
+  /** The try whose response is forwarded; null until one wins. */
+  private winner: UpstreamAttempt | null = null
+  /** Tries in flight; the exchange ends when the last one finishes. */
+  private inFlight = 0
+  /** Retry budget tokens taken (retries and hedges); all returned when the exchange ends. */
+  private tokens = 0
+  private overallTimer: NodeJS.Timeout | null = null
+  private hedgeTimer: NodeJS.Timeout | null = null
   private clientGone = false
-  private ended = false
 
   constructor(
     readonly req: IncomingMessage,
     readonly res: BatonResponse,
     readonly cluster: Cluster,
-    public endpoint: UpstreamEndpoint,
+    endpoint: UpstreamEndpoint,
     private readonly clock: Clock,
     private readonly listener: ExchangeListener | null,
-    private readonly path: string,
-    private readonly headers: string[],
+    path: string,
+    headers: string[],
     /** null: no body; a Buffer: replayable; the request itself: streamed once, never retried. */
     private readonly body: Buffer | IncomingMessage | null,
-  ) {}
+  ) {
+    this.endpoint = endpoint
+    const perTryMs = cluster.retry.perTryTimeoutMs
+    const method = req.method as Dispatcher.HttpMethod
+    this.first = new UpstreamAttempt(this, endpoint, path, method, headers, body, perTryMs > 0 ? perTryMs : undefined, cluster.rewriteHost)
+  }
 
   start(): void {
     this.res.feeder = this
     this.cluster.retryBudget.active++
-    this.dispatch()
+    const overallMs = this.cluster.retry.overallTimeoutMs
+    if (overallMs > 0) this.overallTimer = setTimeout(overallTimeoutFired, overallMs, this)
+    const hedgeMs = this.cluster.hedgeDelay.delayMs
+    if (hedgeMs >= 0 && this.body === null && (this.req.method === 'GET' || this.req.method === 'HEAD')) {
+      this.hedgeTimer = setTimeout(hedgeDue, hedgeMs, this)
+    }
+    this.launch(this.first, this.endpoint)
   }
 
-  onConnect(abort: (reason: Error) => void): void {
-    this.abortUpstream = abort
-    if (this.clientGone) abort(CLIENT_GONE)
-  }
-
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    if (statusCode < 200) return true // 1xx interim responses are not forwarded
-    this.resumeUpstream = resume
+  onAttemptHeaders(attempt: UpstreamAttempt, statusCode: number, rawHeaders: Buffer[], statusText: string): boolean {
     const nowMs = this.clock.now()
-    this.latencyMs = nowMs - this.attemptStartMs
-    this.endpoint.stats.recordResponse(statusCode, this.latencyMs)
+    attempt.latencyMs = nowMs - attempt.startMs
+    attempt.endpoint.stats.recordResponse(statusCode, attempt.latencyMs)
     const outcome = statusCode >= 500 ? Outcome.HttpError : Outcome.Success
-    this.cluster.observe(this.endpoint, this.latencyMs, statusCode, outcome, nowMs)
-    if (this.clientGone) return false
-    if (this.cluster.retry.retryOnStatus.includes(statusCode) && this.mayRetry(false)) {
-      this.discarding = true
+    this.cluster.observe(attempt.endpoint, attempt.latencyMs, statusCode, outcome, nowMs)
+    // A retryable status is read to its end and dropped while the other try may still answer, or when a retry follows.
+    if (this.cluster.retry.retryOnStatus.includes(statusCode) && (this.otherMayAnswer(attempt) || this.mayRetry(attempt, false))) {
+      attempt.discarding = true
       return true
     }
-    this.status = statusCode
+    this.win(attempt, statusCode)
     this.res.writeHead(statusCode, statusText, buildClientHeaders(rawHeaders))
     return true
   }
 
-  onData(chunk: Buffer): boolean {
-    return this.discarding || this.res.write(chunk)
+  onAttemptData(chunk: Buffer): boolean {
+    return this.res.write(chunk)
   }
 
-  onComplete(): void {
-    if (this.discarding) {
-      this.retry()
+  onAttemptComplete(attempt: UpstreamAttempt): void {
+    if (attempt.discarding && attempt.next !== null && !this.answered()) {
+      this.retry(attempt)
       return
     }
-    this.res.end()
-    this.end()
+    if (attempt === this.winner) this.res.end()
+    this.finish(attempt)
   }
 
-  onError(err: Error): void {
-    const failure = this.clientGone ? FAILURES.clientAbort : classifyUpstreamError(err)
-    this.recordFailure(failure)
-    const retryDecided = this.discarding && !this.clientGone
-    if (retryDecided || (failure.error.retryable && this.mayRetry(failure.outcome === Outcome.ConnectFailure))) {
-      // discarding: a retry was already decided at the headers; the broken body changes nothing
-      this.retry()
-      return
+  /**
+   * A try failed. The winner's body broke off: cut the client's connection so it sees the truncation. Any
+   * other try just ends when the client has its answer (a winner, the overall timeout) or left, or when the
+   * other try of a hedged pair may still answer; else it is retried or its failure is the answer.
+   */
+  onAttemptError(attempt: UpstreamAttempt, failure: Failure): void {
+    this.recordFailure(attempt, failure)
+    if (attempt === this.winner) {
+      if (!this.clientGone) this.res.destroy()
+    } else if (!this.answered() && !this.otherMayAnswer(attempt)) {
+      if (attempt.next !== null || (failure.error.retryable && this.mayRetry(attempt, failure.outcome === Outcome.ConnectFailure))) {
+        this.retry(attempt) // next set: a retry was decided at the headers; the broken discarded body changes nothing
+        return
+      }
+      this.answerFailure(failure)
     }
-    this.answerFailure(failure)
-    this.end()
+    this.finish(attempt)
   }
 
   onClientDrain(): void {
-    if (this.resumeUpstream !== null) this.resumeUpstream()
+    if (this.winner !== null) this.winner.resume()
   }
 
   /** The response closed: either it finished (nothing to do) or the client left mid-way (cancel upstream). */
   onClientClose(): void {
-    if (this.ended || this.res.writableFinished) return
+    if (this.res.writableFinished) return
     this.clientGone = true
-    if (this.abortUpstream !== null) this.abortUpstream(CLIENT_GONE)
+    this.clearTimers()
+    this.first.cancel(FAILURES.clientAbort)
+    if (this.hedge !== null) this.hedge.cancel(FAILURES.clientAbort)
   }
 
-  private dispatch(): void {
-    this.endpoint.inflight++
-    this.attemptStartMs = this.clock.now()
-    this.abortUpstream = null
-    this.resumeUpstream = null
-    this.discarding = false
-    this.latencyMs = -1
-    if (this.cluster.rewriteHost) this.headers[this.headers.length - 1] = this.endpoint.authority // Host is last (request-headers.ts)
-    const options: Dispatcher.DispatchOptions = {
-      path: this.path,
-      method: this.req.method as Dispatcher.HttpMethod,
-      headers: this.headers,
-      body: this.body,
-    }
-    if (this.cluster.retry.perTryTimeoutMs > 0) options.headersTimeout = this.cluster.retry.perTryTimeoutMs
-    this.endpoint.pool.dispatch(options, this)
+  /** The hedge delay passed: send a copy to another endpoint if the try in flight still has no headers. */
+  onHedgeDue(): void {
+    this.hedgeTimer = null
+    const first = this.first
+    if (first.latencyMs >= 0) return // a retryable status is being read to its end; its retry follows
+    const next = this.cluster.pickRetry(first.endpoint.index, this.retries + 1)
+    if (next === null || next === first.endpoint || !this.takeToken()) return
+    this.hedges++
+    this.hedge = first.sibling()
+    this.launch(this.hedge, next)
+  }
+
+  /** No response headers within the overall timeout: 504 now, and every try still waiting is stopped. */
+  onOverallTimeout(): void {
+    this.overallTimer = null
+    this.answerFailure(FAILURES.overallTimeout)
+    this.cancelWaiting(this.first, FAILURES.overallTimeout)
+    if (this.hedge !== null) this.cancelWaiting(this.hedge, FAILURES.overallTimeout)
+  }
+
+  private launch(attempt: UpstreamAttempt, endpoint: UpstreamEndpoint): void {
+    this.inFlight++
+    attempt.dispatch(endpoint, this.clock.now())
+  }
+
+  /** The other try of a hedged pair is in flight, not cancelled and without headers yet. */
+  private otherMayAnswer(attempt: UpstreamAttempt): boolean {
+    const other = attempt === this.first ? this.hedge : this.first
+    return other !== null && other.inFlight && other.cancelled === null && other.latencyMs < 0
+  }
+
+  /** The client has its answer (headers forwarded or an error sent), or has left. */
+  private answered(): boolean {
+    return this.status !== 0 || this.clientGone
+  }
+
+  /** `attempt`'s response goes to the client: the overall timer stops, no hedge follows, the other try is cancelled. */
+  private win(attempt: UpstreamAttempt, statusCode: number): void {
+    this.status = statusCode // first: the cancelled try sees an answered exchange
+    this.winner = attempt
+    this.endpoint = attempt.endpoint
+    this.latencyMs = attempt.latencyMs
+    this.clearTimers()
+    const other = attempt === this.first ? this.hedge : this.first
+    if (other !== null) this.cancelWaiting(other, FAILURES.hedgeLost)
+  }
+
+  /** Cancels a try that has no response headers yet; one reading a discarded status finishes on its own. */
+  private cancelWaiting(attempt: UpstreamAttempt, failure: Failure): void {
+    if (attempt.latencyMs < 0) attempt.cancel(failure)
   }
 
   /**
-   * Whether another attempt may follow (see the class comment) and on which endpoint. Takes a budget token
-   * when it says yes; the token is held until the exchange ends.
+   * Whether `attempt` may be followed by a retry (see the class comment) and on which endpoint. Takes a
+   * budget token when it says yes; the token is held until the exchange ends.
    */
-  private mayRetry(nothingSent: boolean): boolean {
+  private mayRetry(attempt: UpstreamAttempt, nothingSent: boolean): boolean {
     const retry = this.cluster.retry
-    if (this.clientGone || this.res.headersSent || this.retries >= retry.maxRetries) return false
+    if (this.retries >= retry.maxRetries) return false
     if (this.body !== null && !(this.body instanceof Buffer)) return false
     if (!nothingSent && !retry.retryNonIdempotent && !IDEMPOTENT.has(this.req.method ?? '')) return false
-    const next = this.cluster.pickRetry(this.endpoint.index, this.retries + 1)
-    if (next === null || next === this.endpoint || !this.cluster.retryBudget.tryAcquireRetry()) return false
-    this.nextEndpoint = next
+    const next = this.cluster.pickRetry(attempt.endpoint.index, this.retries + this.hedges + 1)
+    if (next === null || next === attempt.endpoint || !this.takeToken()) return false
+    attempt.next = next
     return true
   }
 
-  private retry(): void {
-    this.endpoint.inflight--
-    this.endpoint = this.nextEndpoint!
-    this.nextEndpoint = null
-    this.retries++
-    this.dispatch()
+  private takeToken(): boolean {
+    if (!this.cluster.retryBudget.tryAcquireRetry()) return false
+    this.tokens++
+    return true
   }
 
-  private recordFailure(failure: Failure): void {
+  private retry(attempt: UpstreamAttempt): void {
+    const next = attempt.next!
+    attempt.retire()
+    this.retries++
+    attempt.dispatch(next, this.clock.now())
+  }
+
+  private recordFailure(attempt: UpstreamAttempt, failure: Failure): void {
     const code = failure.error.code
     const byClient = failure.error.source === 'client'
     const nowMs = this.clock.now()
-    this.errorCode = code
-    if (this.latencyMs < 0) {
-      this.latencyMs = nowMs - this.attemptStartMs
-      this.endpoint.stats.recordFailure(code, byClient)
-    } else if (!byClient && !this.discarding) {
-      this.endpoint.stats.recordBrokenResponse(code)
+    if (attempt.latencyMs < 0) {
+      attempt.latencyMs = nowMs - attempt.startMs
+      attempt.endpoint.stats.recordFailure(code, byClient)
+    } else if (!byClient && !attempt.discarding) {
+      attempt.endpoint.stats.recordBrokenResponse(code)
     }
-    this.cluster.observe(this.endpoint, nowMs - this.attemptStartMs, 0, failure.outcome, nowMs)
+    this.cluster.observe(attempt.endpoint, nowMs - attempt.startMs, 0, failure.outcome, nowMs)
+    if (failure === FAILURES.hedgeLost) return // the other try answered: nothing failed
+    this.errorCode = code
+    if (this.winner === null) {
+      this.endpoint = attempt.endpoint
+      this.latencyMs = attempt.latencyMs
+    }
   }
 
-  /** Before headers: a JSON error with the mapped status. After: cut the connection so the client sees truncation. */
+  /** A JSON error with the failure's status; nothing reached the client before. */
   private answerFailure(failure: Failure): void {
-    if (this.clientGone) return
-    if (this.res.headersSent) {
-      this.res.destroy()
-      return
-    }
+    this.clearTimers()
     this.status = failure.error.status
+    this.errorCode = failure.error.code
     sendError(this.res, failure.error.status, failure.error.code, failure.error.message)
   }
 
-  private end(): void {
-    if (this.ended) return
-    this.endpoint.inflight--
-    this.ended = true
+  private clearTimers(): void {
+    if (this.overallTimer !== null) clearTimeout(this.overallTimer)
+    if (this.hedgeTimer !== null) clearTimeout(this.hedgeTimer)
+    this.overallTimer = null
+    this.hedgeTimer = null
+  }
+
+  /** `attempt` is over; the exchange ends with its last try, once the client has its answer. */
+  private finish(attempt: UpstreamAttempt): void {
+    attempt.retire()
+    if (--this.inFlight > 0) return
     const budget = this.cluster.retryBudget
     budget.active--
-    budget.retrying -= this.retries + (this.nextEndpoint === null ? 0 : 1) // tokens of dispatched and decided retries
+    budget.retrying -= this.tokens
     this.res.feeder = null
     if (this.listener !== null) this.listener.onExchangeEnd(this)
   }
+}
+
+/** setTimeout callbacks: module-level, the exchange passed as the argument (no closure per request). */
+function overallTimeoutFired(exchange: ProxyExchange): void {
+  exchange.onOverallTimeout()
+}
+
+function hedgeDue(exchange: ProxyExchange): void {
+  exchange.onHedgeDue()
 }

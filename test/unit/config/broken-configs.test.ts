@@ -323,6 +323,29 @@ ${base()}`,
     ],
   },
   {
+    name: 'hedge delay neither p95 nor a duration',
+    text: base('    retry:\n      hedge: { enabled: true, delay: p99 }\n'),
+    expected: [
+      'upstreams[0].retry.hedge.delay: expected p95 or a duration of at least 1 ms like 20ms, got "p99" at x.yaml:6:38',
+    ],
+  },
+  {
+    name: 'hedge delay of 0',
+    text: base('    retry:\n      hedge: { delay: 0ms }\n'),
+    expected: [
+      'upstreams[0].retry.hedge.delay: expected p95 or a duration of at least 1 ms like 20ms, got "0ms" at x.yaml:6:23',
+    ],
+  },
+  {
+    name: 'overallTimeout not a duration, hedge key typo, enabled not a boolean',
+    text: base('    retry:\n      overallTimeout: soon\n      hedge: { enabled: yes, maxHedge: 2 }\n'),
+    expected: [
+      'upstreams[0].retry.overallTimeout: expected a duration like 250ms, 5s, 2m or 1h, got "soon" at x.yaml:6:23',
+      'upstreams[0].retry.hedge.enabled: expected boolean, got string at x.yaml:7:25',
+      'upstreams[0].retry.hedge.maxHedge: unknown key "maxHedge" at x.yaml:7:30',
+    ],
+  },
+  {
     name: 'upside-down health ranges',
     text: base('    health:\n      active: { expectedStatus: { min: 300, max: 200 } }\n      outlier: { maxEjectionTime: 10s }\n'),
     expected: [

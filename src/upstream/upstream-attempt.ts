@@ -1,0 +1,117 @@
+import type { IncomingMessage } from 'node:http'
+import type { Dispatcher } from 'undici'
+import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
+import { classifyUpstreamError, type Failure } from './error-mapping.js'
+
+/** What an attempt reports to the exchange that owns it; 1xx interim responses are not reported. */
+export interface AttemptOwner {
+  onAttemptHeaders(attempt: UpstreamAttempt, statusCode: number, rawHeaders: Buffer[], statusText: string): boolean
+  onAttemptData(chunk: Buffer): boolean
+  onAttemptComplete(attempt: UpstreamAttempt): void
+  /** The failure is the one the exchange cancelled with, else undici's error classified. */
+  onAttemptError(attempt: UpstreamAttempt, failure: Failure): void
+}
+
+/**
+ * One try of a request on one endpoint. It is both undici's dispatch options (the fields path, method,
+ * headers, body and headersTimeout are named as undici reads them, at dispatch or when the request leaves
+ * the pool's queue) and its raw dispatch handler, forwarding each event to the exchange: a try costs this
+ * one object, as the options literal alone did before. A retry dispatches the same object to the next
+ * endpoint; a hedge is a second one (sibling()).
+ */
+export class UpstreamAttempt implements Dispatcher.DispatchOptions {
+  endpoint: UpstreamEndpoint
+  /** When this try was dispatched, ms on the exchange's clock. */
+  startMs = 0
+  /** To response headers, or to the failure when none came, ms; -1 until one of them happens. */
+  latencyMs = -1
+  /** Its response is a retryable status read to its end (so the connection is reused), not forwarded. */
+  discarding = false
+  /** Where the retry goes once the discarded response ends; null when none was decided. */
+  next: UpstreamEndpoint | null = null
+  /** Why the exchange cancelled this try (never dispatched again); undici gets its error at once, or at onConnect if not connected yet. */
+  cancelled: Failure | null = null
+  /** Dispatched, and neither complete nor failed. */
+  inFlight = false
+  private abortUpstream: ((reason: Error) => void) | null = null
+  private resumeUpstream: (() => void) | null = null
+
+  constructor(
+    private readonly owner: AttemptOwner,
+    endpoint: UpstreamEndpoint,
+    readonly path: string,
+    readonly method: Dispatcher.HttpMethod,
+    /** The exchange's upstream headers, Host last (request-headers.ts). */
+    readonly headers: string[],
+    /** null: no body; a Buffer: replayable; the request itself: streamed once. */
+    readonly body: Buffer | IncomingMessage | null,
+    /** Per-try timeout to response headers, ms; undefined leaves the pool's. */
+    readonly headersTimeout: number | undefined,
+    /** Whether Host becomes the endpoint's host:port. */
+    private readonly rewriteHost: boolean,
+  ) {
+    this.endpoint = endpoint
+  }
+
+  /** A copy for another endpoint while this one may still be queued: own headers when Host is rewritten. */
+  sibling(): UpstreamAttempt {
+    const headers = this.rewriteHost ? this.headers.slice() : this.headers
+    return new UpstreamAttempt(this.owner, this.endpoint, this.path, this.method, headers, this.body, this.headersTimeout, this.rewriteHost)
+  }
+
+  /** Sends this try to `endpoint`; undici may report a failure before this returns. */
+  dispatch(endpoint: UpstreamEndpoint, nowMs: number): void {
+    this.endpoint = endpoint
+    endpoint.inflight++
+    this.inFlight = true
+    this.startMs = nowMs
+    this.latencyMs = -1
+    this.discarding = false
+    this.next = null
+    this.abortUpstream = null
+    this.resumeUpstream = null
+    if (this.rewriteHost) this.headers[this.headers.length - 1] = endpoint.authority
+    endpoint.pool.dispatch(this, this)
+  }
+
+  /** The try is over (complete or failed): it leaves its endpoint's in-flight count. */
+  retire(): void {
+    this.inFlight = false
+    this.endpoint.inflight--
+  }
+
+  /** Stops the try for `failure`'s reason; the first reason given wins. */
+  cancel(failure: Failure): void {
+    if (!this.inFlight || this.cancelled !== null) return
+    this.cancelled = failure
+    if (this.abortUpstream !== null) this.abortUpstream(failure.error) // undici calls onError before returning
+  }
+
+  /** The client can take more of this try's response. */
+  resume(): void {
+    if (this.resumeUpstream !== null) this.resumeUpstream()
+  }
+
+  onConnect(abort: (reason: Error) => void): void {
+    this.abortUpstream = abort
+    if (this.cancelled !== null) abort(this.cancelled.error)
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true // 1xx interim responses are not forwarded
+    this.resumeUpstream = resume
+    return this.owner.onAttemptHeaders(this, statusCode, rawHeaders, statusText)
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.discarding || this.owner.onAttemptData(chunk)
+  }
+
+  onComplete(): void {
+    this.owner.onAttemptComplete(this)
+  }
+
+  onError(err: Error): void {
+    this.owner.onAttemptError(this, this.cancelled ?? classifyUpstreamError(err))
+  }
+}
