@@ -26,7 +26,11 @@ export interface PickContext {
   hashKey: number
   /** 0 on the first try. */
   attempt: number
-  /** Endpoint index to avoid on a retry, -1 for none. */
+  /**
+   * Endpoint index to avoid, -1 for none: on a retry or hedge (attempt ≥ 1) the one that failed or is still
+   * waiting; on a first try (attempt 0) only when the balancer re-picks to replace the pick it just got
+   * (slow start), which lets a stateful policy give that turn back.
+   */
   exclude: number
 }
 

@@ -1,7 +1,7 @@
 import { Balancer } from '../balancer/balancer.js'
 import { AdaptivePolicy } from '../balancer/policies/adaptive.js'
 import { createPolicy } from '../balancer/policy-factory.js'
-import type { Outcome, PickContext } from '../balancer/types.js'
+import { Outcome, type PickContext } from '../balancer/types.js'
 import type { RetryConfig, UpstreamConfig } from '../config/types.js'
 import { ActiveChecker } from '../health/active-checker.js'
 import type { EventLog } from '../health/events.js'
@@ -96,11 +96,32 @@ export class Cluster {
     return this.balancer.pick(this.retryContext)
   }
 
-  /** How an attempt went (status 0 when no response came): feeds the policy, outlier detection and forecasts. */
-  observe(e: UpstreamEndpoint, latencyMs: number, status: number, outcome: Outcome, nowMs: number): void {
+  /*
+   * How an attempt went, reported once per attempt to each listener. The policy learns the latency at the
+   * response headers; health (outlier detection, forecasts) waits for the end of a non-5xx body, so a
+   * backend that sends 200 and then dies counts as failing, not as a success followed by a failure.
+   */
+
+  /** Response headers arrived after latencyMs. A 5xx is final for health here: its body changes nothing. */
+  observeHeaders(e: UpstreamEndpoint, latencyMs: number, status: number, nowMs: number): void {
+    const outcome = status >= 500 ? Outcome.HttpError : Outcome.Success
     this.balancer.observe(e, latencyMs, status, outcome, nowMs)
-    this.health.observe(e.index, outcome, status, latencyMs)
-    this.sampler.observe(e.index, outcome, status, latencyMs)
+    if (status >= 500) this.observeHealth(e.index, outcome, status, latencyMs)
+  }
+
+  /** The body of a response with headers after latencyMs ended: complete (Success) or broken off. */
+  observeBodyEnd(e: UpstreamEndpoint, latencyMs: number, status: number, outcome: Outcome, nowMs: number): void {
+    if (status >= 500) return
+    // The policy already learned this answer's latency; a broken body is one more thing it should know.
+    // A client leaving mid-body is nobody's failure, and the policy has nothing pending for it any more.
+    if (outcome !== Outcome.Success && outcome !== Outcome.ClientAbort) this.balancer.observe(e, latencyMs, 0, outcome, nowMs)
+    this.observeHealth(e.index, outcome, status, latencyMs)
+  }
+
+  /** The attempt failed after latencyMs without any response (refused, reset, timeout, client abort). */
+  observeFailure(e: UpstreamEndpoint, latencyMs: number, outcome: Outcome, nowMs: number): void {
+    this.balancer.observe(e, latencyMs, 0, outcome, nowMs)
+    this.observeHealth(e.index, outcome, 0, latencyMs)
   }
 
   /** Periodic work off the hot path (about once a second): policy decay and refits, hedge delay, health, forecasts, slow start. */
@@ -113,6 +134,11 @@ export class Cluster {
     }
     this.health.tick(nowMs)
     this.refreshRamp(nowMs)
+  }
+
+  private observeHealth(i: number, outcome: Outcome, status: number, latencyMs: number): void {
+    this.health.observe(i, outcome, status, latencyMs)
+    this.sampler.observe(i, outcome, status, latencyMs)
   }
 
   /** Starts a new statistics interval on every endpoint. */

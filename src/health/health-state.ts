@@ -221,7 +221,7 @@ export class UpstreamHealth implements ActiveCheckListener {
     const nowMs = this.deps.clock.now()
     if (this.ejection.eject(i, nowMs) !== 'ejected') return
     this.enforced[OUTLIER_REASON_INDEX.get(reason)!]++
-    const durationMs = this.ejection.remainingMs(i, nowMs)
+    const durationMs = Math.round(this.ejection.remainingMs(i, nowMs)) // whole ms: the float clock leaves 1000.0000000000002
     this.emit(i, 'ejected', reason, { ...data, durationMs, timesEjected: this.ejection.timesEjected(i) })
     this.refresh(nowMs)
   }

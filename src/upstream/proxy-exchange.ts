@@ -96,9 +96,9 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
   onAttemptHeaders(attempt: UpstreamAttempt, statusCode: number, rawHeaders: Buffer[], statusText: string): boolean {
     const nowMs = this.clock.now()
     attempt.latencyMs = nowMs - attempt.startMs
+    attempt.status = statusCode
     attempt.endpoint.stats.recordResponse(statusCode, attempt.latencyMs)
-    const outcome = statusCode >= 500 ? Outcome.HttpError : Outcome.Success
-    this.cluster.observe(attempt.endpoint, attempt.latencyMs, statusCode, outcome, nowMs)
+    this.cluster.observeHeaders(attempt.endpoint, attempt.latencyMs, statusCode, nowMs)
     // A retryable status is read to its end and dropped while the other try may still answer, or when a retry follows.
     if (this.cluster.retry.retryOnStatus.includes(statusCode) && (this.otherMayAnswer(attempt) || this.mayRetry(attempt, false))) {
       attempt.discarding = true
@@ -114,6 +114,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
   }
 
   onAttemptComplete(attempt: UpstreamAttempt): void {
+    this.cluster.observeBodyEnd(attempt.endpoint, attempt.latencyMs, attempt.status, Outcome.Success, this.clock.now())
     if (attempt.discarding && attempt.next !== null && !this.answered()) {
       this.retry(attempt)
       return
@@ -241,10 +242,11 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     if (attempt.latencyMs < 0) {
       attempt.latencyMs = nowMs - attempt.startMs
       attempt.endpoint.stats.recordFailure(code, byClient)
-    } else if (!byClient && !attempt.discarding) {
-      attempt.endpoint.stats.recordBrokenResponse(code)
+      this.cluster.observeFailure(attempt.endpoint, attempt.latencyMs, failure.outcome, nowMs)
+    } else {
+      if (!byClient && !attempt.discarding) attempt.endpoint.stats.recordBrokenResponse(code)
+      this.cluster.observeBodyEnd(attempt.endpoint, attempt.latencyMs, attempt.status, failure.outcome, nowMs)
     }
-    this.cluster.observe(attempt.endpoint, nowMs - attempt.startMs, 0, failure.outcome, nowMs)
     if (failure === FAILURES.hedgeLost) return // the other try answered: nothing failed
     this.errorCode = code
     if (this.winner === null) {

@@ -25,6 +25,8 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
   startMs = 0
   /** To response headers, or to the failure when none came, ms; -1 until one of them happens. */
   latencyMs = -1
+  /** Response status; 0 until headers arrive. */
+  status = 0
   /** Its response is a retryable status read to its end (so the connection is reused), not forwarded. */
   discarding = false
   /** Where the retry goes once the discarded response ends; null when none was decided. */
@@ -66,6 +68,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
     this.inFlight = true
     this.startMs = nowMs
     this.latencyMs = -1
+    this.status = 0
     this.discarding = false
     this.next = null
     this.abortUpstream = null

@@ -42,16 +42,23 @@ export class RoundRobinPolicy implements Policy {
   }
 
   pick(available: readonly Endpoint[], ctx: PickContext): Endpoint | null {
-    return this.uniform ? this.rotate(available, ctx.exclude) : this.smooth(available, ctx.exclude)
+    return this.uniform ? this.rotate(available, ctx) : this.smooth(available, ctx.exclude)
   }
 
   observe(): void {}
 
   tick(): void {}
 
-  /** The next position, skipping the excluded endpoint (n ≥ 2, so the one after it is another). */
-  private rotate(available: readonly Endpoint[], exclude: number): Endpoint {
+  /**
+   * The next position, skipping the excluded endpoint (n ≥ 2, so the one after it is another). A first-try
+   * pick with an exclusion replaces the pick just made (the balancer's slow-start rejection, PickContext):
+   * it takes the cursor's endpoint without advancing, so the rejected turn is not used up twice and a
+   * ramping endpoint keeps exactly its factor of a 1/n share.
+   */
+  private rotate(available: readonly Endpoint[], ctx: PickContext): Endpoint {
+    const exclude = ctx.exclude
     let i = this.cursor
+    if (ctx.attempt === 0 && exclude !== -1 && this.indexes[i === 0 ? available.length - 1 : i - 1] === exclude) return available[i]
     if (this.indexes[i] === exclude) i = following(i, available.length)
     this.cursor = following(i, available.length)
     return available[i]

@@ -2,6 +2,7 @@ import t from 'tap'
 import { Balancer } from '../../../src/balancer/balancer.js'
 import { Outcome, type Endpoint, type PickContext, type Policy } from '../../../src/balancer/types.js'
 import { RandomPolicy } from '../../../src/balancer/policies/random.js'
+import { RoundRobinPolicy } from '../../../src/balancer/policies/round-robin.js'
 import { SeededRng } from '../../../src/util/rng.js'
 import { makeEndpoints } from '../../helpers/endpoints.js'
 import { FIRST_TRY, retryAvoiding } from './pick-helpers.js'
@@ -81,4 +82,19 @@ t.test('slow start: a ramping endpoint keeps its policy share times its factor; 
   balancer.setRamp(null)
   const cleared = share(FIRST_TRY, 100_000)
   t.ok(Math.abs(cleared - 0.25) < 0.01, `ramp cleared: share ${cleared} ≈ 0.25 ± 0.01`)
+})
+
+t.test('slow start under round robin: the rejected turn is not used up twice', async (t) => {
+  for (const n of [2, 4]) {
+    const balancer = new Balancer(new RoundRobinPolicy(), new SeededRng(11))
+    balancer.setAvailable(makeEndpoints(new Array<number>(n).fill(1)))
+    const ramp = new Float64Array(n).fill(1)
+    ramp[n - 1] = 0.2
+    balancer.setRamp(ramp)
+    let hits = 0
+    const picks = 100_000
+    for (let k = 0; k < picks; k++) if (balancer.pick(FIRST_TRY)!.index === n - 1) hits++
+    const expected = 0.2 / n
+    t.ok(Math.abs(hits / picks - expected) < 0.005, `${n} endpoints: ramping share ${hits / picks} ≈ ${expected} ± 0.005`)
+  }
 })

@@ -71,3 +71,11 @@ t.test('rebuild starts afresh on the new available set', async (t) => {
   policy.rebuild(weighted)
   t.equal(picks(policy, weighted, firstTries(6)), 'abaaba', 'equal → weighted: smooth from zero scores')
 })
+
+t.test('a first-try pick excluding the endpoint just handed out replaces that pick without using up a turn', async (t) => {
+  const { policy, endpoints } = fresh([1, 1, 1])
+  const replacing = (x: number) => ({ hashKey: 0, attempt: 0, exclude: x })
+  const got = [policy.pick(endpoints, FIRST_TRY)!, policy.pick(endpoints, replacing(0))!, policy.pick(endpoints, FIRST_TRY)!]
+  t.same(got.map((e) => e.index), [0, 1, 1], 'a rejected: b takes the turn, and b is still next')
+  t.equal(policy.pick(endpoints, replacing(0))!.index, 2, 'excluding one not handed out just before: a plain skip')
+})
