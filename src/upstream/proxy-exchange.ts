@@ -76,9 +76,8 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     private readonly body: Buffer | IncomingMessage | null,
   ) {
     this.endpoint = endpoint
-    const perTryMs = cluster.retry.perTryTimeoutMs
     const method = req.method as Dispatcher.HttpMethod
-    this.first = new UpstreamAttempt(this, endpoint, path, method, headers, body, perTryMs > 0 ? perTryMs : undefined, cluster.rewriteHost)
+    this.first = new UpstreamAttempt(this, endpoint, path, method, headers, body, cluster.retry.perTryTimeoutMs, cluster.rewriteHost)
   }
 
   start(): void {

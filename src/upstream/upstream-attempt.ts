@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Dispatcher } from 'undici'
 import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
-import { classifyUpstreamError, type Failure } from './error-mapping.js'
+import { classifyUpstreamError, FAILURES, type Failure } from './error-mapping.js'
 
 /** What an attempt reports to the exchange that owns it; 1xx interim responses are not reported. */
 export interface AttemptOwner {
@@ -14,7 +14,7 @@ export interface AttemptOwner {
 
 /**
  * One try of a request on one endpoint. It is both undici's dispatch options (the fields path, method,
- * headers, body and headersTimeout are named as undici reads them, at dispatch or when the request leaves
+ * headers and body are named as undici reads them, at dispatch or when the request leaves
  * the pool's queue) and its raw dispatch handler, forwarding each event to the exchange: a try costs this
  * one object, as the options literal alone did before. A retry dispatches the same object to the next
  * endpoint; a hedge is a second one (sibling()).
@@ -31,12 +31,17 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
   discarding = false
   /** Where the retry goes once the discarded response ends; null when none was decided. */
   next: UpstreamEndpoint | null = null
-  /** Why the exchange cancelled this try (never dispatched again); undici gets its error at once, or at onConnect if not connected yet. */
+  /**
+   * Why this try was cancelled (by the exchange, or by its per-try timeout); undici gets its error at once, or
+   * at onConnect if not connected yet (a try still queued for a connection is cut when it gets one).
+   */
   cancelled: Failure | null = null
   /** Dispatched, and neither complete nor failed. */
   inFlight = false
   private abortUpstream: ((reason: Error) => void) | null = null
   private resumeUpstream: (() => void) | null = null
+  /** The per-try timer while waiting for headers; null otherwise. */
+  private tryTimer: NodeJS.Timeout | null = null
 
   constructor(
     private readonly owner: AttemptOwner,
@@ -47,8 +52,12 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
     readonly headers: string[],
     /** null: no body; a Buffer: replayable; the request itself: streamed once. */
     readonly body: Buffer | IncomingMessage | null,
-    /** Per-try timeout to response headers, ms; undefined leaves the pool's. */
-    readonly headersTimeout: number | undefined,
+    /**
+     * Per-try timeout from dispatch to response headers, ms; 0 leaves only the pool's headersTimeout. Its own
+     * timer, not undici's headersTimeout: undici runs that on coarse timers (a 500 ms tick), so a 300 ms
+     * per-try timeout fired after about a second.
+     */
+    private readonly tryTimeoutMs: number,
     /** Whether Host becomes the endpoint's host:port. */
     private readonly rewriteHost: boolean,
   ) {
@@ -58,7 +67,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
   /** A copy for another endpoint while this one may still be queued: own headers when Host is rewritten. */
   sibling(): UpstreamAttempt {
     const headers = this.rewriteHost ? this.headers.slice() : this.headers
-    return new UpstreamAttempt(this.owner, this.endpoint, this.path, this.method, headers, this.body, this.headersTimeout, this.rewriteHost)
+    return new UpstreamAttempt(this.owner, this.endpoint, this.path, this.method, headers, this.body, this.tryTimeoutMs, this.rewriteHost)
   }
 
   /** Sends this try to `endpoint`; undici may report a failure before this returns. */
@@ -69,11 +78,13 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
     this.startMs = nowMs
     this.latencyMs = -1
     this.status = 0
+    this.cancelled = null // a try cut by its per-try timeout is dispatched again on a retry
     this.discarding = false
     this.next = null
     this.abortUpstream = null
     this.resumeUpstream = null
     if (this.rewriteHost) this.headers[this.headers.length - 1] = endpoint.authority
+    if (this.tryTimeoutMs > 0) this.tryTimer = setTimeout(tryTimedOut, this.tryTimeoutMs, this)
     endpoint.pool.dispatch(this, this)
   }
 
@@ -90,6 +101,11 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
     if (this.abortUpstream !== null) this.abortUpstream(failure.error) // undici calls onError before returning
   }
 
+  onTryTimeout(): void {
+    this.tryTimer = null
+    this.cancel(FAILURES.headersTimeout)
+  }
+
   /** The client can take more of this try's response. */
   resume(): void {
     if (this.resumeUpstream !== null) this.resumeUpstream()
@@ -102,6 +118,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (statusCode < 200) return true // 1xx interim responses are not forwarded
+    this.stopTryTimer()
     this.resumeUpstream = resume
     return this.owner.onAttemptHeaders(this, statusCode, rawHeaders, statusText)
   }
@@ -115,6 +132,18 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
   }
 
   onError(err: Error): void {
+    this.stopTryTimer()
     this.owner.onAttemptError(this, this.cancelled ?? classifyUpstreamError(err))
   }
+
+  private stopTryTimer(): void {
+    if (this.tryTimer === null) return
+    clearTimeout(this.tryTimer)
+    this.tryTimer = null
+  }
+}
+
+/** The per-try timeout passed without response headers: a timeout of this try, retried like undici's own. */
+function tryTimedOut(attempt: UpstreamAttempt): void {
+  attempt.onTryTimeout()
 }
