@@ -34,6 +34,7 @@ export interface RetryBudgetView {
   readonly active: number
   readonly retrying: number
   readonly refused: number
+  readonly granted: number
 }
 
 export interface UpstreamView {

@@ -27,7 +27,7 @@ export function describeUpstreams(upstreams: readonly UpstreamView[], nowMs: num
     name: u.name,
     policy: u.policy,
     health: u.health.stats(),
-    retryBudget: { active: u.retryBudget.active, retrying: u.retryBudget.retrying, refused: u.retryBudget.refused },
+    retryBudget: { active: u.retryBudget.active, retrying: u.retryBudget.retrying, refused: u.retryBudget.refused, granted: u.retryBudget.granted },
     endpoints: u.endpoints.map((e, i) => ({
       id: e.id,
       url: e.url,

@@ -30,6 +30,7 @@ export function registerHealthMetrics(registry: Registry, upstreams: () => reado
   outlierCounter(registry, upstreams, 'baton_outlier_ejections_enforced_total', 'Outlier detections that became ejections, by reason.', (s) => s.enforced)
   upstreamCounter(registry, upstreams, 'baton_outlier_ejection_overflow_total', 'Ejections refused because maxEjectionPercent was reached.', (u) => u.health.stats().ejectionOverflow)
   upstreamCounter(registry, upstreams, 'baton_predicted_drains_refused_total', 'Predicted failures not drained because draining would have caused panic.', (u) => u.health.stats().drainsRefused)
+  upstreamCounter(registry, upstreams, 'baton_retries_total', 'Retries and hedged copies sent (retry budget tokens granted).', (u) => u.retryBudget.granted)
   upstreamCounter(registry, upstreams, 'baton_retries_refused_total', 'Retries refused by the retry budget.', (u) => u.retryBudget.refused)
   upstreamGauge(registry, upstreams, 'baton_retries_inflight', 'Retries in flight (bounded by the retry budget).', (_s, u) => u.retryBudget.retrying)
   new Gauge({

@@ -10,6 +10,8 @@ export class RetryBudget {
   retrying = 0
   /** Retries refused by the budget (for metrics). */
   refused = 0
+  /** Tokens granted since start: retries and hedges sent (for metrics). */
+  granted = 0
 
   constructor(
     private readonly percent: number,
@@ -21,6 +23,7 @@ export class RetryBudget {
     const allowed = Math.max(this.minConcurrent, this.percent * this.active)
     if (this.retrying < allowed) {
       this.retrying++
+      this.granted++
       return true
     }
     this.refused++

@@ -72,7 +72,7 @@ t.test('/api/upstreams lists every endpoint with its live state and statistics',
   t.equal(res.headers['cache-control'], 'no-store')
   const body = JSON.parse(res.body)
   t.match(body[0].health, { panic: false, available: 2, ejected: 0 }, 'upstream health')
-  t.match(body[0].retryBudget, { active: 0, retrying: 0, refused: 0 })
+  t.match(body[0].retryBudget, { active: 0, retrying: 0, refused: 0, granted: 0 })
   t.match(body[0].endpoints[0].health, { state: 'available', routed: true, ejected: false, slowStartFactor: 1 })
   t.equal(body[0].endpoints[0].lastCheck, null, 'no active checks configured')
   for (const u of body) {

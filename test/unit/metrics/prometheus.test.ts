@@ -81,6 +81,7 @@ t.test('health series: events by kind, panic, availability, routability, retry b
     ['baton_endpoint_routed{upstream="api",endpoint="b:1"}', 1],
     ['baton_outlier_detections_total{upstream="api",reason="latency"}', 0],
     ['baton_retries_refused_total{upstream="api"}', 0],
+    ['baton_retries_total{upstream="api"}', 0],
   ]
   for (const [series, value] of expected) t.equal(sample(text, series), value, series)
 })

@@ -1,0 +1,39 @@
+import t from 'tap'
+import { RetryBudget } from '../../../src/overload/retry-budget.js'
+
+/** Takes tokens until refused; returns how many were granted. */
+function drain(budget: RetryBudget): number {
+  let granted = 0
+  while (budget.tryAcquireRetry()) granted++
+  return granted
+}
+
+t.test('retries in flight ≤ max(minConcurrent, percent × active)', async (t) => {
+  const cases: { active: number; percent: number; min: number; allowed: number }[] = [
+    { active: 0, percent: 0.2, min: 3, allowed: 3 }, // a quiet upstream may still retry: the floor
+    { active: 10, percent: 0.2, min: 3, allowed: 3 }, // 20 % of 10 = 2 < 3
+    { active: 100, percent: 0.2, min: 3, allowed: 20 },
+    { active: 101, percent: 0.2, min: 3, allowed: 21 }, // 20.2: a 21st token while 20 < 20.2
+    { active: 100, percent: 0, min: 0, allowed: 0 }, // retries off by budget
+    { active: 60, percent: 0.2, min: 3, allowed: 12 },
+  ]
+  for (const c of cases) {
+    const budget = new RetryBudget(c.percent, c.min)
+    budget.active = c.active
+    t.equal(drain(budget), c.allowed, `${c.active} active, ${c.percent * 100} %, floor ${c.min}: ${c.allowed} retries`)
+    t.equal(budget.refused, 1, 'the one that did not fit is counted as refused')
+    t.equal(budget.granted, c.allowed, 'and the granted ones as granted')
+  }
+})
+
+t.test('a released token can be taken again; growing load raises the cap', async (t) => {
+  const budget = new RetryBudget(0.2, 3)
+  budget.active = 10
+  t.equal(drain(budget), 3)
+  budget.releaseRetry()
+  t.ok(budget.tryAcquireRetry(), 'released: one more')
+  t.notOk(budget.tryAcquireRetry(), 'and no more')
+  budget.active = 50
+  t.equal(drain(budget), 7, '20 % of 50 = 10 in flight: 7 more')
+  t.equal(budget.retrying, 10)
+})
