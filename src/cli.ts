@@ -42,7 +42,8 @@ function buildProgram(): Command {
 
 async function validate(file: string): Promise<void> {
   const config = await loadConfigOrExit(file)
-  process.stdout.write(`${file}: valid (${config.upstreams.length} upstreams, ${config.routes.length} routes, ${config.listeners.length} listeners)\n`)
+  const counts = [count(config.upstreams.length, 'upstream'), count(config.routes.length, 'route'), count(config.listeners.length, 'listener')]
+  process.stdout.write(`${file}: valid (${counts.join(', ')})\n`)
 }
 
 async function start(file: string): Promise<void> {
@@ -83,4 +84,9 @@ function exitCodeFor(err: unknown): number {
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
   return pkg.version
+}
+
+/** "1 route", "2 routes". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
 }

@@ -57,7 +57,7 @@ t.test('validate: exit 0 on a valid file, 1 with every error as key: message at 
   const dir = t.testdir()
   const good = await runBaton(['validate', '--config', writeConfig(dir, 'good.yaml', VALID)])
   t.equal(good.code, 0, good.stderr)
-  t.match(good.stdout, /valid/)
+  t.match(good.stdout, /: valid \(1 upstream, 1 route, 1 listener\)\n$/)
 
   const broken = writeConfig(dir, 'broken.yaml', `${VALID}    bogus: 1\n  - name: api\n    endpoints: [{ url: "htp:/x" }]\n`)
   const bad = await runBaton(['validate', '--config', broken])
