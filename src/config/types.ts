@@ -252,7 +252,10 @@ export interface ForecastConfig {
   readonly leadTimeMs: number
   /** Minimum fit quality (R²) to act on. Default 0.8. */
   readonly minR2: number
-  /** The p99 latency (ms) a trend is projected towards. Default 1000 ms. */
+  /**
+   * Cap of the p99 latency (ms) a trend is projected towards. The target is the latency-outlier ejection
+   * threshold, outlier.latencyMultiple × the upstream's median p99, when lower (and once known). Default 1000 ms.
+   */
   readonly latencyLimitMs: number
   /** The error rate (0..1) a trend is projected towards. Default 0.5. */
   readonly errorRateLimit: number

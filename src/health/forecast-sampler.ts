@@ -1,9 +1,12 @@
 import { Outcome } from '../balancer/types.js'
+import { medianInPlace } from '../util/median.js'
 import { LogHistograms } from './log-histogram.js'
 
 /** What a forecast sample is handed to: UpstreamHealth.recordForecastSample. */
 export interface ForecastSink {
   recordForecastSample(i: number, nowMs: number, p99Ms: number, errorRate: number): void
+  /** The median of the interval's endpoint p99s, ms; NaN with fewer than two endpoints answering. */
+  setLatencyBaseline(medianP99Ms: number): void
 }
 
 /**
@@ -16,11 +19,14 @@ export class ForecastSampler {
   private readonly latencies: LogHistograms
   private readonly attempts: Uint32Array
   private readonly failures: Uint32Array
+  /** Scratch for the median: this interval's p99s of the endpoints that answered. */
+  private readonly p99s: Float64Array
 
   constructor(private readonly endpoints: number) {
     this.latencies = new LogHistograms(endpoints)
     this.attempts = new Uint32Array(endpoints)
     this.failures = new Uint32Array(endpoints)
+    this.p99s = new Float64Array(endpoints)
   }
 
   /** Hot path, O(1). `status` 0 when no response came. */
@@ -31,15 +37,20 @@ export class ForecastSampler {
     if (status > 0) this.latencies.record(i, latencyMs)
   }
 
-  /** Hands every endpoint's sample for the interval to `sink`, then starts a new interval. */
+  /** Hands every endpoint's sample for the interval, and their median p99, to `sink`; then starts a new interval. */
   flush(sink: ForecastSink, nowMs: number): void {
+    let answered = 0
     for (let i = 0; i < this.endpoints; i++) {
       const attempts = this.attempts[i]
       const errorRate = attempts === 0 ? Number.NaN : this.failures[i] / attempts
-      sink.recordForecastSample(i, nowMs, this.latencies.quantile(i, 0.99), errorRate)
+      const p99Ms = this.latencies.quantile(i, 0.99)
+      sink.recordForecastSample(i, nowMs, p99Ms, errorRate)
+      if (!Number.isNaN(p99Ms)) this.p99s[answered++] = p99Ms
     }
+    sink.setLatencyBaseline(answered < 2 ? Number.NaN : medianInPlace(this.p99s.subarray(0, answered)))
     this.latencies.clear()
     this.attempts.fill(0)
     this.failures.fill(0)
   }
 }
+

@@ -66,12 +66,15 @@ export class Forecaster {
     if (!Number.isNaN(errorRate)) this.errorRate.push(i, nowMs, errorRate)
   }
 
-  /** Off the hot path, once per intervalMs: refits every endpoint and tells the listener of each decision. */
-  evaluate(nowMs: number): void {
+  /**
+   * Off the hot path, once per intervalMs: refits every endpoint and tells the listener of each decision.
+   * `latencyLimitMs` is what latency trends are projected towards (default: the configured latencyLimitMs).
+   */
+  evaluate(nowMs: number, latencyLimitMs = this.config.latencyLimitMs): void {
     const sinceMs = nowMs - this.config.windowMs
     for (let i = 0; i < this.draining.length; i++) {
-      const latency = this.project('latency', fitTrend(this.latency.since(i, sinceMs), nowMs, MIN_SAMPLES))
-      const errorRate = this.project('error-rate', fitTrend(this.errorRate.since(i, sinceMs), nowMs, MIN_SAMPLES))
+      const latency = this.project('latency', fitTrend(this.latency.since(i, sinceMs), nowMs, MIN_SAMPLES), latencyLimitMs)
+      const errorRate = this.project('error-rate', fitTrend(this.errorRate.since(i, sinceMs), nowMs, MIN_SAMPLES), this.config.errorRateLimit)
       this.latest[i] = { latency, errorRate }
       if (this.draining[i] === 0) this.maybeDrain(i, latency, errorRate)
       else this.maybeUndrain(i, latency, errorRate)
@@ -113,9 +116,8 @@ export class Forecaster {
     return f !== null && f.slopePerSecond > 0 && f.crossingInMs <= 2 * this.config.leadTimeMs
   }
 
-  private project(metric: ForecastMetric, trend: Trend | null): Forecast | null {
+  private project(metric: ForecastMetric, trend: Trend | null, limit: number): Forecast | null {
     if (trend === null) return null
-    const limit = metric === 'latency' ? this.config.latencyLimitMs : this.config.errorRateLimit
     return { metric, limit, crossingInMs: crossingInMs(trend, limit), ...trend }
   }
 }

@@ -102,6 +102,8 @@ export class UpstreamHealth implements ActiveCheckListener {
   private nextOutlierMs: number
   private nextForecastMs: number
   private drainsRefused = 0
+  /** Median p99 of the upstream's endpoints over the last forecast interval, ms; NaN until known. */
+  private latencyBaselineMs = Number.NaN
   private readonly isEjected = (i: number): boolean => this.ejection.isEjected(i)
 
   constructor(
@@ -154,10 +156,15 @@ export class UpstreamHealth implements ActiveCheckListener {
     }
     if (this.forecaster !== null && nowMs >= this.nextForecastMs) {
       this.nextForecastMs = nowMs + this.config.forecast.intervalMs
-      this.forecaster.evaluate(nowMs)
+      this.forecaster.evaluate(nowMs, this.forecastLatencyLimitMs())
     }
     this.retryDrains()
     this.refresh(nowMs)
+  }
+
+  /** Once per forecast.intervalMs: the median of that interval's endpoint p99s, ms; NaN when unknown. */
+  setLatencyBaseline(medianP99Ms: number): void {
+    this.latencyBaselineMs = medianP99Ms
   }
 
   /** Once per forecast.intervalMs per endpoint: that interval's p99 (ms) and error rate (0..1); NaN when idle. */
@@ -237,6 +244,17 @@ export class UpstreamHealth implements ActiveCheckListener {
     this.emit(i, 'predicted-failure', cause, data)
     if (this.mayDrain(i)) this.drain(i, cause, data)
     else this.drainsRefused++
+  }
+
+  /**
+   * Where a latency trend is projected to: the latency-outlier ejection threshold (outlier.latencyMultiple ×
+   * the upstream's median p99), so a drain anticipates the ejection it forecasts; capped by
+   * forecast.latencyLimitMs, which alone applies before the median is known.
+   */
+  private forecastLatencyLimitMs(): number {
+    const cap = this.config.forecast.latencyLimitMs
+    const threshold = this.config.outlier.latencyMultiple * this.latencyBaselineMs
+    return threshold < cap ? threshold : cap // NaN compares false: the cap
   }
 
   /** Drains that were refused, retried while their prediction holds. */

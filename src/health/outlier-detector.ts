@@ -1,5 +1,6 @@
 import { Outcome } from '../balancer/types.js'
 import type { OutlierConfig } from '../config/types.js'
+import { medianInPlace } from '../util/median.js'
 import { LogHistograms } from './log-histogram.js'
 
 /** Why an endpoint looks like an outlier. */
@@ -186,9 +187,7 @@ export class OutlierDetector {
       const p99 = this.lastP99[this.qualified[k]]
       if (!Number.isNaN(p99)) this.p99Scratch[m++] = p99
     }
-    if (m === 0) return Number.NaN
-    const sorted = this.p99Scratch.subarray(0, m).sort()
-    return m % 2 === 1 ? sorted[(m - 1) / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2
+    return medianInPlace(this.p99Scratch.subarray(0, m))
   }
 
   private judge(i: number, mean: number, stdev: number, threshold: number, medianP99: number): void {
