@@ -3,6 +3,12 @@
  * timeline (see timeline.ts), so one script serves any --duration.
  */
 
+/**
+ * The path a backend answers for active health checks: 200 at once (no service time, no scripted 500s)
+ * while it serves, never while it hangs, refused while it refuses; what a process's liveness page reports.
+ */
+export const HEALTH_PATH = '/healthz'
+
 /** serve: answer after the service time; refuse: not listening, connects are refused; hang: accept, never answer. */
 export type Mode = 'serve' | 'refuse' | 'hang'
 

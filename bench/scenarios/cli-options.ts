@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { RUN_MODES, type RunMode } from './proxy-config.js'
 import { SCENARIOS } from './scenarios.js'
 
 /** Every policy Baton has or is getting; ones this build does not know are skipped at run time. */
@@ -9,7 +10,8 @@ const DEFAULT_RATE = 500
 export const USAGE = `usage: node dist/bench/scenarios/run.js [options]
   --scenarios a,b   subset of: ${SCENARIOS.map((s) => s.name).join(', ')} (default: all)
   --policies a,b    policies to compare (default: ${ALL_POLICIES.join(',')})
-  --duration S      measured seconds per scenario x policy (default ${DEFAULT_DURATION_S}); timelines stretch to fit
+  --mode M          policy (the policy alone), healing (retries and health on) or both (default both)
+  --duration S      measured seconds per scenario x mode x policy (default ${DEFAULT_DURATION_S}); timelines stretch to fit
   --rate N          requests per second, open loop (default ${DEFAULT_RATE})
   --seed N          seed of the backends' service times and failures (default 1)
   --json FILE       also write every result to FILE
@@ -18,6 +20,8 @@ export const USAGE = `usage: node dist/bench/scenarios/run.js [options]
 export interface RunOptions {
   readonly scenarios: readonly string[]
   readonly policies: readonly string[]
+  /** In run order: policy before healing, so each healing table can stand next to its policy-alone numbers. */
+  readonly modes: readonly RunMode[]
   readonly durationMs: number
   readonly rate: number
   readonly seed: number
@@ -33,6 +37,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
     options: {
       scenarios: { type: 'string' },
       policies: { type: 'string' },
+      mode: { type: 'string', default: 'both' },
       duration: { type: 'string', default: String(DEFAULT_DURATION_S) },
       rate: { type: 'string', default: String(DEFAULT_RATE) },
       seed: { type: 'string', default: '1' },
@@ -44,6 +49,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
   return {
     scenarios: values.scenarios === undefined ? SCENARIOS.map((s) => s.name) : knownScenarios(list(values.scenarios)),
     policies: values.policies === undefined ? ALL_POLICIES : list(values.policies),
+    modes: modes(values.mode),
     durationMs: 1_000 * positive('--duration', values.duration),
     rate: positive('--rate', values.rate),
     seed: Math.floor(positive('--seed', values.seed)),
@@ -63,6 +69,13 @@ function knownScenarios(names: string[]): string[] {
   const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n))
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`)
   return names
+}
+
+function modes(text: string): readonly RunMode[] {
+  if (text === 'both') return RUN_MODES
+  const mode = RUN_MODES.find((m) => m === text)
+  if (mode === undefined) throw new Error(`--mode wants policy, healing or both, got "${text}"`)
+  return [mode]
 }
 
 function positive(flag: string, text: string): number {

@@ -7,3 +7,8 @@ export function formatMs(ms: number): string {
 export function formatPct(pct: number): string {
   return Number.isNaN(pct) ? '-' : pct.toFixed(1)
 }
+
+/** Error % to two places: the healing target is 0.1 %, so one place would hide it. */
+export function formatErrorPct(pct: number): string {
+  return Number.isNaN(pct) ? '-' : pct.toFixed(2)
+}

@@ -5,6 +5,8 @@ import { Agent, request } from 'undici'
 export const NO_RESPONSE = 0
 /** Backend index recorded when no backend named itself (a proxy-made error, or no answer). */
 export const NO_BACKEND = -1
+/** The client gives up on a request this long after its scheduled time, ms; it counts as failed. */
+export const CLIENT_TIMEOUT_MS = 2_000
 
 export interface LoadOptions {
   readonly url: string

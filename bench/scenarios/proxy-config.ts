@@ -1,9 +1,61 @@
 import { DEFAULT_DEBUG } from '../../src/config/build.js'
-import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
-import type { BatonConfig, PolicyConfig } from '../../src/config/types.js'
+import { buildHealth, DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
+import { healthSchema } from '../../src/config/schema-health.js'
+import type { BatonConfig, HealthConfig, PolicyConfig, RetryConfig } from '../../src/config/types.js'
+import { HEALTH_PATH } from './backend-script.js'
+import { CLIENT_TIMEOUT_MS } from './load.js'
 
 /** Upstream response-headers timeout, ms: equal to the client's give-up time, so a hung backend costs 2 s, not 30. */
-export const PROXY_RESPONSE_TIMEOUT_MS = 2_000
+export const PROXY_RESPONSE_TIMEOUT_MS = CLIENT_TIMEOUT_MS
+
+/**
+ * With healing on, one attempt may take at most this long (retry.perTryTimeout), ms: the client's
+ * deadline shared by the first attempt and every retry Baton's defaults allow (2000 / 3 = 666 ms). With
+ * only the 2 s response timeout the client gives up first, so a hung backend's requests end as client
+ * aborts, which are never the backend's fault: no timeout is counted, nothing is ejected, nothing retried.
+ */
+export const PER_TRY_TIMEOUT_MS = Math.floor(CLIENT_TIMEOUT_MS / (1 + DEFAULT_RETRY.maxRetries))
+
+/**
+ * What Baton may do besides the policy.
+ * - policy: the policy alone copes (issue 3): no retries, no outlier ejection, no forecasts, no active
+ *   checks, no slow start; only the 2 s proxy timeout.
+ * - healing: health and retries on (issue 4), as a user gets them by default, plus active checks of the
+ *   scripted backends' health path and the per-try timeout below.
+ */
+export type RunMode = 'policy' | 'healing'
+
+export const RUN_MODES: readonly RunMode[] = ['policy', 'healing']
+
+/** Heading of a mode's tables. */
+export const MODE_TITLES: Readonly<Record<RunMode, string>> = {
+  policy: 'policy alone: no retries, ejection, forecasts, active checks or slow start',
+  healing: `healing: retries and health at Baton defaults, active checks on ${HEALTH_PATH}, per-try timeout and forecast latency limit ${PER_TRY_TIMEOUT_MS} ms`,
+}
+
+const POLICY_ALONE_RETRY: RetryConfig = { ...DEFAULT_RETRY, maxRetries: 0 }
+
+const POLICY_ALONE_HEALTH: HealthConfig = {
+  ...DEFAULT_HEALTH,
+  active: null,
+  outlier: { ...DEFAULT_HEALTH.outlier, enabled: false },
+  slowStart: { ...DEFAULT_HEALTH.slowStart, windowMs: 0 },
+  forecast: { ...DEFAULT_HEALTH.forecast, enabled: false },
+}
+
+const HEALING_RETRY: RetryConfig = { ...DEFAULT_RETRY, perTryTimeoutMs: PER_TRY_TIMEOUT_MS }
+
+/**
+ * Baton's default `health:` block plus active checks of the backends' health path, and the forecast's
+ * latency limit at the per-try timeout: a slower answer is a timeout, never a latency sample, so the
+ * default limit (1 s) is a p99 the forecaster could never see reached.
+ */
+const HEALING_HEALTH: HealthConfig = buildHealth(
+  healthSchema.parse({ active: { path: HEALTH_PATH }, forecast: { latencyLimit: PER_TRY_TIMEOUT_MS } }),
+)
+
+const RETRY: Readonly<Record<RunMode, RetryConfig>> = { policy: POLICY_ALONE_RETRY, healing: HEALING_RETRY }
+const HEALTH: Readonly<Record<RunMode, HealthConfig>> = { policy: POLICY_ALONE_HEALTH, healing: HEALING_HEALTH }
 
 /**
  * The policy section for a --policies name. Options are Baton's documented defaults (src/config/types.ts),
@@ -23,16 +75,22 @@ export function policyConfig(name: string): PolicyConfig {
   }
 }
 
+/** The endpoint id Baton gives a backend URL (and names it by in health events). */
+export function endpointId(backendUrl: string): string {
+  return new URL(backendUrl).host
+}
+
 /** One listener on a free loopback port, no admin, quiet logs, every request to one upstream of `backendUrls`. */
-export function proxyConfig(policy: PolicyConfig, backendUrls: readonly string[]): BatonConfig {
+export function proxyConfig(policy: PolicyConfig, backendUrls: readonly string[], mode: RunMode): BatonConfig {
   return {
-    source: '<bench/scenarios>',
+    source: `<bench/scenarios ${mode}>`,
     listeners: [
       // Baton's defaults, except port 0.
       { name: 'bench', address: '127.0.0.1', port: 0, headersTimeoutMs: 10_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 5_000, maxHeaderBytes: 16_384 },
     ],
     admin: null,
-    logging: { level: 'warn', accessLog: false },
+    // 'error': health events and model drift log at warn; the bench reads events from the handle instead.
+    logging: { level: 'error', accessLog: false },
     // Nothing outlives the proxy timeout, so 2 s drains everything.
     shutdown: { drainTimeoutMs: PROXY_RESPONSE_TIMEOUT_MS },
     debug: DEFAULT_DEBUG,
@@ -41,7 +99,7 @@ export function proxyConfig(policy: PolicyConfig, backendUrls: readonly string[]
       {
         name: 'backends',
         policy,
-        endpoints: backendUrls.map((url) => ({ id: new URL(url).host, url, weight: 1 })),
+        endpoints: backendUrls.map((url) => ({ id: endpointId(url), url, weight: 1 })),
         // Baton's defaults, except the two timeouts.
         poolConnections: 128,
         connectTimeoutMs: 2_000,
@@ -49,9 +107,8 @@ export function proxyConfig(policy: PolicyConfig, backendUrls: readonly string[]
         bodyTimeoutMs: PROXY_RESPONSE_TIMEOUT_MS,
         idleTimeoutMs: 60_000,
         rewriteHost: false,
-        // Retries and outlier ejection as a user gets them by default: err % is what clients see after both.
-        retry: DEFAULT_RETRY,
-        health: DEFAULT_HEALTH,
+        retry: RETRY[mode],
+        health: HEALTH[mode],
       },
     ],
     demo: null,

@@ -1,19 +1,17 @@
+import { formatTable } from '../lib/table.js'
+import { formatErrorPct, formatMs, formatPct } from './format.js'
+import { countEvents, formatLead } from './health-events.js'
+import { MODE_TITLES, type RunMode } from './proxy-config.js'
+import type { Skipped } from './results.js'
 import type { CellResult } from './run-cell.js'
 import type { Scenario } from './scenarios.js'
-import { formatTable } from '../lib/table.js'
-import { formatMs, formatPct } from './format.js'
 
-/** A policy Baton would not start with, and its error. */
-export interface Skipped {
-  readonly policy: string
-  readonly reason: string
-}
-
-/** The tables for one scenario: whole run per policy, then each window per policy. */
-export function scenarioReport(scenario: Scenario, cells: readonly CellResult[], skipped: readonly Skipped[]): string {
-  const parts = [`== ${scenario.name}: ${scenario.summary}`]
+/** The tables for one scenario in one mode: whole run per policy, each window per policy, then Baton's health events. */
+export function scenarioReport(scenario: Scenario, mode: RunMode, cells: readonly CellResult[], skipped: readonly Skipped[]): string {
+  const parts = [`== ${scenario.name}: ${scenario.summary}\n   [${MODE_TITLES[mode]}]`]
   if (cells.length > 0) parts.push(overallTable(scenario, cells))
   if (cells.length > 0 && scenario.windows.length > 0) parts.push(windowTable(scenario, cells))
+  if (cells.length > 0) parts.push(eventLines(scenario, cells))
   for (const s of skipped) parts.push(`(skipped ${s.policy}: ${s.reason})`)
   return parts.join('\n\n') + '\n'
 }
@@ -27,7 +25,7 @@ function overallTable(scenario: Scenario, cells: readonly CellResult[]): string 
     formatMs(c.overall.p90),
     formatMs(c.overall.p99),
     formatMs(c.overall.p999),
-    formatPct(c.overall.errorPct),
+    formatErrorPct(c.overall.errorPct),
     ...c.overall.sharePct.map(formatPct),
     formatPct(c.proxyLoopPct),
     formatPct(c.backendLoopPct),
@@ -44,8 +42,16 @@ function windowTable(scenario: Scenario, cells: readonly CellResult[]): string {
     cells.map((c) => {
       const win = c.windows[w]
       const when = `${win.label} ${(win.fromMs / 1_000).toFixed(1)}-${(win.toMs / 1_000).toFixed(1)} s`
-      return [when, c.policy, formatMs(win.summary.p50), formatMs(win.summary.p99), formatPct(win.summary.errorPct), formatPct(win.summary.sharePct[0])]
+      return [when, c.policy, formatMs(win.summary.p50), formatMs(win.summary.p99), formatErrorPct(win.summary.errorPct), formatPct(win.summary.sharePct[0])]
     }),
   )
   return formatTable(header, rows)
+}
+
+/** Per policy: Baton's health events (backend, kind, count, first time); where b0 dies, how long before it b0 was drained. */
+function eventLines(scenario: Scenario, cells: readonly CellResult[]): string {
+  const width = Math.max(...cells.map((c) => c.policy.length))
+  const lead = (c: CellResult): string => (scenario.refusesAtS === null ? '' : ` | b0 drain lead ${formatLead(c.drainLeadS)}`)
+  const lines = cells.map((c) => `  ${c.policy.padEnd(width)}  ${countEvents(c.events)}${lead(c)}`)
+  return ['health events (run seconds of the first in brackets):', ...lines].join('\n')
 }

@@ -15,6 +15,8 @@ export interface Scenario {
   /** Always four; b0 is the one in trouble. */
   readonly backends: readonly BackendScript[]
   readonly windows: readonly Window[]
+  /** Reference second at which b0 starts refusing connections (what a predictive drain should beat); null if it never does. */
+  readonly refusesAtS: number | null
 }
 
 /** ms per reference second, for readable timelines. */
@@ -37,6 +39,7 @@ const oneSlow: Scenario = {
   summary: `b0 median ${10 * HEALTHY_MS} ms, b1-b3 ${HEALTHY_MS} ms, all run long`,
   backends: [steady('b0', 10 * HEALTHY_MS), ...healthyPeers()],
   windows: [],
+  refusesAtS: null,
 }
 
 const FLAP_WINDOW_MS = 5 * S
@@ -52,6 +55,7 @@ const flapping: Scenario = {
     { label: 'failing', fromS: 5, toS: 10 },
     { label: 'healthy again', fromS: 10, toS: 15 },
   ],
+  refusesAtS: null,
 }
 
 const RAMP_FROM_MS = 5
@@ -69,6 +73,7 @@ const degradeThenDie: Scenario = {
     { label: 'before death', fromS: 0, toS: 20 },
     { label: 'dead', fromS: 20, toS: 30 },
   ],
+  refusesAtS: RAMP_END_MS / S,
 }
 
 const HANG_FROM_MS = 10 * S
@@ -82,16 +87,18 @@ const hang: Scenario = {
     { label: 'hanging', fromS: 10, toS: 20 },
     { label: 'recovered', fromS: 21, toS: 30 },
   ],
+  refusesAtS: null,
 }
 
 /** Service time of every unequal-capacity backend, ms: capacities 4..32 serve 100..800 req/s. */
-const CAPACITY_SERVICE_MS = 40
+export const CAPACITY_SERVICE_MS = 40
 
 const unequalCapacity: Scenario = {
   name: 'unequal-capacity',
   summary: `b0..b3 serve 4, 8, 16, 32 requests at once (${CAPACITY_SERVICE_MS} ms each, 100..800 req/s), queue FIFO beyond`,
   backends: [4, 8, 16, 32].map((capacity, i) => steady(`b${i}`, CAPACITY_SERVICE_MS, capacity)),
   windows: [],
+  refusesAtS: null,
 }
 
 const KILL_FROM_MS = 10 * S
@@ -105,6 +112,7 @@ const killAndReturn: Scenario = {
     { label: 'dead', fromS: 10, toS: 17 },
     { label: 'returned', fromS: 18, toS: 30 },
   ],
+  refusesAtS: KILL_FROM_MS / S,
 }
 
 export const SCENARIOS: readonly Scenario[] = [oneSlow, flapping, degradeThenDie, hang, unequalCapacity, killAndReturn]

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { Rng } from '../../src/util/rng.js'
-import type { BackendScript, Phase } from './backend-script.js'
+import { HEALTH_PATH, type BackendScript, type Phase } from './backend-script.js'
 import { lognormalMs } from './service-time.js'
 
 /** How often the listening state follows the script, ms: fine against phases of seconds. */
@@ -14,7 +14,7 @@ const KEEP_ALIVE_MS = 65_000
  * A loopback HTTP backend that does what its script says at each instant: serves with a lognormal
  * service time, at most `capacity` requests at once (the rest wait FIFO); fails a fraction fast with 500;
  * hangs (accepts, never answers); or dies: stops listening and cuts every connection, then re-listens
- * on the same port when the script brings it back.
+ * on the same port when the script brings it back. HEALTH_PATH follows the same state (backend-script.ts).
  */
 export class ScriptedBackend {
   private server: Server | null = null
@@ -104,6 +104,10 @@ export class ScriptedBackend {
     if (phase.mode === 'hang') return // accepted and never answered: the caller's timeout ends it
     if (phase.mode === 'refuse') {
       req.socket.destroy() // arrived between two polls of a death: act dead
+      return
+    }
+    if (req.url === HEALTH_PATH) {
+      res.end('ok') // alive: the scripted 500s and the service time concern requests, not liveness
       return
     }
     if (phase.errorRate > 0 && this.rng.next() < phase.errorRate) {

@@ -8,3 +8,8 @@ export const REFERENCE_DURATION_MS = 30_000
 export function timescaleFor(durationMs: number): number {
   return REFERENCE_DURATION_MS / durationMs
 }
+
+/** A reference-timeline instant in this run's own seconds. */
+export function runSeconds(referenceS: number, durationMs: number): number {
+  return referenceS / timescaleFor(durationMs)
+}
