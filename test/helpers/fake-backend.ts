@@ -1,5 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import { TrackedServer } from './tracked-server.js'
+
+const NO_SOCKETS: ReadonlySet<Socket> = new Set()
 
 /**
  * A real HTTP backend on 127.0.0.1:0 whose behaviour the request path chooses:
@@ -14,11 +17,8 @@ import type { Socket } from 'node:net'
  * Any other path answers 200 "ok from NAME" after the backend's own delay. Every answer carries x-backend: NAME.
  */
 export class FakeBackend {
-  readonly sockets = new Set<Socket>()
-  /** Connections that have closed so far. */
-  closedSockets = 0
   requests = 0
-  private server: Server | null = null
+  private listener: TrackedServer | null = null
   url = ''
 
   constructor(
@@ -27,31 +27,28 @@ export class FakeBackend {
     readonly delayMs = 0,
   ) {}
 
+  /** Open connections. */
+  get sockets(): ReadonlySet<Socket> {
+    return this.listener?.sockets ?? NO_SOCKETS
+  }
+
+  /** Connections that have closed so far. */
+  get closedSockets(): number {
+    return this.listener?.closedSockets ?? 0
+  }
+
   async start(port = 0): Promise<this> {
     const server = createServer((req, res) => this.serve(req, res))
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket)
-      socket.on('close', () => {
-        this.sockets.delete(socket)
-        this.closedSockets++
-      })
-      // A peer that closed its side is gone: close ours too, even mid-answer, so `sockets` counts live peers.
-      socket.on('end', () => socket.destroy())
-    })
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
-    const address = server.address()
-    this.url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : port}`
-    this.server = server
+    // A peer that closed its side is gone: close ours too, even mid-answer, so `sockets` counts live peers.
+    server.on('connection', (socket: Socket) => socket.on('end', () => socket.destroy()))
+    this.listener = new TrackedServer(server)
+    this.url = `http://127.0.0.1:${await this.listener.listen(port)}`
     return this
   }
 
   /** Stops listening and cuts every connection: the port now refuses. */
   async stop(): Promise<void> {
-    const server = this.server
-    if (server === null) return
-    this.server = null
-    for (const s of this.sockets) s.destroy()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await this.listener?.close()
   }
 
   private serve(req: IncomingMessage, res: ServerResponse): void {

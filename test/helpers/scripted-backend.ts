@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { TrackedServer } from './tracked-server.js'
 
 /**
  * How a ScriptedBackend answers traffic (every path but its health path), whatever the path:
@@ -35,10 +35,9 @@ export class ScriptedBackend {
   checks = 0
   /** Request body bytes received by mode 'reset-after-body' before it cut the connection. */
   bodyBytesBeforeReset = 0
-  readonly sockets = new Set<Socket>()
   url = ''
   port = 0
-  private server: Server | null = null
+  private listener: TrackedServer | null = null
 
   constructor(
     readonly name: string,
@@ -47,29 +46,15 @@ export class ScriptedBackend {
 
   /** Listens on `port` (0: a free one). Restarting on the old port after stop() brings a refused endpoint back. */
   async start(port = this.port): Promise<this> {
-    const server = createServer((req, res) => this.serve(req, res))
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket)
-      socket.on('close', () => this.sockets.delete(socket))
-    })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, '127.0.0.1', () => resolve())
-    })
-    const address = server.address()
-    this.port = typeof address === 'object' && address !== null ? address.port : port
+    this.listener = new TrackedServer(createServer((req, res) => this.serve(req, res)))
+    this.port = await this.listener.listen(port)
     this.url = `http://127.0.0.1:${this.port}`
-    this.server = server
     return this
   }
 
   /** Stops listening and cuts every connection: the port refuses from now on. */
   async stop(): Promise<void> {
-    const server = this.server
-    if (server === null) return
-    this.server = null
-    for (const s of this.sockets) s.destroy()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await this.listener?.close()
   }
 
   private serve(req: IncomingMessage, res: ServerResponse): void {
