@@ -26,6 +26,7 @@ export interface EndpointView {
 /** Health of an upstream and its endpoints by index (UpstreamHealth satisfies it). */
 export interface HealthView {
   describe(i: number, nowMs: number): EndpointHealth
+  isRouted(i: number): boolean
   stats(): UpstreamHealthStats
 }
 

@@ -5,7 +5,6 @@ import { Outcome, type PickContext } from '../balancer/types.js'
 import type { RetryConfig, UpstreamConfig } from '../config/types.js'
 import { ActiveChecker } from '../health/active-checker.js'
 import type { EventLog } from '../health/events.js'
-import { ForecastSampler } from '../health/forecast-sampler.js'
 import { UpstreamHealth } from '../health/health-state.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 import { RetryBudget } from '../overload/retry-budget.js'
@@ -46,9 +45,6 @@ export class Cluster {
   /** The learned model's versions and persistence; null unless the policy is adaptive. */
   readonly model: AdaptiveModelManager | null
   private readonly clock: Clock
-  private readonly sampler: ForecastSampler
-  private readonly forecastIntervalMs: number
-  private nextForecastSampleMs: number
   /** Slow-start factors by endpoint index, refreshed on tick and handed to the balancer while any is below 1. */
   private readonly ramp: Float64Array
   /** Reused for retry picks: picks never overlap on this thread. */
@@ -77,9 +73,6 @@ export class Cluster {
       active === null
         ? null
         : new ActiveChecker(this.endpoints.map((e) => e.url), active, { ...deps, listener: this.health })
-    this.sampler = new ForecastSampler(this.endpoints.length)
-    this.forecastIntervalMs = config.health.forecast.intervalMs
-    this.nextForecastSampleMs = startMs + this.forecastIntervalMs
     this.ramp = new Float64Array(this.endpoints.length).fill(1)
     this.route(this.health.availableIndexes())
   }
@@ -106,7 +99,7 @@ export class Cluster {
   observeHeaders(e: UpstreamEndpoint, latencyMs: number, status: number, nowMs: number): void {
     const outcome = status >= 500 ? Outcome.HttpError : Outcome.Success
     this.balancer.observe(e, latencyMs, status, outcome, nowMs)
-    if (status >= 500) this.observeHealth(e.index, outcome, status, latencyMs)
+    if (status >= 500) this.health.observe(e.index, outcome, status, latencyMs)
   }
 
   /** The body of a response with headers after latencyMs ended: complete (Success) or broken off. */
@@ -115,30 +108,21 @@ export class Cluster {
     // The policy already learned this answer's latency; a broken body is one more thing it should know.
     // A client leaving mid-body is nobody's failure, and the policy has nothing pending for it any more.
     if (outcome !== Outcome.Success && outcome !== Outcome.ClientAbort) this.balancer.observe(e, latencyMs, 0, outcome, nowMs)
-    this.observeHealth(e.index, outcome, status, latencyMs)
+    this.health.observe(e.index, outcome, status, latencyMs)
   }
 
   /** The attempt failed after latencyMs without any response (refused, reset, timeout, client abort). */
   observeFailure(e: UpstreamEndpoint, latencyMs: number, outcome: Outcome, nowMs: number): void {
     this.balancer.observe(e, latencyMs, 0, outcome, nowMs)
-    this.observeHealth(e.index, outcome, 0, latencyMs)
+    this.health.observe(e.index, outcome, 0, latencyMs)
   }
 
   /** Periodic work off the hot path (about once a second): policy decay and refits, hedge delay, health, forecasts, slow start. */
   tick(nowMs: number): void {
     this.balancer.tick(nowMs)
     this.hedgeDelay.refresh(this.endpoints)
-    if (nowMs >= this.nextForecastSampleMs) {
-      this.nextForecastSampleMs = nowMs + this.forecastIntervalMs
-      this.sampler.flush(this.health, nowMs)
-    }
     this.health.tick(nowMs)
     this.refreshRamp(nowMs)
-  }
-
-  private observeHealth(i: number, outcome: Outcome, status: number, latencyMs: number): void {
-    this.health.observe(i, outcome, status, latencyMs)
-    this.sampler.observe(i, outcome, status, latencyMs)
   }
 
   /** Starts a new statistics interval on every endpoint. */

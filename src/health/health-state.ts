@@ -4,6 +4,7 @@ import type { Clock } from '../util/clock.js'
 import type { ActiveCheckListener } from './active-checker.js'
 import { EjectionManager } from './ejection.js'
 import type { EventLog, HealthEventKind } from './events.js'
+import { ForecastSampler, type ForecastSink } from './forecast-sampler.js'
 import { type Forecast, type ForecastDecision, Forecaster } from './forecaster.js'
 import {
   byReason,
@@ -86,7 +87,7 @@ export interface UpstreamHealthStats {
  * A predicted failure drains its endpoint only if the rest stay above the panic threshold (else it is
  * counted as refused and retried on every tick while the prediction holds), so forecasts never cause panic.
  */
-export class UpstreamHealth implements ActiveCheckListener {
+export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
   private readonly n: number
   private readonly active: Uint8Array
   private readonly drained: Uint8Array
@@ -96,6 +97,8 @@ export class UpstreamHealth implements ActiveCheckListener {
   private readonly ejection: EjectionManager
   private readonly slowStart: SlowStart
   private readonly forecaster: Forecaster | null
+  /** Each forecast interval's p99 and error rate per endpoint, fed to the forecaster; null with forecasts off. */
+  private readonly sampler: ForecastSampler | null
   private readonly enforced: Float64Array
   private routed: readonly number[] = Object.freeze([])
   private panic = false
@@ -130,6 +133,7 @@ export class UpstreamHealth implements ActiveCheckListener {
     this.forecaster = config.forecast.enabled
       ? new Forecaster(n, config.forecast, { onForecast: (i, d, f, c) => this.handleForecast(i, d, f, c) })
       : null
+    this.sampler = config.forecast.enabled ? new ForecastSampler(n) : null
     this.enforced = new Float64Array(OUTLIER_REASONS.length)
     this.nextOutlierMs = nowMs + outlier.intervalMs
     this.nextForecastMs = nowMs + config.forecast.intervalMs
@@ -140,6 +144,7 @@ export class UpstreamHealth implements ActiveCheckListener {
   /** Hot path, O(1): how a request to endpoint i went (status 0 when no response came). */
   observe(i: number, outcome: Outcome, status: number, latencyMs: number): void {
     if (this.detector !== null) this.detector.observe(i, outcome, status, latencyMs)
+    if (this.sampler !== null) this.sampler.observe(i, outcome, status, latencyMs)
   }
 
   /**
@@ -156,18 +161,19 @@ export class UpstreamHealth implements ActiveCheckListener {
     }
     if (this.forecaster !== null && nowMs >= this.nextForecastMs) {
       this.nextForecastMs = nowMs + this.config.forecast.intervalMs
+      this.sampler!.flush(this, nowMs)
       this.forecaster.evaluate(nowMs, this.forecastLatencyLimitMs())
     }
     this.retryDrains()
     this.refresh(nowMs)
   }
 
-  /** Once per forecast.intervalMs: the median of that interval's endpoint p99s, ms; NaN when unknown. */
+  /** ForecastSink, from tick(): the median of the interval's endpoint p99s, ms; NaN when unknown. */
   setLatencyBaseline(medianP99Ms: number): void {
     this.latencyBaselineMs = medianP99Ms
   }
 
-  /** Once per forecast.intervalMs per endpoint: that interval's p99 (ms) and error rate (0..1); NaN when idle. */
+  /** ForecastSink, from tick(): endpoint i's p99 (ms) and error rate (0..1) over the interval; NaN when idle. */
   recordForecastSample(i: number, nowMs: number, p99Ms: number, errorRate: number): void {
     if (this.forecaster !== null) this.forecaster.record(i, nowMs, p99Ms, errorRate)
   }
@@ -189,6 +195,11 @@ export class UpstreamHealth implements ActiveCheckListener {
     return this.routed
   }
 
+  /** Whether the balancer may send to endpoint i now. */
+  isRouted(i: number): boolean {
+    return this.routed.includes(i)
+  }
+
   isPanic(): boolean {
     return this.panic
   }
@@ -197,7 +208,7 @@ export class UpstreamHealth implements ActiveCheckListener {
     const ejected = this.ejection.isEjected(i)
     return {
       state: this.stateOf(i),
-      routed: this.routed.includes(i),
+      routed: this.isRouted(i),
       activeHealthy: this.active[i] === ACTIVE_HEALTHY,
       activeState: ACTIVE_STATES[this.active[i]],
       ejected,

@@ -41,7 +41,7 @@ export function registerHealthMetrics(registry: Registry, upstreams: () => reado
     collect() {
       this.reset()
       for (const u of upstreams()) {
-        for (let i = 0; i < u.endpoints.length; i++) this.set({ upstream: u.name, endpoint: u.endpoints[i].id }, u.health.describe(i, 0).routed ? 1 : 0)
+        for (let i = 0; i < u.endpoints.length; i++) this.set({ upstream: u.name, endpoint: u.endpoints[i].id }, u.health.isRouted(i) ? 1 : 0)
       }
     },
   })

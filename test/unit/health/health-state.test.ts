@@ -244,22 +244,21 @@ t.test('with outlier detection and forecasts off, nothing is observed or predict
 })
 
 t.test('latency trends are projected to the latency-outlier threshold: latencyMultiple × the median p99', async (t) => {
-  // A 10 s cap would never be reached by 5 + 10 ms/s within the lead time; 3 × the 20 ms median (60 ms) is.
-  const h = setup(4, { forecast: forecastConfig({ ...quickForecast, latencyLimitMs: 10_000 }), outlier: outlierConfig({ latencyMultiple: 3 }) })
+  // e3 ramps 5 + 10 ms/s, the others stay at 20 ms. A 10 s cap would not be reached within the lead time;
+  // 3 × the median p99 (about 20 ms, as a log-bucket bound) is, after about 5.5 s.
   const ramp = (i: number, ms: number) => (i === 3 ? 5 + 10 * (ms / 1_000) : 20)
-  for (let ms = 1_000; ms <= 6_000; ms += 1_000) {
-    h.clock.set(ms)
-    for (let i = 0; i < 4; i++) h.health.recordForecastSample(i, ms, ramp(i, ms), 0)
-    h.health.setLatencyBaseline(20)
-    h.health.tick(ms)
+  const run = (latencyMultiple: number) => {
+    const h = setup(4, { forecast: forecastConfig({ ...quickForecast, latencyLimitMs: 10_000 }), outlier: outlierConfig({ latencyMultiple }) })
+    for (let ms = 1_000; ms <= 8_000; ms += 1_000) {
+      for (let i = 0; i < 4; i++) for (let k = 0; k < 20; k++) h.health.observe(i, Outcome.Success, 200, ramp(i, ms))
+      h.clock.set(1_000 + ms)
+      h.health.tick(h.clock.now())
+    }
+    return h
   }
+  const h = run(3)
   t.same(h.log(), ['predicted-failure@e3', 'drain@e3'])
-  t.match(h.events.list()[0], { data: { limit: 60 } }, 'projected towards 3 × 20 ms')
-  const before = setup(4, { forecast: forecastConfig({ ...quickForecast, latencyLimitMs: 10_000 }) })
-  for (let ms = 1_000; ms <= 6_000; ms += 1_000) {
-    before.clock.set(ms)
-    for (let i = 0; i < 4; i++) before.health.recordForecastSample(i, ms, ramp(i, ms), 0)
-    before.health.tick(ms)
-  }
-  t.same(before.log(), [], 'no median known yet: only the 10 s cap, far away')
+  const limit = Number(h.events.list()[0].data.limit)
+  t.ok(limit >= 60 && limit <= 66, `projected towards 3 × the ~20 ms median: ${limit} ms`)
+  t.same(run(100).log(), [], 'a higher multiple puts the threshold (2 s) out of reach within the lead time')
 })
