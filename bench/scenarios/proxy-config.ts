@@ -1,7 +1,7 @@
-import { DEFAULT_DEBUG } from '../../src/config/build.js'
+import { DEFAULT_DEBUG, defaultPolicy } from '../../src/config/build.js'
 import { buildHealth, DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 import { healthSchema } from '../../src/config/schema-health.js'
-import type { BatonConfig, HealthConfig, PolicyConfig, RetryConfig } from '../../src/config/types.js'
+import type { BatonConfig, HealthConfig, PolicyConfig, PolicyName, RetryConfig } from '../../src/config/types.js'
 import { HEALTH_PATH } from './backend-script.js'
 import { CLIENT_TIMEOUT_MS } from './load.js'
 
@@ -58,21 +58,11 @@ const RETRY: Readonly<Record<RunMode, RetryConfig>> = { policy: POLICY_ALONE_RET
 const HEALTH: Readonly<Record<RunMode, HealthConfig>> = { policy: POLICY_ALONE_HEALTH, healing: HEALING_HEALTH }
 
 /**
- * The policy section for a --policies name. Options are Baton's documented defaults (src/config/types.ts),
- * written out because a config built in code gets no schema defaults.
+ * The policy section for a --policies name, every option at Baton's default (as `policy: <name>` in YAML).
+ * An unknown name throws here, inside the cell's start, which reports it and skips the policy.
  */
 export function policyConfig(name: string): PolicyConfig {
-  switch (name) {
-    case 'least_request':
-      return { name, choiceCount: 2, activeRequestBias: 1 }
-    case 'peak_ewma':
-      return { name, decayMs: 10_000, defaultRttMs: 30, failurePenaltyMs: 1_000 }
-    case 'adaptive':
-      return { name, forgetting: 0.995, errorPenaltyMs: 1_000, refitIntervalMs: 1_000, stateDir: null, saveIntervalMs: 30_000 }
-    default:
-      // Option-less policies (round_robin, random) and names Baton does not know: startBaton throws on those, and run.ts skips them.
-      return { name } as PolicyConfig
-  }
+  return defaultPolicy(name as PolicyName)
 }
 
 /** The endpoint id Baton gives a backend URL (and names it by in health events). */

@@ -9,7 +9,9 @@ type RawUpstream = RawConfig['upstreams'][number]
 
 /** A policy with every option at its default: what `policy: <name>` in YAML gives (for configs built in code). */
 export function defaultPolicy<N extends PolicyName>(name: N): Extract<PolicyConfig, { name: N }> {
-  return buildPolicy(policySchema.parse(name), process.cwd()) as Extract<PolicyConfig, { name: N }>
+  const parsed = policySchema.safeParse(name)
+  if (!parsed.success) throw new Error(parsed.error.issues[0].message) // "unknown policy "x"; known: …"
+  return buildPolicy(parsed.data, process.cwd()) as Extract<PolicyConfig, { name: N }>
 }
 
 /** No decision headers, no decision log: what a config without `debug:` gets. */
