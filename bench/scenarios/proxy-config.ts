@@ -17,11 +17,18 @@ export const PROXY_RESPONSE_TIMEOUT_MS = CLIENT_TIMEOUT_MS
 export const PER_TRY_TIMEOUT_MS = Math.floor(CLIENT_TIMEOUT_MS / (1 + DEFAULT_RETRY.maxRetries))
 
 /**
+ * Statuses retried with healing on: Baton's default 502/503/504 plus 500, which is how the flapping
+ * scenario's backend fails (Envoy's `retry_on: 5xx`). Only idempotent requests are retried, and the
+ * bench sends GETs.
+ */
+const HEALING_RETRY_ON_STATUS: readonly number[] = [500, ...DEFAULT_RETRY.retryOnStatus]
+
+/**
  * What Baton may do besides the policy.
  * - policy: the policy alone copes (issue 3): no retries, no outlier ejection, no forecasts, no active
  *   checks, no slow start; only the 2 s proxy timeout.
  * - healing: health and retries on (issue 4), as a user gets them by default, plus active checks of the
- *   scripted backends' health path and the per-try timeout below.
+ *   scripted backends' health path, retries on 500 too and the per-try timeout below.
  */
 export type RunMode = 'policy' | 'healing'
 
@@ -30,7 +37,7 @@ export const RUN_MODES: readonly RunMode[] = ['policy', 'healing']
 /** Heading of a mode's tables. */
 export const MODE_TITLES: Readonly<Record<RunMode, string>> = {
   policy: 'policy alone: no retries, ejection, forecasts, active checks or slow start',
-  healing: `healing: retries and health at Baton defaults, active checks on ${HEALTH_PATH}, per-try timeout and forecast latency limit ${PER_TRY_TIMEOUT_MS} ms`,
+  healing: `healing: retries and health at Baton defaults, retries also on ${HEALING_RETRY_ON_STATUS.join('/')}, active checks on ${HEALTH_PATH}, per-try timeout and forecast latency limit ${PER_TRY_TIMEOUT_MS} ms`,
 }
 
 const POLICY_ALONE_RETRY: RetryConfig = { ...DEFAULT_RETRY, maxRetries: 0 }
@@ -43,7 +50,7 @@ const POLICY_ALONE_HEALTH: HealthConfig = {
   forecast: { ...DEFAULT_HEALTH.forecast, enabled: false },
 }
 
-const HEALING_RETRY: RetryConfig = { ...DEFAULT_RETRY, perTryTimeoutMs: PER_TRY_TIMEOUT_MS }
+const HEALING_RETRY: RetryConfig = { ...DEFAULT_RETRY, retryOnStatus: HEALING_RETRY_ON_STATUS, perTryTimeoutMs: PER_TRY_TIMEOUT_MS }
 
 /**
  * Baton's default `health:` block plus active checks of the backends' health path, and the forecast's

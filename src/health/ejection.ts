@@ -71,14 +71,22 @@ export class EjectionManager {
     for (let i = 0; i < this.ejectedUntil.length; i++) {
       if (!this.isEjected(i)) this.decay(i, nowMs)
       else if (this.ejectedUntil[i] <= nowMs) {
-        this.decayFrom[i] = this.ejectedUntil[i]
-        this.ejectedUntil[i] = Number.NaN
-        this.ejected--
+        this.end(i, this.ejectedUntil[i])
         returned.push(i)
         this.decay(i, nowMs)
       }
     }
     return returned
+  }
+
+  /**
+   * Ends endpoint i's ejection at nowMs, before its time is up (evidence that it recovered); the backoff
+   * multiplier is kept and starts decaying from now. False when it was not ejected.
+   */
+  release(i: number, nowMs: number): boolean {
+    if (!this.isEjected(i)) return false
+    this.end(i, nowMs)
+    return true
   }
 
   isEjected(i: number): boolean {
@@ -112,6 +120,13 @@ export class EjectionManager {
   /** The most endpoints that may be ejected at once (besides the always-allowed first). */
   maxEjectedCount(): number {
     return this.maxEjected
+  }
+
+  /** Back in service since atMs. */
+  private end(i: number, atMs: number): void {
+    this.decayFrom[i] = atMs
+    this.ejectedUntil[i] = Number.NaN
+    this.ejected--
   }
 
   private durationMs(multiplier: number): number {

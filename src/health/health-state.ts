@@ -100,6 +100,8 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
   /** Each forecast interval's p99 and error rate per endpoint, fed to the forecaster; null with forecasts off. */
   private readonly sampler: ForecastSampler | null
   private readonly enforced: Float64Array
+  /** Slot in OUTLIER_REASONS of the reason for each endpoint's latest ejection. */
+  private readonly ejectionReason: Uint8Array
   private routed: readonly number[] = Object.freeze([])
   private panic = false
   private nextOutlierMs: number
@@ -135,6 +137,7 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
       : null
     this.sampler = config.forecast.enabled ? new ForecastSampler(n) : null
     this.enforced = new Float64Array(OUTLIER_REASONS.length)
+    this.ejectionReason = new Uint8Array(n)
     this.nextOutlierMs = nowMs + outlier.intervalMs
     this.nextForecastMs = nowMs + config.forecast.intervalMs
     for (let i = 0; i < n; i++) this.available[i] = this.ownAvailability(i)
@@ -183,11 +186,21 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
     return this.slowStart.factor(i, nowMs)
   }
 
-  /** ActiveCheckListener: pass `listener: upstreamHealth` to the ActiveChecker of this upstream. */
+  /**
+   * ActiveCheckListener: pass `listener: upstreamHealth` to the ActiveChecker of this upstream.
+   * Turning healthy also ends an ejection for gateway errors (connect failures, resets, timeouts): the
+   * checks saw that fault go away, so the endpoint need not sit out the rest of its backoff (Envoy's
+   * successful_active_health_check_uneject_host). Other ejections stand: a passing health path says nothing
+   * about a 5xx rate or a latency outlier on real traffic.
+   */
   onHealthChange(i: number, healthy: boolean, cause: string): void {
+    const nowMs = this.deps.clock.now()
     this.active[i] = healthy ? ACTIVE_HEALTHY : ACTIVE_UNHEALTHY
     this.emit(i, healthy ? 'healthy' : 'unhealthy', cause, {})
-    this.refresh(this.deps.clock.now())
+    if (healthy && this.ejectionReason[i] === GATEWAY_ERRORS && this.ejection.release(i, nowMs)) {
+      this.emit(i, 'returned', 'active checks passed after a gateway-error ejection', { timesEjected: this.ejection.timesEjected(i) })
+    }
+    this.refresh(nowMs)
   }
 
   /** The endpoint indexes the balancer may use: the same frozen array until something changes. */
@@ -238,7 +251,9 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
   private handleOutlier(i: number, reason: OutlierReason, data: Record<string, number>): void {
     const nowMs = this.deps.clock.now()
     if (this.ejection.eject(i, nowMs) !== 'ejected') return
-    this.enforced[OUTLIER_REASON_INDEX.get(reason)!]++
+    const slot = OUTLIER_REASON_INDEX.get(reason)!
+    this.enforced[slot]++
+    this.ejectionReason[i] = slot
     const durationMs = Math.round(this.ejection.remainingMs(i, nowMs)) // whole ms: the float clock leaves 1000.0000000000002
     this.emit(i, 'ejected', reason, { ...data, durationMs, timesEjected: this.ejection.timesEjected(i) })
     this.refresh(nowMs)
@@ -365,6 +380,8 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
     })
   }
 }
+
+const GATEWAY_ERRORS = OUTLIER_REASON_INDEX.get('consecutive-gateway-errors')!
 
 function forecastData(f: Forecast): Record<string, number | string> {
   return { metric: f.metric, current: f.current, limit: f.limit, slopePerSecond: f.slopePerSecond, crossingInMs: f.crossingInMs, r2: f.r2 }

@@ -41,3 +41,26 @@ t.test('a refusing endpoint is retried around, ejected after consecutive gateway
   const shares = countBy(after, (s) => s.backend)
   t.same(Object.keys(shares).sort(), ['b', 'c'], 'b and c shared the traffic')
 })
+
+t.test('with active checks, a refusing endpoint that comes back is returned by the checks, not after its 60 s', async (t) => {
+  const [a, b, c] = await startScripted('a', 'b', 'c')
+  const active = { interval: '100ms', unhealthyInterval: '100ms', jitter: '0ms', timeout: '500ms', rise: 2, fall: 2 }
+  const rig = await startHealingRig(t, [a, b, c], {
+    overrides: { health: healthConfig({ active, outlier: { baseEjectionTime: '60s' }, slowStart: { window: '0ms' } }) },
+  })
+  await a.stop()
+  await burst(`${rig.url}/`, 30)
+  t.ok(await waitForEvent(rig.baton, (e) => e.kind === 'ejected' && e.cause === 'consecutive-gateway-errors', 5_000), 'ejected by traffic')
+  t.ok(await waitForEvent(rig.baton, (e) => e.kind === 'unhealthy', 5_000), 'and marked unhealthy by the checks')
+
+  const revived = await new ScriptedBackend('a-revived').start(a.port)
+  t.teardown(() => revived.stop())
+  const returned = await waitForEvent(rig.baton, (e) => e.kind === 'returned', 5_000)
+  t.match(returned, { endpoint: rig.ids[0], cause: 'active checks passed after a gateway-error ejection' })
+  const [upstream] = await adminJson<UpstreamsJson[]>(rig, '/api/upstreams')
+  t.match(upstream.endpoints[0].health, { state: 'available', routed: true, ejected: false, ejectionRemainingMs: 0 })
+
+  const after = await burst(`${rig.url}/`, 30)
+  t.same(countBy(after, (s) => s.status), { 200: 30 })
+  t.equal(revived.traffic, 10, 'round robin gives the returned endpoint its third at once (slow start off)')
+})

@@ -21,6 +21,21 @@ t.test('the n-th ejection in a row lasts base × n, capped at max', async (t) =>
   t.equal(m.totalEjections(0), 12)
 })
 
+t.test('release ends an ejection early; the multiplier stays and decays from the release', async (t) => {
+  const m = manager(2)
+  m.eject(0, 0)
+  t.equal(m.timesEjected(0), 1)
+  t.ok(m.release(0, 5_000))
+  t.notOk(m.isEjected(0))
+  t.equal(m.ejectedCount(), 0)
+  t.notOk(m.release(0, 6_000), 'not ejected: nothing to release')
+  t.notOk(m.release(1, 6_000))
+  t.same(m.tick(34_999), [], 'a released endpoint does not return a second time')
+  t.equal(m.timesEjected(0), 1, 'decay counts from the release at 5 s, not from the planned return at 30 s')
+  m.tick(35_000)
+  t.equal(m.timesEjected(0), 0, 'one decay period (30 s) after the release')
+})
+
 t.test('not returned a millisecond early; remainingMs counts down', async (t) => {
   const m = manager(2)
   m.eject(1, 1_000)

@@ -123,6 +123,26 @@ t.test('panic: below panicThreshold of endpoints available, all are routed; even
   t.ok(health.stats().panic === false)
 })
 
+t.test('active checks turning healthy end a gateway-error ejection, not a 5xx one', async (t) => {
+  const outlier = outlierConfig({ consecutive5xx: 3, consecutiveGatewayErrors: 3, baseEjectionMs: 30_000, maxEjectionPercent: 0.5 })
+  const { clock, events, health, log } = setup(4, { active: activeConfig(), outlier })
+  for (let k = 0; k < 3; k++) health.observe(0, Outcome.ConnectFailure, 0, 1)
+  fail5xx(health, 1, 3)
+  health.onHealthChange(0, false, '3 consecutive checks failed, last: ECONNREFUSED')
+  health.onHealthChange(1, false, '3 consecutive checks failed, last: status 500')
+  clock.advance(7_000)
+  health.onHealthChange(0, true, '2 consecutive checks passed')
+  health.onHealthChange(1, true, '2 consecutive checks passed')
+  t.same(log(), ['ejected@e0', 'ejected@e1', 'unhealthy@e0', 'unhealthy@e1', 'healthy@e0', 'returned@e0', 'healthy@e1'])
+  t.equal(events.list()[5].cause, 'active checks passed after a gateway-error ejection')
+  t.same(health.availableIndexes(), [0, 2, 3], 'e0 back 23 s early; e1 sits out its 5xx ejection')
+  t.match(health.describe(0, clock.now()), { state: 'available', ejectionCount: 1, ejectionMultiplier: 1 })
+  t.ok(health.slowStartFactor(0, clock.now()) < 1, 'the released endpoint ramps up like any returning one')
+  clock.advance(23_000)
+  health.tick(clock.now())
+  t.same(log().slice(7), ['returned@e1'], 'only e1 returns by time; e0 is not returned twice')
+})
+
 t.test('panic by ejection: the only endpoint of an upstream is ejected but still routed', async (t) => {
   const { clock, changes, health, log } = setup(1, { outlier: quickOutlier })
   fail5xx(health, 0, 3)
