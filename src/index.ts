@@ -8,6 +8,7 @@ import { EventLog } from './health/events.js'
 import { logHealthEvent } from './health/event-logging.js'
 import { buildRegistry } from './metrics/prometheus.js'
 import { saveModels, warmStartModels } from './model/model-lifecycle.js'
+import { routeTarget } from './router/route-target.js'
 import { Router } from './router/router.js'
 import { AccessLog } from './server/access-log.js'
 import { combineListeners } from './server/exchange-listeners.js'
@@ -57,7 +58,7 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
   await warmStartModels(clusters, logger)
   for (const c of clusters) c.start()
   const byName = new Map(clusters.map((c) => [c.name, c]))
-  const router = new Router(config.routes, (name) => byName.get(name)!)
+  const router = new Router(config.routes, (r) => routeTarget(r, byName.get(r.upstream)!))
   const decisionLog = config.debug.decisionLog === null ? null : new DecisionLogFile(config.debug.decisionLog.path)
   const decisions =
     config.debug.decisionHeaders || decisionLog !== null ? new DecisionRecorder(config.debug, deps.rng, decisionLog) : null

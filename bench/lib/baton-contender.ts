@@ -1,4 +1,4 @@
-import { DEFAULT_DEBUG } from '../../src/config/build.js'
+import { catchAllRoute, DEFAULT_DEBUG } from '../../src/config/build.js'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 /**
  * Baton as a bench contender: the whole config written out (no YAML, no defaults applied elsewhere) so
@@ -33,7 +33,7 @@ function benchConfig(backendUrls: readonly string[], policy: PolicyConfig): Bato
     logging: { level: 'warn', accessLog: false },
     shutdown: { drainTimeoutMs: 1_000 },
     debug: DEFAULT_DEBUG,
-    routes: [{ name: 'all', host: null, pathPrefix: '/', upstream: 'backend' }],
+    routes: [catchAllRoute('all', 'backend')],
     upstreams: [
       {
         name: 'backend',

@@ -1,4 +1,4 @@
-import { DEFAULT_DEBUG, defaultPolicy } from '../../src/config/build.js'
+import { catchAllRoute, DEFAULT_DEBUG, defaultPolicy } from '../../src/config/build.js'
 import { buildHealth, DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 import { healthSchema } from '../../src/config/schema-health.js'
 import type { BatonConfig, HealthConfig, PolicyConfig, PolicyName, RetryConfig } from '../../src/config/types.js'
@@ -91,7 +91,7 @@ export function proxyConfig(policy: PolicyConfig, backendUrls: readonly string[]
     // Nothing outlives the proxy timeout, so 2 s drains everything.
     shutdown: { drainTimeoutMs: PROXY_RESPONSE_TIMEOUT_MS },
     debug: DEFAULT_DEBUG,
-    routes: [{ name: 'all', host: null, pathPrefix: '/', upstream: 'backends' }],
+    routes: [catchAllRoute('all', 'backends')],
     upstreams: [
       {
         name: 'backends',

@@ -61,13 +61,19 @@ export function buildConfig(raw: RawConfig, source: string): BatonConfig {
   }
 }
 
+/** A route named `name` sending every request to `upstream`, with the upstream's retry rules. */
+export function catchAllRoute(name: string, upstream: string): RouteConfig {
+  return { name, host: null, pathPrefix: '/', upstream, retryNonIdempotent: null }
+}
+
 function buildRoutes(raw: RawConfig): RouteConfig[] {
-  if (raw.routes === undefined) return [{ name: 'default', host: null, pathPrefix: '/', upstream: raw.upstreams[0].name }]
+  if (raw.routes === undefined) return [catchAllRoute('default', raw.upstreams[0].name)]
   return raw.routes.map((r, i) => ({
     name: r.name ?? `route-${i}`,
     host: r.match.host === undefined ? null : normaliseHost(r.match.host),
     pathPrefix: r.match.pathPrefix,
     upstream: r.upstream,
+    retryNonIdempotent: r.retryNonIdempotent ?? null,
   }))
 }
 

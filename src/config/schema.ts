@@ -72,6 +72,7 @@ const route = z.strictObject({
     })
     .prefault({}),
   upstream: z.string({ error: 'expected the name of an upstream' }),
+  retryNonIdempotent: z.boolean().optional(),
 })
 
 const endpointUrl = checked(z.string({ error: 'expected a URL like http://10.0.0.5:8080' }), originProblem)

@@ -79,6 +79,11 @@ export interface RouteConfig {
   readonly pathPrefix: string
   /** Name of an upstream; must exist. */
   readonly upstream: string
+  /**
+   * May requests of non-idempotent methods (POST, PATCH) on this route be retried after bytes reached a
+   * backend? null (default) takes the upstream's retry.retryNonIdempotent.
+   */
+  readonly retryNonIdempotent: boolean | null
 }
 
 export type PolicyConfig =

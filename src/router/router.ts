@@ -17,8 +17,8 @@ interface CompiledRoute<T> {
 export class Router<T> {
   private readonly routes: readonly CompiledRoute<T>[]
 
-  constructor(routes: readonly RouteConfig[], resolve: (upstream: string) => T) {
-    this.routes = routes.map((r) => compile(r, resolve(r.upstream)))
+  constructor(routes: readonly RouteConfig[], resolve: (route: RouteConfig) => T) {
+    this.routes = routes.map((r) => compile(r, resolve(r)))
   }
 
   /** The target for this Host header value and path, or null when no route matches. */

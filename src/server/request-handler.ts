@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { PickContext } from '../balancer/types.js'
-import type { Cluster } from '../cluster/cluster.js'
 import type { DecisionRecorder } from '../debug/decision-recorder.js'
+import type { RouteTarget } from '../router/route-target.js'
 import type { Router } from '../router/router.js'
 import type { Clock } from '../util/clock.js'
 import { ProxyExchange, type ExchangeListener } from '../upstream/proxy-exchange.js'
@@ -20,7 +20,7 @@ export class RequestHandler {
   private readonly pickContext: PickContext = { hashKey: 0, attempt: 0, exclude: -1 }
 
   constructor(
-    private readonly router: Router<Cluster>,
+    private readonly router: Router<RouteTarget>,
     private readonly clock: Clock,
     private readonly listener: ExchangeListener | null,
     /** null unless decision headers or the decision log are configured. */
@@ -34,11 +34,12 @@ export class RequestHandler {
       sendError(res, 400, 'BATON_BAD_REQUEST_TARGET', 'the request target is not a valid path or URL')
       return
     }
-    const cluster = this.router.match(req.headers.host, path)
-    if (cluster === null) {
+    const route = this.router.match(req.headers.host, path)
+    if (route === null) {
       sendError(res, 404, 'BATON_NO_ROUTE', 'no route matches this host and path')
       return
     }
+    const cluster = route.cluster
     const endpoint = cluster.balancer.pick(this.pickContext)
     if (endpoint === null) {
       sendError(res, 503, 'BATON_NO_ENDPOINT', `no endpoint of upstream "${cluster.name}" is available`)
@@ -53,37 +54,37 @@ export class RequestHandler {
     )
     const length = declaredLength(req)
     if (length <= 0 && req.headers['transfer-encoding'] === undefined) {
-      this.forward(req, res, cluster, endpoint, path, headers, null)
+      this.forward(req, res, route, endpoint, path, headers, null)
     } else if (length > 0 && length <= cluster.retry.replayBufferBytes && cluster.retry.maxRetries > 0) {
-      void this.forwardReplayable(req, res, cluster, endpoint, path, headers)
+      void this.forwardReplayable(req, res, route, endpoint, path, headers)
     } else {
-      this.forward(req, res, cluster, endpoint, path, headers, req) // streamed: never retried
+      this.forward(req, res, route, endpoint, path, headers, req) // streamed: never retried
     }
   }
 
   private forward(
     req: IncomingMessage,
     res: BatonResponse,
-    cluster: Cluster,
+    route: RouteTarget,
     endpoint: UpstreamEndpoint,
     path: string,
     headers: string[],
     body: Buffer | IncomingMessage | null,
   ): void {
-    new ProxyExchange(req, res, cluster, endpoint, this.clock, this.listener, path, headers, body).start()
+    new ProxyExchange(req, res, route, endpoint, this.clock, this.listener, path, headers, body).start()
   }
 
   /** A small body is read whole first (as nginx buffers bodies), so a retry can send it again. */
   private async forwardReplayable(
     req: IncomingMessage,
     res: BatonResponse,
-    cluster: Cluster,
+    route: RouteTarget,
     endpoint: UpstreamEndpoint,
     path: string,
     headers: string[],
   ): Promise<void> {
-    const body = await readReplayableBody(req, cluster.retry.replayBufferBytes)
+    const body = await readReplayableBody(req, route.cluster.retry.replayBufferBytes)
     if (body === null) return // the client left or broke its own framing: its socket is gone
-    this.forward(req, res, cluster, endpoint, path, headers, body)
+    this.forward(req, res, route, endpoint, path, headers, body)
   }
 }

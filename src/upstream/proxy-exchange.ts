@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici'
 import { Outcome } from '../balancer/types.js'
 import type { Cluster } from '../cluster/cluster.js'
 import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
+import type { RouteTarget } from '../router/route-target.js'
 import type { BatonResponse, ResponseFeeder } from '../server/baton-response.js'
 import { sendError } from '../server/error-response.js'
 import type { Clock } from '../util/clock.js'
@@ -26,9 +27,9 @@ export interface ExchangeListener {
  * response's 'drain' resumes the winning try.
  *
  * Retries go to another endpoint (the failed one excluded) only while nothing reached the client, the
- * body can be replayed (none, or buffered because it fit the replay buffer), the method is idempotent
- * (a connect failure is safe for any method: nothing reached the backend), and the upstream's retry
- * budget allows. A retried 502/503/504 is read to its end so its connection can be reused.
+ * body can be replayed (none, or buffered because it fit the replay buffer), the method is idempotent or
+ * the route opts in (a connect failure is safe for any method: nothing reached the backend), and the
+ * upstream's retry budget allows. A retried 502/503/504 is read to its end so its connection can be reused.
  *
  * A hedge (GET or HEAD without a body, hedging on) is a second try sent to another endpoint when the first
  * has no response headers after the upstream's hedge delay, under the same budget; the first headers win and
@@ -62,11 +63,12 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
   private overallTimer: NodeJS.Timeout | null = null
   private hedgeTimer: NodeJS.Timeout | null = null
   private clientGone = false
+  readonly cluster: Cluster
 
   constructor(
     readonly req: IncomingMessage,
     readonly res: BatonResponse,
-    readonly cluster: Cluster,
+    private readonly route: RouteTarget,
     endpoint: UpstreamEndpoint,
     private readonly clock: Clock,
     private readonly listener: ExchangeListener | null,
@@ -76,6 +78,8 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     private readonly body: Buffer | IncomingMessage | null,
   ) {
     this.endpoint = endpoint
+    const cluster = route.cluster
+    this.cluster = cluster
     const method = req.method as Dispatcher.HttpMethod
     this.first = new UpstreamAttempt(this, endpoint, path, method, headers, body, cluster.retry.perTryTimeoutMs, cluster.rewriteHost)
   }
@@ -214,7 +218,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     const retry = this.cluster.retry
     if (this.retries >= retry.maxRetries) return false
     if (this.body !== null && !(this.body instanceof Buffer)) return false
-    if (!nothingSent && !retry.retryNonIdempotent && !IDEMPOTENT.has(this.req.method ?? '')) return false
+    if (!nothingSent && !this.route.retryNonIdempotent && !IDEMPOTENT.has(this.req.method ?? '')) return false
     const next = this.cluster.pickRetry(attempt.endpoint.index, this.retries + this.hedges + 1)
     if (next === null || next === attempt.endpoint || !this.takeToken()) return false
     attempt.next = next

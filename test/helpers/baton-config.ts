@@ -1,4 +1,4 @@
-import { DEFAULT_DEBUG } from '../../src/config/build.js'
+import { catchAllRoute, DEFAULT_DEBUG } from '../../src/config/build.js'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 import type { BatonConfig, PolicyConfig, UpstreamConfig } from '../../src/config/types.js'
 
@@ -22,7 +22,7 @@ export function testConfig(upstreams: TestUpstream[], overrides: Partial<BatonCo
     logging: { level: 'silent', accessLog: false },
     shutdown: { drainTimeoutMs: 5_000 },
     debug: DEFAULT_DEBUG,
-    routes: built.map((u) => ({ name: u.name, host: null, pathPrefix: '/', upstream: u.name })),
+    routes: built.map((u) => catchAllRoute(u.name, u.name)),
     upstreams: built,
     demo: null,
     ...overrides,

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { request } from 'undici'
+import { catchAllRoute } from '../../src/config/build.js'
 import { DEFAULT_RETRY } from '../../src/config/build-health.js'
 import { getText, startRig } from '../helpers/harness.js'
 
@@ -37,6 +38,24 @@ t.test('POST is not retried after it reached a backend, but is after a refused c
     const echo = (await res.body.json()) as { name: string; bodyBytes: number }
     t.same([res.statusCode, echo.name, echo.bodyBytes], [200, 'b', 5], `POST ${i} replayed to b with its body`)
   }
+})
+
+t.test('a route may opt in to retrying non-idempotent methods; other routes of the upstream keep the upstream rule', async (t) => {
+  const routes = [
+    { name: 'opted-in', host: 'retry.test', pathPrefix: '/', upstream: 'api', retryNonIdempotent: true },
+    catchAllRoute('rest', 'api'),
+  ]
+  const { url, backends } = await startRig(t, ['a', 'b'], { name: 'api' }, { routes })
+  const sent = () => backends[0].requests + backends[1].requests
+  const tries = async (host: string): Promise<number> => {
+    const before = sent()
+    const res = await request(`${url}/status/503`, { method: 'POST', body: 'x', headers: { host } })
+    await res.body.text()
+    t.equal(res.statusCode, 503, `${host}: every try failed`)
+    return sent() - before
+  }
+  t.equal(await tries('retry.test'), 1 + DEFAULT_RETRY.maxRetries, 'the opted-in route retried the POST')
+  t.equal(await tries('other.test'), 1, 'the catch-all route did not')
 })
 
 t.test('a body larger than the replay buffer streams once and is not retried', async (t) => {

@@ -14,7 +14,7 @@ t.test('defaults fill every field', async (t) => {
   t.same(config.admin, { address: '127.0.0.1', port: 9901 })
   t.same(config.logging, { level: 'info', accessLog: false })
   t.same(config.shutdown, { drainTimeoutMs: 30_000 })
-  t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'api' }])
+  t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'api', retryNonIdempotent: null }])
   t.same(config.upstreams[0], {
     name: 'api',
     policy: { name: 'round_robin' },
@@ -69,7 +69,7 @@ t.test('units, shorthands and policy options', async (t) => {
   - { port: 0, headersTimeout: 1.5s, requestTimeout: 0, keepAliveTimeout: 2m, maxHeaderSize: 1MiB }
 routes:
   - { match: { host: "API.Example.com:443", pathPrefix: /v1/ }, upstream: a }
-  - { match: { host: "*.example.com" }, upstream: b }
+  - { match: { host: "*.example.com" }, upstream: b, retryNonIdempotent: true }
   - { match: { host: "[::1]:8080" }, upstream: b }
 upstreams:
   - name: a
@@ -83,10 +83,10 @@ upstreams:
   const config = parseConfigText(text, 'x.yaml', {})
   const l = config.listeners[0]
   t.same([l.headersTimeoutMs, l.requestTimeoutMs, l.keepAliveTimeoutMs, l.maxHeaderBytes], [1_500, 0, 120_000, 1_048_576])
-  t.same(config.routes.map((r) => [r.name, r.host, r.pathPrefix]), [
-    ['route-0', 'api.example.com', '/v1/'],
-    ['route-1', '*.example.com', '/'],
-    ['route-2', '[::1]', '/'],
+  t.same(config.routes.map((r) => [r.name, r.host, r.pathPrefix, r.retryNonIdempotent]), [
+    ['route-0', 'api.example.com', '/v1/', null],
+    ['route-1', '*.example.com', '/', true],
+    ['route-2', '[::1]', '/', null],
   ])
   t.same(config.upstreams[0].policy, { name: 'least_request', choiceCount: 2, activeRequestBias: 1 })
   t.same(config.upstreams[0].endpoints, [
@@ -134,13 +134,17 @@ t.test('config/demo.yaml: four in-process backends behind one upstream', async (
     ['demo', ['http://127.0.0.1:9101', 'http://127.0.0.1:9102', 'http://127.0.0.1:9103', 'http://127.0.0.1:9104']],
   ])
   t.same([config.listeners.map((l) => `${l.address}:${l.port}`), config.admin], [['127.0.0.1:8080'], { address: '127.0.0.1', port: 9901 }])
-  t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'demo' }])
+  t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'demo', retryNonIdempotent: null }])
 })
 
 t.test('config/baton.yaml: the reference sets every block', async (t) => {
   const config = await loadConfigFile('config/baton.yaml', {})
   t.same(config.upstreams.map((u) => u.name), ['api', 'web'])
-  t.same(config.routes.map((r) => r.upstream), ['api', 'web'])
+  t.same(config.routes.map((r) => [r.upstream, r.retryNonIdempotent]), [
+    ['api', true],
+    ['api', null],
+    ['web', null],
+  ])
   t.not(config.upstreams[0].health.active, null, 'active checks spelled out')
   t.equal(config.listeners[0].port, 8080, '${PORT:-8080} falls back')
   t.equal((await loadConfigFile('config/baton.yaml', { PORT: '18080' })).listeners[0].port, 18_080)

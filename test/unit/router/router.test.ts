@@ -3,14 +3,14 @@ import type { RouteConfig } from '../../../src/config/types.js'
 import { normaliseHost, Router } from '../../../src/router/router.js'
 
 const routes: RouteConfig[] = [
-  { name: 'api-v1', host: 'api.example.com', pathPrefix: '/v1/', upstream: 'v1' },
-  { name: 'api', host: 'api.example.com', pathPrefix: '/', upstream: 'api' },
-  { name: 'tenants', host: '*.tenants.example.com', pathPrefix: '/', upstream: 'tenants' },
-  { name: 'static', host: null, pathPrefix: '/static/', upstream: 'static' },
+  { name: 'api-v1', host: 'api.example.com', pathPrefix: '/v1/', upstream: 'v1', retryNonIdempotent: null },
+  { name: 'api', host: 'api.example.com', pathPrefix: '/', upstream: 'api', retryNonIdempotent: null },
+  { name: 'tenants', host: '*.tenants.example.com', pathPrefix: '/', upstream: 'tenants', retryNonIdempotent: null },
+  { name: 'static', host: null, pathPrefix: '/static/', upstream: 'static', retryNonIdempotent: null },
 ]
 
 t.test('first matching route wins; host ignores case and port; wildcards match subdomains only', async (t) => {
-  const router = new Router(routes, (name) => name)
+  const router = new Router(routes, (r) => r.upstream)
   const cases: [string | undefined, string, string | null][] = [
     ['api.example.com', '/v1/users', 'v1'],
     ['API.Example.COM:8443', '/v1/users', 'v1'],

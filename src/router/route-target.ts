@@ -1,0 +1,14 @@
+import type { Cluster } from '../cluster/cluster.js'
+import type { RouteConfig } from '../config/types.js'
+
+/** Where a matched route sends a request, and the route's own rules for it. Built once per route. */
+export interface RouteTarget {
+  readonly route: string
+  readonly cluster: Cluster
+  /** Retry POST and PATCH after bytes reached a backend: the route's opt-in, else its upstream's setting. */
+  readonly retryNonIdempotent: boolean
+}
+
+export function routeTarget(route: RouteConfig, cluster: Cluster): RouteTarget {
+  return { route: route.name, cluster, retryNonIdempotent: route.retryNonIdempotent ?? cluster.retry.retryNonIdempotent }
+}
