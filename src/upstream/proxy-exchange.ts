@@ -68,7 +68,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
   constructor(
     readonly req: IncomingMessage,
     readonly res: BatonResponse,
-    private readonly route: RouteTarget,
+    readonly route: RouteTarget,
     endpoint: UpstreamEndpoint,
     private readonly clock: Clock,
     private readonly listener: ExchangeListener | null,
