@@ -66,7 +66,9 @@ const outlierSchema = z
     successRateMinimumHosts: z.number().int().min(1).default(5),
     successRateRequestVolume: z.number().int().min(1).default(100),
     failurePercentageThreshold: z.number().min(0).max(100).default(85),
+    failurePercentageMinimumHosts: z.number().int().min(1).default(5),
     latencyMultiple: z.number().gt(1).default(3),
+    latencyMinimumHosts: z.number().int().min(2).default(3),
     latencyIntervals: z.number().int().min(1).default(2),
   })
   .prefault({})

@@ -226,13 +226,21 @@ export interface OutlierConfig {
   readonly maxEjectionPercent: number
   /** Success-rate outlier: below mean − k·σ. Default 1.9. */
   readonly successRateStdevFactor: number
-  /** Requests an endpoint needs in an interval to count for success-rate statistics. Default 100. */
+  /** Endpoints with enough volume an interval needs for success-rate ejection. Default 5 (Envoy). */
   readonly successRateMinimumHosts: number
+  /** Requests an endpoint needs in an interval to be judged by the interval rules below. Default 100. */
   readonly successRateRequestVolume: number
   /** Failure percentage above which an endpoint is ejected (0..100). Default 85. */
   readonly failurePercentageThreshold: number
+  /** Endpoints with enough volume an interval needs for failure-percentage ejection. Default 5 (Envoy). */
+  readonly failurePercentageMinimumHosts: number
   /** Latency outlier: p99 above this multiple of the cluster median p99. Default 3. */
   readonly latencyMultiple: number
+  /**
+   * Endpoints with enough volume an interval needs for latency ejection. Default 3: the median of three
+   * is a healthy peer's p99 while one is slow; of two it is their mean, which the slow one never triples.
+   */
+  readonly latencyMinimumHosts: number
   /** Consecutive intervals over the latency multiple before ejecting. Default 2. */
   readonly latencyIntervals: number
 }

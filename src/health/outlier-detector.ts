@@ -32,6 +32,13 @@ export interface IntervalStats {
   latencyStreak: number
 }
 
+interface SuccessRateSpread {
+  mean: number
+  stdev: number
+  /** mean − successRateStdevFactor · stdev */
+  threshold: number
+}
+
 /** Slot of each reason in per-reason counter arrays. */
 export const OUTLIER_REASON_INDEX: ReadonlyMap<OutlierReason, number> = new Map(OUTLIER_REASONS.map((r, k) => [r, k]))
 
@@ -52,14 +59,16 @@ export function byReason(counters: ArrayLike<number>): Record<OutlierReason, num
  * requests an ejection at once and restarts that counter (as Envoy does), so a refused ejection is asked
  * again after another full streak.
  *
- * evaluate() runs once per interval (the caller's timer) over endpoints with at least
- * successRateRequestVolume requests in the interval, and only when there are successRateMinimumHosts of them:
+ * evaluate() runs once per interval (the caller's timer) over the endpoints with at least
+ * successRateRequestVolume requests in the interval; each rule needs its own number of such endpoints:
  *   - success rate below mean − successRateStdevFactor·σ, with the population σ (Envoy's
- *     successRateEjectionThreshold: {50,100,100,100,100} → mean 90, σ 20, threshold 52);
- *   - failure percentage ≥ failurePercentageThreshold (Envoy's failure_percentage; the same volume and host
- *     gates are reused, as the config has one pair);
+ *     successRateEjectionThreshold: {50,100,100,100,100} → mean 90, σ 20, threshold 52), from
+ *     successRateMinimumHosts endpoints;
+ *   - failure percentage ≥ failurePercentageThreshold (Envoy's failure_percentage, with the success-rate
+ *     volume gate), from failurePercentageMinimumHosts endpoints;
  *   - p99 latency above latencyMultiple × the median p99 of those endpoints, for latencyIntervals evaluated
- *     intervals in a row (an interval without enough volume breaks the streak).
+ *     intervals in a row (an interval without enough volume or endpoints breaks the streak), from
+ *     latencyMinimumHosts endpoints.
  * Each endpoint is reported at most once per evaluation, in that order of reasons. Then the interval restarts.
  */
 export class OutlierDetector {
@@ -129,14 +138,10 @@ export class OutlierDetector {
    */
   evaluate(skip: (i: number) => boolean = () => false): void {
     const n = this.collect(skip)
-    if (n >= this.config.successRateMinimumHosts) {
-      const { mean, stdev } = this.successRateSpread(n)
-      const threshold = mean - this.config.successRateStdevFactor * stdev
-      const medianP99 = this.medianP99(n)
-      for (let k = 0; k < n; k++) this.judge(this.qualified[k], mean, stdev, threshold, medianP99)
-    } else {
-      this.latencyStreaks.fill(0)
-    }
+    const spread = n >= this.config.successRateMinimumHosts ? this.successRateSpread(n) : null
+    const byFailurePercentage = n >= this.config.failurePercentageMinimumHosts
+    const medianP99 = n >= this.config.latencyMinimumHosts ? this.medianP99(n) : Number.NaN
+    for (let k = 0; k < n; k++) this.judge(this.qualified[k], spread, byFailurePercentage, medianP99)
     this.requests.fill(0)
     this.failures.fill(0)
     this.latencies.clear()
@@ -170,14 +175,15 @@ export class OutlierDetector {
     return n
   }
 
-  /** Mean and population standard deviation of the qualified endpoints' success rates. */
-  private successRateSpread(n: number): { mean: number; stdev: number } {
+  /** Mean, population standard deviation and ejection threshold of the qualified endpoints' success rates. */
+  private successRateSpread(n: number): SuccessRateSpread {
     let sum = 0
     for (let k = 0; k < n; k++) sum += this.lastSuccessRate[this.qualified[k]]
     const mean = sum / n
     let squares = 0
     for (let k = 0; k < n; k++) squares += (this.lastSuccessRate[this.qualified[k]] - mean) ** 2
-    return { mean, stdev: Math.sqrt(squares / n) }
+    const stdev = Math.sqrt(squares / n)
+    return { mean, stdev, threshold: mean - this.config.successRateStdevFactor * stdev }
   }
 
   /** Median p99 of the qualified endpoints (mean of the middle two for an even count); NaN when none responded. */
@@ -190,16 +196,17 @@ export class OutlierDetector {
     return medianInPlace(this.p99Scratch.subarray(0, m))
   }
 
-  private judge(i: number, mean: number, stdev: number, threshold: number, medianP99: number): void {
+  /** spread null: too few endpoints for success-rate ejection; medianP99 NaN: none for latency ejection. */
+  private judge(i: number, spread: SuccessRateSpread | null, byFailurePercentage: boolean, medianP99: number): void {
     const successRate = this.lastSuccessRate[i]
     const failurePercent = 100 * (1 - successRate)
     const p99 = this.lastP99[i]
     const slow = p99 > this.config.latencyMultiple * medianP99 // false when either is NaN
     this.latencyStreaks[i] = slow ? this.latencyStreaks[i] + 1 : 0
-    if (successRate < threshold) {
+    if (spread !== null && successRate < spread.threshold) {
       this.latencyStreaks[i] = 0
-      this.report(i, 'success-rate', { successRate, threshold, mean, stdev })
-    } else if (failurePercent >= this.config.failurePercentageThreshold) {
+      this.report(i, 'success-rate', { successRate, threshold: spread.threshold, mean: spread.mean, stdev: spread.stdev })
+    } else if (byFailurePercentage && failurePercent >= this.config.failurePercentageThreshold) {
       this.latencyStreaks[i] = 0
       this.report(i, 'failure-percentage', { failurePercent, threshold: this.config.failurePercentageThreshold })
     } else if (this.latencyStreaks[i] >= this.config.latencyIntervals) {

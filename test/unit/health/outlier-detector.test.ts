@@ -165,6 +165,27 @@ t.test('latency: a normal interval, or one without volume, breaks the streak; 2.
   t.same(reports, [])
 })
 
+t.test('each interval rule has its own host gate: latency judges 3 endpoints, success rate and failure percentage need 5', async (t) => {
+  // Endpoint 0 answers in 100 ms (its peers in 10 ms) and fails `failures` of its 100 requests.
+  const cases: { hosts: number; failures: number; overrides: Partial<OutlierConfig>; reasons: OutlierReason[] }[] = [
+    { hosts: 3, failures: 0, overrides: {}, reasons: ['latency'] },
+    { hosts: 2, failures: 0, overrides: {}, reasons: [] },
+    // The median of two is their mean, 55 ms: 100 ms is not over 3 × that.
+    { hosts: 2, failures: 0, overrides: { latencyMinimumHosts: 2 }, reasons: [] },
+    { hosts: 3, failures: 90, overrides: {}, reasons: ['latency'] },
+    { hosts: 3, failures: 90, overrides: { failurePercentageMinimumHosts: 3 }, reasons: ['failure-percentage'] },
+    // Of three, one can lie at most √2 σ below the mean: a factor of 1 lets it.
+    { hosts: 3, failures: 90, overrides: { successRateMinimumHosts: 3, successRateStdevFactor: 1 }, reasons: ['success-rate'] },
+  ]
+  for (const c of cases) {
+    const { detector, reports } = setup(c.hosts, { ...noConsecutive, latencyIntervals: 1, ...c.overrides })
+    for (let i = 1; i < c.hosts; i++) load(detector, i, 100, 0, 10)
+    load(detector, 0, 100, c.failures, 100)
+    detector.evaluate()
+    t.same(reports.map((r) => r.reason), c.reasons, `${c.hosts} hosts, ${c.failures} % failing, ${JSON.stringify(c.overrides)}`)
+  }
+})
+
 t.test('an endpoint is reported once per evaluation, success rate first', async (t) => {
   const { detector, reports } = setup(6, { ...noConsecutive, latencyIntervals: 1 })
   for (let i = 0; i < 5; i++) load(detector, i, 200, 0, 5)
