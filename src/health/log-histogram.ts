@@ -48,6 +48,12 @@ export class LogHistograms {
     this.counts.fill(0)
     this.totals.fill(0)
   }
+
+  /** Empties endpoint i's histogram. */
+  clearOne(i: number): void {
+    this.counts.fill(0, i * BUCKETS, (i + 1) * BUCKETS)
+    this.totals[i] = 0
+  }
 }
 
 /** Upper bound of bucket k, ms. */
