@@ -5,9 +5,14 @@ import type { Rng } from '../util/rng.js'
 import { probe } from './http-probe.js'
 import { type ActiveState, RiseFall } from './rise-fall.js'
 
-/** Told when an endpoint's active health flips (after rise/fall consecutive results, see rise-fall.ts). */
+/** What the checker reports to, and asks about, each endpoint. */
 export interface ActiveCheckListener {
+  /** The endpoint's active health flipped (after rise/fall consecutive results, see rise-fall.ts). */
   onHealthChange(index: number, healthy: boolean, cause: string): void
+  /** Every check's verdict, after onHealthChange when it flipped the state. */
+  onCheckResult(index: number, passed: boolean): void
+  /** Whether the endpoint, though healthy to the checks, is out of traffic until they see it recover (ejected). */
+  wantsFastChecks(index: number): boolean
 }
 
 /** The last check of one endpoint, for the admin API. */
@@ -33,8 +38,9 @@ export interface ActiveCheckerDeps {
  * Active health checks of one upstream's endpoints. Each endpoint has its own undici Client (pipelining 1),
  * separate from the request pool, so checks never queue behind traffic nor count in its connections.
  * One check per endpoint is in flight at a time: the next is scheduled when the previous ends, after
- * intervalMs (unhealthyIntervalMs while unhealthy or unknown, to notice a recovery sooner) plus a uniform
- * 0..jitterMs drawn from the injected rng, so the checks of many endpoints and proxies do not synchronise.
+ * intervalMs (unhealthyIntervalMs while unhealthy, unknown or wanted fast by the listener, to notice a recovery
+ * sooner) plus a uniform 0..jitterMs drawn from the injected rng, so the checks of many endpoints and proxies
+ * do not synchronise.
  * The first check of each endpoint runs after 0..jitterMs. Timers are unref'd: checks never keep the process alive.
  */
 export class ActiveChecker {
@@ -110,12 +116,15 @@ export class ActiveChecker {
     }
     const before = this.riseFall.state(i)
     const flipped = this.riseFall.record(i, verdict.failure === null)
-    if (flipped !== null) this.deps.listener.onHealthChange(i, flipped === 'healthy', this.flipCause(before, flipped, verdict.failure))
+    const listener = this.deps.listener
+    if (flipped !== null) listener.onHealthChange(i, flipped === 'healthy', this.flipCause(before, flipped, verdict.failure))
+    listener.onCheckResult(i, verdict.failure === null)
     this.schedule(i, this.nextDelay(i))
   }
 
   private nextDelay(i: number): number {
-    const base = this.riseFall.state(i) === 'healthy' ? this.config.intervalMs : this.config.unhealthyIntervalMs
+    const slow = this.riseFall.state(i) === 'healthy' && !this.deps.listener.wantsFastChecks(i)
+    const base = slow ? this.config.intervalMs : this.config.unhealthyIntervalMs
     return base + this.deps.rng.next() * this.config.jitterMs
   }
 

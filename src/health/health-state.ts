@@ -102,6 +102,8 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
   private readonly enforced: Float64Array
   /** Slot in OUTLIER_REASONS of the reason for each endpoint's latest ejection. */
   private readonly ejectionReason: Uint8Array
+  /** Consecutive active checks passed since the endpoint's latest ejection. */
+  private readonly passesSinceEjection: Uint32Array
   private routed: readonly number[] = Object.freeze([])
   private panic = false
   private nextOutlierMs: number
@@ -138,6 +140,7 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
     this.sampler = config.forecast.enabled ? new ForecastSampler(n) : null
     this.enforced = new Float64Array(OUTLIER_REASONS.length)
     this.ejectionReason = new Uint8Array(n)
+    this.passesSinceEjection = new Uint32Array(n)
     this.nextOutlierMs = nowMs + outlier.intervalMs
     this.nextForecastMs = nowMs + config.forecast.intervalMs
     for (let i = 0; i < n; i++) this.available[i] = this.ownAvailability(i)
@@ -186,21 +189,38 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
     return this.slowStart.factor(i, nowMs)
   }
 
-  /**
-   * ActiveCheckListener: pass `listener: upstreamHealth` to the ActiveChecker of this upstream.
-   * Turning healthy also ends an ejection for gateway errors (connect failures, resets, timeouts): the
-   * checks saw that fault go away, so the endpoint need not sit out the rest of its backoff (Envoy's
-   * successful_active_health_check_uneject_host). Other ejections stand: a passing health path says nothing
-   * about a 5xx rate or a latency outlier on real traffic.
-   */
+  /** ActiveCheckListener: pass `listener: upstreamHealth` to the ActiveChecker of this upstream. */
   onHealthChange(i: number, healthy: boolean, cause: string): void {
-    const nowMs = this.deps.clock.now()
     this.active[i] = healthy ? ACTIVE_HEALTHY : ACTIVE_UNHEALTHY
     this.emit(i, healthy ? 'healthy' : 'unhealthy', cause, {})
-    if (healthy && this.ejectionReason[i] === GATEWAY_ERRORS && this.ejection.release(i, nowMs)) {
-      this.emit(i, 'returned', 'active checks passed after a gateway-error ejection', { timesEjected: this.ejection.timesEjected(i) })
+    this.refresh(this.deps.clock.now())
+  }
+
+  /**
+   * ActiveCheckListener, after every check: `rise` consecutive passes since an ejection for gateway errors
+   * (connect failures, resets, timeouts), with the active state healthy, end that ejection: the checks saw
+   * the fault go away, so the endpoint need not sit out the rest of its backoff (Envoy's
+   * successful_active_health_check_uneject_host, which unejects on one pass; `rise` confirms it, as for any
+   * recovery). Other ejections stand: a passing health path says nothing about a 5xx rate or a latency
+   * outlier on real traffic.
+   */
+  onCheckResult(i: number, passed: boolean): void {
+    if (!this.wantsFastChecks(i)) return
+    if (!passed) {
+      this.passesSinceEjection[i] = 0
+      return
     }
+    const rise = this.config.active === null ? 1 : this.config.active.rise
+    if (++this.passesSinceEjection[i] < rise || this.active[i] !== ACTIVE_HEALTHY) return
+    const nowMs = this.deps.clock.now()
+    this.ejection.release(i, nowMs)
+    this.emit(i, 'returned', `${rise} consecutive active checks passed after a gateway-error ejection`, { timesEjected: this.ejection.timesEjected(i) })
     this.refresh(nowMs)
+  }
+
+  /** ActiveCheckListener: an endpoint ejected for gateway errors is checked at the unhealthy interval, to see it recover sooner. */
+  wantsFastChecks(i: number): boolean {
+    return this.ejectionReason[i] === GATEWAY_ERRORS && this.ejection.isEjected(i)
   }
 
   /** The endpoint indexes the balancer may use: the same frozen array until something changes. */
@@ -254,6 +274,7 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
     const slot = OUTLIER_REASON_INDEX.get(reason)!
     this.enforced[slot]++
     this.ejectionReason[i] = slot
+    this.passesSinceEjection[i] = 0
     const durationMs = Math.round(this.ejection.remainingMs(i, nowMs)) // whole ms: the float clock leaves 1000.0000000000002
     this.emit(i, 'ejected', reason, { ...data, durationMs, timesEjected: this.ejection.timesEjected(i) })
     this.refresh(nowMs)

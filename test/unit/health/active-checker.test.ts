@@ -23,8 +23,20 @@ async function eventually(cond: () => boolean, ms = 3_000): Promise<void> {
   }
 }
 
-function checker(urls: string[], config: ActiveHealthConfig, backends: (HealthBackend | null)[], onFlip: (f: Flip) => void = () => {}) {
+/** What the listener answers wantsFastChecks() with; the test flips it. */
+interface FastWanted {
+  value: boolean
+}
+
+function checker(
+  urls: string[],
+  config: ActiveHealthConfig,
+  backends: (HealthBackend | null)[],
+  onFlip: (f: Flip) => void = () => {},
+  fast: FastWanted = { value: false },
+) {
   const flips: Flip[] = []
+  const results: boolean[] = []
   const c = new ActiveChecker(urls, config, {
     clock: systemClock,
     wallClock: () => 1_700_000_000_000,
@@ -35,9 +47,13 @@ function checker(urls: string[], config: ActiveHealthConfig, backends: (HealthBa
         flips.push(flip)
         onFlip(flip)
       },
+      onCheckResult(_index, passed) {
+        results.push(passed)
+      },
+      wantsFastChecks: () => fast.value,
     },
   })
-  return { c, flips }
+  return { c, flips, results }
 }
 
 t.test('a failing backend (500) turns unhealthy after exactly `fall` checks, then healthy after `rise` passes', async (t) => {
@@ -150,6 +166,26 @@ t.test('unhealthyIntervalMs while unhealthy, intervalMs once healthy', async (t)
   const checksWhenHealthy = backend.checks
   await new Promise((resolve) => setTimeout(resolve, 150))
   t.equal(backend.checks, checksWhenHealthy, 'the next check is a minute away')
+})
+
+t.test('every verdict reaches onCheckResult; a healthy endpoint the listener wants fast is checked at unhealthyIntervalMs', async (t) => {
+  const backend = await new HealthBackend().start()
+  t.teardown(() => backend.stop())
+  const fast = { value: true }
+  const config = activeConfig({ intervalMs: 60_000, unhealthyIntervalMs: 10, fall: 100 })
+  const { c, flips, results } = checker([backend.url], config, [backend], () => {}, fast)
+  t.teardown(() => c.stop())
+  c.start()
+  await eventually(() => results.length >= 3, 2_000)
+  backend.mode = 'fail'
+  await eventually(() => results.includes(false), 2_000)
+  t.same(flips, [], 'still healthy: fall is 100')
+  t.ok(results.slice(0, 3).every((passed) => passed), 'passes reported as passes')
+  fast.value = false
+  await new Promise((resolve) => setTimeout(resolve, 50)) // the check already scheduled 10 ms out runs
+  const checksWhenSlow = backend.checks
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  t.equal(backend.checks, checksWhenSlow, 'not wanted fast any more: the next check is a minute away')
 })
 
 t.test('stop() clears the timers, ends a hanging check and closes the clients', async (t) => {
