@@ -110,6 +110,14 @@ const MAX_IDLE_S = 60
  */
 const DRIFT_TOLERANCE = 0.5
 const DRIFT_THRESHOLD = 40
+/**
+ * An alarm within this many ms of the endpoint's last drift is not acted on: its covariance was just reset
+ * and the regression is still re-learning. Page-Hinkley assumes independent samples, and answers are not:
+ * a GC pause or a saturated event loop delays every request in flight at once, and at thousands of answers
+ * a second such bursts alone raised an alarm every second (npm run bench, adaptive, 50 connections),
+ * resetting the model each time and logging a warning per second. 5 s bounds that to one per 5 s.
+ */
+const DRIFT_REFRACTORY_MS = 5_000
 /** e-folds of P growth on drift: e^50 reaches the trace bound from any learned P. */
 const DRIFT_E_FOLDS = 50
 /** Candidate degrees of the capacity curve (CapacityFit keeps one by held-out error), so at most 4 coefficients. */
@@ -154,6 +162,8 @@ export class AdaptiveModel {
   private agedAtMs = Number.NaN
   /** 1 when drift was detected at the endpoint since the last takeDrift(). */
   private readonly drifted: Uint8Array
+  /** When drift was last acted on per endpoint, ms; −Infinity before any. */
+  private readonly driftedAtMs: Float64Array
 
   constructor(options: AdaptiveModelOptions) {
     const n = options.endpoints
@@ -177,6 +187,7 @@ export class AdaptiveModel {
     this.curveTopMs = new Float64Array(n)
     this.curveSlope = new Float64Array(n)
     this.drifted = new Uint8Array(n)
+    this.driftedAtMs = new Float64Array(n).fill(-Infinity)
     for (let i = 0; i < n; i++) this.regression.setWeights(i, PRIOR_WEIGHTS)
   }
 
@@ -188,7 +199,7 @@ export class AdaptiveModel {
     const scale = Math.sqrt(this.regression.residualVariance(i))
     this.vector(i, inflight)
     const learned = this.regression.update(i, this.x, latencyMs - this.queueMs(i, inflight))
-    if (learned && this.drift.add(i, this.regression.residual(i) / scale)) this.onDrift(i)
+    if (learned && this.drift.add(i, this.regression.residual(i) / scale)) this.onDrift(i, nowMs)
     this.capacity.record(i, inflight, latencyMs)
     this.newSamples[i] += 1
     if (inflight > this.maxInflight[i]) this.maxInflight[i] = inflight
@@ -364,9 +375,12 @@ export class AdaptiveModel {
    * (Åström & Wittenmark, "Adaptive Control", §11.5): P back to the size of the prior (forget() up to the
    * trace bound), the weights kept as the starting point, so the next few answers re-learn it. Zeroing the
    * weights instead made an overloaded endpoint look free for a moment, and in simulation those resets
-   * fed on themselves. With λ = 1 (never forget, by configuration) drift is only reported.
+   * fed on themselves. With λ = 1 (never forget, by configuration) drift is only reported. Ignored within
+   * DRIFT_REFRACTORY_MS of the last.
    */
-  private onDrift(i: number): void {
+  private onDrift(i: number, nowMs: number): void {
+    if (nowMs - this.driftedAtMs[i] < DRIFT_REFRACTORY_MS) return
+    this.driftedAtMs[i] = nowMs
     if (this.forgettingRate > 0) this.regression.forget(i, DRIFT_E_FOLDS / this.forgettingRate)
     this.drifted[i] = 1
   }

@@ -88,6 +88,18 @@ t.test('drift: a sustained step change is flagged once, and the model relearns f
   t.ok(Math.abs(got - 50) < 3, `relearned: q=10 → ${got.toFixed(1)} ≈ 50`)
 })
 
+t.test('drift is acted on at most once per 5 s per endpoint', async (t) => {
+  const m = model()
+  const rng = new SeededRng(3)
+  let now = train(m, 0, 1_000, (q) => 10 + q, rng, 0)
+  now = train(m, 0, 300, (q) => 40 + q, rng, now)
+  t.equal(m.takeDrift(0), true, 'the first step')
+  now = train(m, 0, 300, (q) => 80 + q, rng, now) // 0.3 s later: within the 5 s
+  t.equal(m.takeDrift(0), false, 'a second step 0.3 s later is left to the re-learning regression')
+  now = train(m, 0, 300, (q) => 40 + q, rng, now + 5_000)
+  t.equal(m.takeDrift(0), true, 'a step after 5 s is drift again')
+})
+
 t.test('coefficients, restore and export/import round-trip; a wrong layout is refused with a reason', async (t) => {
   const a = model(2)
   const rng = new SeededRng(5)
