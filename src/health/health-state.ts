@@ -210,7 +210,7 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
       this.passesSinceEjection[i] = 0
       return
     }
-    const rise = this.config.active === null ? 1 : this.config.active.rise
+    const rise = this.config.active?.rise ?? 1 // the fallback is never taken: results come only from active checks
     if (++this.passesSinceEjection[i] < rise || this.active[i] !== ACTIVE_HEALTHY) return
     const nowMs = this.deps.clock.now()
     this.ejection.release(i, nowMs)

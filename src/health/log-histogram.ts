@@ -1,8 +1,9 @@
 /**
  * Small fixed-bucket latency histograms, one per endpoint (or per endpoint and interval), in a single
  * Uint32Array: enough to tell a p99 three times the cluster's median apart, at a fraction of an HDR
- * histogram's size (177 buckets, 708 bytes per histogram). Buckets are log-spaced, 8 per doubling: bucket 0 holds [0, 0.125] ms, bucket k holds
- * (0.125·2^((k−1)/8), 0.125·2^(k/8)] ms, up to 0.125·2^22 ms ≈ 524 s; anything longer lands in the last.
+ * histogram's size (177 buckets, 708 bytes per histogram). Buckets are log-spaced, 8 per doubling:
+ * bucket 0 holds [0, 0.125] ms, bucket k holds (0.125·2^((k−1)/8), 0.125·2^(k/8)] ms, up to
+ * 0.125·2^22 ms ≈ 524 s; anything longer lands in the last.
  * A quantile is reported as its bucket's upper bound, so it overestimates by at most 2^(1/8) − 1 ≈ 9 %.
  */
 const MIN_MS = 0.125
