@@ -1,4 +1,4 @@
-import { catchAllRoute, DEFAULT_DEBUG } from '../../src/config/build.js'
+import { catchAllRoute, DEFAULT_DEBUG, DEFAULT_VIA, defaultListener } from '../../src/config/build.js'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 /**
  * Baton as a bench contender: the whole config written out (no YAML, no defaults applied elsewhere) so
@@ -17,21 +17,12 @@ export async function startBatonContender(backendUrls: readonly string[], policy
 function benchConfig(backendUrls: readonly string[], policy: PolicyConfig): BatonConfig {
   return {
     source: '<bench>',
-    listeners: [
-      {
-        name: 'bench',
-        address: '127.0.0.1',
-        port: 0,
-        headersTimeoutMs: 10_000,
-        requestTimeoutMs: 300_000,
-        keepAliveTimeoutMs: 5_000,
-        maxHeaderBytes: 16_384,
-      },
-    ],
+    listeners: [defaultListener({ name: 'bench', port: 0 })],
     admin: null,
     // 'warn' and no access log: a log line per request would measure pino, not the proxy.
     logging: { level: 'warn', accessLog: false },
     shutdown: { drainTimeoutMs: 1_000 },
+    via: DEFAULT_VIA,
     debug: DEFAULT_DEBUG,
     routes: [catchAllRoute('all', 'backend')],
     upstreams: [

@@ -1,4 +1,4 @@
-import { catchAllRoute, DEFAULT_DEBUG, defaultPolicy } from '../../src/config/build.js'
+import { catchAllRoute, DEFAULT_DEBUG, DEFAULT_VIA, defaultListener, defaultPolicy } from '../../src/config/build.js'
 import { buildHealth, DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 import { healthSchema } from '../../src/config/schema-health.js'
 import type { BatonConfig, HealthConfig, PolicyConfig, PolicyName, RetryConfig } from '../../src/config/types.js'
@@ -83,13 +83,14 @@ export function proxyConfig(policy: PolicyConfig, backendUrls: readonly string[]
     source: `<bench/scenarios ${mode}>`,
     listeners: [
       // Baton's defaults, except port 0.
-      { name: 'bench', address: '127.0.0.1', port: 0, headersTimeoutMs: 10_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 5_000, maxHeaderBytes: 16_384 },
+      defaultListener({ name: 'bench', port: 0 }),
     ],
     admin: null,
     // 'error': health events and model drift log at warn; the bench reads events from the handle instead.
     logging: { level: 'error', accessLog: false },
     // Nothing outlives the proxy timeout, so 2 s drains everything.
     shutdown: { drainTimeoutMs: PROXY_RESPONSE_TIMEOUT_MS },
+    via: DEFAULT_VIA,
     debug: DEFAULT_DEBUG,
     routes: [catchAllRoute('all', 'backends')],
     upstreams: [

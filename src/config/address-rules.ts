@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { normaliseHost } from '../router/router.js'
 
 /** Checks of the network names a config holds. Each returns what is wrong, or null when the value is fine. */
@@ -29,4 +30,17 @@ export function hostPatternProblem(host: string): string | null {
   const bare = normaliseHost(host)
   if (HOST_NAME.test(bare) || IPV6_LITERAL.test(bare)) return null
   return `invalid host "${host}": expected a host name like api.example.com or *.example.com`
+}
+
+/** A trusted-proxy range: an IPv4 or IPv6 address with an optional prefix length ("10.0.0.0/8", "::1"). */
+export function cidrProblem(cidr: string): string | null {
+  const slash = cidr.indexOf('/')
+  const address = slash < 0 ? cidr : cidr.slice(0, slash)
+  const family = isIP(address)
+  if (family === 0) return `invalid CIDR "${cidr}": expected an IP address with an optional /prefix, like 10.0.0.0/8`
+  if (slash < 0) return null
+  const prefix = cidr.slice(slash + 1)
+  const max = family === 4 ? 32 : 128
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return `invalid CIDR "${cidr}": the prefix length must be 0 to ${max}`
+  return null
 }

@@ -2,8 +2,8 @@ import { dirname, resolve } from 'node:path'
 import { normaliseHost } from '../router/router.js'
 import { buildHealth, buildRetry } from './build-health.js'
 import { endpointId } from './cross-checks.js'
-import { policySchema, type RawConfig } from './schema.js'
-import type { BatonConfig, DebugConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig } from './types.js'
+import { listenerSchema, policySchema, viaSchema, type RawConfig } from './schema.js'
+import type { BatonConfig, DebugConfig, ListenerConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig, ViaConfig } from './types.js'
 
 type RawUpstream = RawConfig['upstreams'][number]
 
@@ -13,6 +13,14 @@ export function defaultPolicy<N extends PolicyName>(name: N): Extract<PolicyConf
   if (!parsed.success) throw new Error(parsed.error.issues[0].message) // "unknown policy "x"; known: …"
   return buildPolicy(parsed.data, process.cwd()) as Extract<PolicyConfig, { name: N }>
 }
+
+/** A listener with every option at its default (port 8080 unless overridden): for configs built in code. */
+export function defaultListener(overrides: Partial<ListenerConfig> = {}): ListenerConfig {
+  return { ...buildListener(listenerSchema.parse({}), 0), ...overrides }
+}
+
+/** Via pseudonym "baton", 10 hops: what a config without `via:` gets. */
+export const DEFAULT_VIA: ViaConfig = viaSchema.parse({})
 
 /** No decision headers, no decision log: what a config without `debug:` gets. */
 export const DEFAULT_DEBUG: DebugConfig = { decisionHeaders: false, decisionLog: null }
@@ -27,18 +35,11 @@ export function buildConfig(raw: RawConfig, source: string): BatonConfig {
   const baseDir = source === '<inline>' ? process.cwd() : dirname(source)
   return {
     source,
-    listeners: raw.listeners.map((l, i) => ({
-      name: l.name ?? `listener-${i}`,
-      address: l.address,
-      port: l.port,
-      headersTimeoutMs: l.headersTimeout,
-      requestTimeoutMs: l.requestTimeout,
-      keepAliveTimeoutMs: l.keepAliveTimeout,
-      maxHeaderBytes: l.maxHeaderSize,
-    })),
+    listeners: raw.listeners.map(buildListener),
     admin: raw.admin.enabled ? { address: raw.admin.address, port: raw.admin.port } : null,
     logging: raw.logging,
     shutdown: { drainTimeoutMs: raw.shutdown.drainTimeout },
+    via: raw.via,
     debug: {
       decisionHeaders: raw.debug.decisionHeaders,
       decisionLog: raw.debug.decisionLog === null ? null : { ...raw.debug.decisionLog, path: resolve(baseDir, raw.debug.decisionLog.path) },
@@ -61,9 +62,28 @@ export function buildConfig(raw: RawConfig, source: string): BatonConfig {
   }
 }
 
+function buildListener(l: RawConfig['listeners'][number], index: number): ListenerConfig {
+  return {
+    name: l.name ?? `listener-${index}`,
+    address: l.address,
+    port: l.port,
+    headersTimeoutMs: l.headersTimeout,
+    requestTimeoutMs: l.requestTimeout,
+    keepAliveTimeoutMs: l.keepAliveTimeout,
+    maxHeaderBytes: l.maxHeaderSize,
+    maxHeadersCount: l.maxHeadersCount,
+    maxBodyBytes: l.maxBodySize,
+    underscoreHeaders: l.underscoreHeaders,
+    forwardedHeaders: l.forwardedHeaders,
+    trustedProxies: l.trustedProxies,
+    mergeSlashes: l.mergeSlashes,
+    encodedSlashes: l.encodedSlashes,
+  }
+}
+
 /** A route named `name` sending every request to `upstream`, with the upstream's retry rules. */
 export function catchAllRoute(name: string, upstream: string): RouteConfig {
-  return { name, host: null, pathPrefix: '/', upstream, retryNonIdempotent: null }
+  return { name, host: null, pathPrefix: '/', upstream, retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false }
 }
 
 function buildRoutes(raw: RawConfig): RouteConfig[] {
@@ -74,6 +94,8 @@ function buildRoutes(raw: RawConfig): RouteConfig[] {
     pathPrefix: r.match.pathPrefix,
     upstream: r.upstream,
     retryNonIdempotent: r.retryNonIdempotent ?? null,
+    maxBodyBytes: r.maxBodySize ?? null,
+    allowTrace: r.allowTrace,
   }))
 }
 

@@ -45,3 +45,5 @@ export const duration = (fallback: string, min = 0) => quantity(parseDuration, f
 export const requiredDuration = () => quantity(parseDuration, undefined, { min: 0, max: MAX_TIMER_MS, unit: 'ms' })
 /** A size in bytes; `fallback` (e.g. "16KiB") when absent. */
 export const size = (fallback: string) => quantity(parseSize, fallback, { min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'bytes' })
+/** A size the file must give (wrap in .optional() for an override that may be absent). */
+export const requiredSize = () => quantity(parseSize, undefined, { min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'bytes' })

@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import { hostPatternProblem, originProblem } from './address-rules.js'
+import { cidrProblem, hostPatternProblem, originProblem } from './address-rules.js'
 import { retrySchema, healthSchema } from './schema-health.js'
-import { duration, requiredDuration, size } from './schema-units.js'
+import { duration, requiredDuration, requiredSize, size } from './schema-units.js'
 
 /**
  * The YAML schema. Every object is strict (an unknown key is an error, so a typo never silently falls back
@@ -29,7 +29,7 @@ const name = z
   .string({ error: 'expected a name' })
   .regex(/^[A-Za-z0-9_.-]+$/, { error: 'a name may hold only letters, digits, "_", "." and "-"' })
 
-const listener = z.strictObject({
+export const listenerSchema = z.strictObject({
   name: name.optional(),
   address,
   port: port.default(8080),
@@ -37,6 +37,13 @@ const listener = z.strictObject({
   requestTimeout: duration('300s'),
   keepAliveTimeout: duration('5s'),
   maxHeaderSize: size('16KiB'),
+  maxHeadersCount: z.number().int().min(1, { error: 'maxHeadersCount must be between 1 and 10000' }).max(10_000, { error: 'maxHeadersCount must be between 1 and 10000' }).default(100),
+  maxBodySize: size('10MiB'),
+  underscoreHeaders: z.enum(['allow', 'drop', 'reject']).default('drop'),
+  forwardedHeaders: z.enum(['append', 'replace']).default('append'),
+  trustedProxies: z.array(checked(z.string({ error: 'expected a CIDR like 10.0.0.0/8' }), cidrProblem)).default([]),
+  mergeSlashes: z.boolean().default(true),
+  encodedSlashes: z.enum(['keep', 'reject']).default('keep'),
 })
 
 const admin = z.strictObject({
@@ -51,6 +58,12 @@ const logging = z.strictObject({
 })
 
 const shutdown = z.strictObject({ drainTimeout: duration('30s') })
+
+/** RFC 9110 §7.6.3 pseudonym: a token (tchar), as it stands in a Via entry after the protocol. */
+export const viaSchema = z.strictObject({
+  pseudonym: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'a Via pseudonym is a token: letters, digits and !#$%&\'*+-.^_`|~' }).default('baton'),
+  maxHops: z.number().int().min(1, { error: 'maxHops must be between 1 and 100' }).max(100, { error: 'maxHops must be between 1 and 100' }).default(10),
+})
 
 const debug = z.strictObject({
   decisionHeaders: z.boolean().default(false),
@@ -73,6 +86,8 @@ const route = z.strictObject({
     .prefault({}),
   upstream: z.string({ error: 'expected the name of an upstream' }),
   retryNonIdempotent: z.boolean().optional(),
+  maxBodySize: requiredSize().optional(),
+  allowTrace: z.boolean().default(false),
 })
 
 const endpointUrl = checked(z.string({ error: 'expected a URL like http://10.0.0.5:8080' }), originProblem)
@@ -156,10 +171,11 @@ const demoBackend = z.strictObject({
 })
 
 export const configSchema = z.strictObject({
-  listeners: z.array(listener).min(1, { error: 'at least one listener is needed' }).prefault([{}]),
+  listeners: z.array(listenerSchema).min(1, { error: 'at least one listener is needed' }).prefault([{}]),
   admin: admin.prefault({}),
   logging: logging.prefault({}),
   shutdown: shutdown.prefault({}),
+  via: viaSchema.prefault({}),
   debug: debug.prefault({}),
   routes: z.array(route).min(1, { error: 'at least one route is needed (omit routes for a catch-all to a single upstream)' }).optional(),
   upstreams: z.array(upstream, { error: 'expected a list of upstreams' }).min(1, { error: 'at least one upstream is needed' }),

@@ -10,6 +10,7 @@ export interface BatonConfig {
   readonly admin: AdminConfig | null
   readonly logging: LoggingConfig
   readonly shutdown: ShutdownConfig
+  readonly via: ViaConfig
   readonly debug: DebugConfig
   readonly routes: readonly RouteConfig[]
   readonly upstreams: readonly UpstreamConfig[]
@@ -30,8 +31,36 @@ export interface ListenerConfig {
   readonly requestTimeoutMs: number
   /** Idle keep-alive connection lifetime (server.keepAliveTimeout). Default 5 s. */
   readonly keepAliveTimeoutMs: number
-  /** Largest request head accepted; larger gets 431. Default 16 KiB. */
+  /** Largest request head accepted; larger gets 431 (a request line alone over it, 414). Default 16 KiB. */
   readonly maxHeaderBytes: number
+  /** Most request header fields accepted; more gets 431, never a truncated list (Envoy's default, 100). */
+  readonly maxHeadersCount: number
+  /** Largest request body, bytes; over it 413. 0 = unlimited. Default 10 MiB; a route may override it. */
+  readonly maxBodyBytes: number
+  /**
+   * Header names with "_" (CGI-style backends read X_Forwarded_For as X-Forwarded-For): dropped (default, as
+   * nginx's underscores_in_headers off), refused with 400, or forwarded (Envoy's headers_with_underscores_action).
+   */
+  readonly underscoreHeaders: 'allow' | 'drop' | 'reject'
+  /**
+   * X-Forwarded-For from the client: appended to (default, as nginx's $proxy_add_x_forwarded_for and Envoy),
+   * or replaced by the peer address unless the peer is in trustedProxies.
+   */
+  readonly forwardedHeaders: 'append' | 'replace'
+  /** CIDRs whose X-Forwarded-For is kept under 'replace'. Default none. */
+  readonly trustedProxies: readonly string[]
+  /** Merge repeated slashes in the path before routing. Default true. */
+  readonly mergeSlashes: boolean
+  /** An encoded slash (%2F) in the path: kept as it is (default) or refused with 400. */
+  readonly encodedSlashes: 'keep' | 'reject'
+}
+
+/** How this instance names itself in Via and guards against forwarding loops. */
+export interface ViaConfig {
+  /** Received-by pseudonym in Via (RFC 9110 §7.6.3); a request already carrying it is a loop: 508. Default "baton". */
+  readonly pseudonym: string
+  /** More Via entries than this: 508 (a loop through proxies that drop or rename entries). Default 10. */
+  readonly maxHops: number
 }
 
 export interface AdminConfig {
@@ -84,6 +113,10 @@ export interface RouteConfig {
    * backend? null (default) takes the upstream's retry.retryNonIdempotent.
    */
   readonly retryNonIdempotent: boolean | null
+  /** Body size limit of this route, bytes (0 unlimited); null (default) takes the listener's maxBodyBytes. */
+  readonly maxBodyBytes: number | null
+  /** Forward TRACE (refused with 405 by default: it echoes the request, cookies and auth headers included). */
+  readonly allowTrace: boolean
 }
 
 export type PolicyConfig =

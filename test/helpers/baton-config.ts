@@ -1,4 +1,4 @@
-import { catchAllRoute, DEFAULT_DEBUG } from '../../src/config/build.js'
+import { catchAllRoute, DEFAULT_DEBUG, DEFAULT_VIA, defaultListener } from '../../src/config/build.js'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 import type { BatonConfig, PolicyConfig, UpstreamConfig } from '../../src/config/types.js'
 
@@ -15,12 +15,11 @@ export function testConfig(upstreams: TestUpstream[], overrides: Partial<BatonCo
   const built = upstreams.map((u, i) => upstream(u, i))
   return {
     source: '<test>',
-    listeners: [
-      { name: 'main', address: '127.0.0.1', port: 0, headersTimeoutMs: 10_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 5_000, maxHeaderBytes: 16_384 },
-    ],
+    listeners: [defaultListener({ name: 'main', port: 0 })],
     admin: { address: '127.0.0.1', port: 0 },
     logging: { level: 'silent', accessLog: false },
     shutdown: { drainTimeoutMs: 5_000 },
+    via: DEFAULT_VIA,
     debug: DEFAULT_DEBUG,
     routes: built.map((u) => catchAllRoute(u.name, u.name)),
     upstreams: built,

@@ -9,12 +9,28 @@ const base = (extra = '') => `upstreams:\n  - name: api\n    endpoints:\n      -
 t.test('defaults fill every field', async (t) => {
   const config = parseConfigText(base(), 'x.yaml', {})
   t.same(config.listeners, [
-    { name: 'listener-0', address: '127.0.0.1', port: 8080, headersTimeoutMs: 10_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 5_000, maxHeaderBytes: 16_384 },
+    {
+      name: 'listener-0',
+      address: '127.0.0.1',
+      port: 8080,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 300_000,
+      keepAliveTimeoutMs: 5_000,
+      maxHeaderBytes: 16_384,
+      maxHeadersCount: 100,
+      maxBodyBytes: 10 * 1024 * 1024,
+      underscoreHeaders: 'drop',
+      forwardedHeaders: 'append',
+      trustedProxies: [],
+      mergeSlashes: true,
+      encodedSlashes: 'keep',
+    },
   ])
+  t.same(config.via, { pseudonym: 'baton', maxHops: 10 })
   t.same(config.admin, { address: '127.0.0.1', port: 9901 })
   t.same(config.logging, { level: 'info', accessLog: false })
   t.same(config.shutdown, { drainTimeoutMs: 30_000 })
-  t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'api', retryNonIdempotent: null }])
+  t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'api', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false }])
   t.same(config.upstreams[0], {
     name: 'api',
     policy: { name: 'round_robin' },
@@ -134,7 +150,7 @@ t.test('config/demo.yaml: four in-process backends behind one upstream', async (
     ['demo', ['http://127.0.0.1:9101', 'http://127.0.0.1:9102', 'http://127.0.0.1:9103', 'http://127.0.0.1:9104']],
   ])
   t.same([config.listeners.map((l) => `${l.address}:${l.port}`), config.admin], [['127.0.0.1:8080'], { address: '127.0.0.1', port: 9901 }])
-  t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'demo', retryNonIdempotent: null }])
+  t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'demo', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false }])
 })
 
 t.test('config/baton.yaml: the reference sets every block', async (t) => {

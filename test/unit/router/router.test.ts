@@ -3,10 +3,10 @@ import type { RouteConfig } from '../../../src/config/types.js'
 import { normaliseHost, Router } from '../../../src/router/router.js'
 
 const routes: RouteConfig[] = [
-  { name: 'api-v1', host: 'api.example.com', pathPrefix: '/v1/', upstream: 'v1', retryNonIdempotent: null },
-  { name: 'api', host: 'api.example.com', pathPrefix: '/', upstream: 'api', retryNonIdempotent: null },
-  { name: 'tenants', host: '*.tenants.example.com', pathPrefix: '/', upstream: 'tenants', retryNonIdempotent: null },
-  { name: 'static', host: null, pathPrefix: '/static/', upstream: 'static', retryNonIdempotent: null },
+  { name: 'api-v1', host: 'api.example.com', pathPrefix: '/v1/', upstream: 'v1', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false },
+  { name: 'api', host: 'api.example.com', pathPrefix: '/', upstream: 'api', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false },
+  { name: 'tenants', host: '*.tenants.example.com', pathPrefix: '/', upstream: 'tenants', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false },
+  { name: 'static', host: null, pathPrefix: '/static/', upstream: 'static', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false },
 ]
 
 t.test('first matching route wins; host ignores case and port; wildcards match subdomains only', async (t) => {
