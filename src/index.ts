@@ -63,8 +63,8 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
   const decisions =
     config.debug.decisionHeaders || decisionLog !== null ? new DecisionRecorder(config.debug, deps.rng, decisionLog) : null
   const accessLog = config.logging.accessLog ? new AccessLog(logger) : null
-  const handler = new RequestHandler(router, clock, combineListeners([accessLog, decisions]), decisions)
-  const servers = config.listeners.map((l) => new ProxyServer(l, handler, logger))
+  const exchangeListener = combineListeners([accessLog, decisions])
+  const servers = config.listeners.map((l) => new ProxyServer(l, new RequestHandler(l, config.via, router, clock, exchangeListener, decisions), logger))
   const listenerUrls = await Promise.all(servers.map((s) => s.listen()))
   const admin =
     config.admin === null

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http'
 import type { Cluster } from '../cluster/cluster.js'
 import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
 import type { DebugConfig } from '../config/types.js'
@@ -12,8 +11,7 @@ export interface DecisionSink {
   write(line: string): void
 }
 
-/** The request header that asks for an explanation, and the response header that carries it. */
-export const DEBUG_REQUEST_HEADER = 'x-baton-debug'
+/** The response header that carries the explanation (asked for by upstream/request-headers.ts DEBUG_REQUEST_HEADER). */
 export const DECISION_RESPONSE_HEADER = 'x-baton-decision'
 
 /**
@@ -34,9 +32,12 @@ export class DecisionRecorder implements ExchangeListener {
     this.sampleRate = config.decisionLog === null || sink === null ? 0 : config.decisionLog.sampleRate
   }
 
-  /** Right after the first pick for `req`, before any other pick on this thread (the policy keeps only its last). */
-  capture(req: IncomingMessage, res: BatonResponse, cluster: Cluster, chosen: UpstreamEndpoint): void {
-    const header = this.config.decisionHeaders && req.headers[DEBUG_REQUEST_HEADER] === '1'
+  /**
+   * Right after the first pick for a request, before any other pick on this thread (the policy keeps only its
+   * last); `debugHeader` is the request's x-baton-debug value, or null.
+   */
+  capture(debugHeader: string | null, res: BatonResponse, cluster: Cluster, chosen: UpstreamEndpoint): void {
+    const header = this.config.decisionHeaders && debugHeader === '1'
     const logged = this.sampleRate > 0 && this.rng.next() < this.sampleRate
     if (!header && !logged) return
     const trace = traceDecision(cluster.name, cluster.balancer.policy, chosen, cluster.balancer.availableCount(), cluster.endpoints)

@@ -7,8 +7,18 @@ export interface RouteTarget {
   readonly cluster: Cluster
   /** Retry POST and PATCH after bytes reached a backend: the route's opt-in, else its upstream's setting. */
   readonly retryNonIdempotent: boolean
+  /** The route's body size limit, bytes (0 unlimited), or null for the listener's. */
+  readonly maxBodyBytes: number | null
+  /** TRACE is forwarded only where a route allows it. */
+  readonly allowTrace: boolean
 }
 
 export function routeTarget(route: RouteConfig, cluster: Cluster): RouteTarget {
-  return { route: route.name, cluster, retryNonIdempotent: route.retryNonIdempotent ?? cluster.retry.retryNonIdempotent }
+  return {
+    route: route.name,
+    cluster,
+    retryNonIdempotent: route.retryNonIdempotent ?? cluster.retry.retryNonIdempotent,
+    maxBodyBytes: route.maxBodyBytes,
+    allowTrace: route.allowTrace,
+  }
 }

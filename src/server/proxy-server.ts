@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { ListenerConfig } from '../config/types.js'
 import type { Logger } from '../util/logger.js'
+import { REJECTIONS } from '../upstream/request-rejections.js'
 import { BatonResponse } from './baton-response.js'
+import { BODY_BROKEN } from './request-body.js'
 import type { RequestHandler } from './request-handler.js'
 
 /** How often Node checks requests against headersTimeout/requestTimeout, ms (its default of 30 s is too coarse). */
@@ -30,8 +32,13 @@ export class ProxyServer {
       },
       handler.handle,
     )
+    // One field over the limit is kept, so the handler sees the overflow and answers 431; Node alone would drop
+    // the fields past its count silently (Content-Length and Transfer-Encoding included).
+    this.server.maxHeadersCount = config.maxHeadersCount + 1
     this.server.on('clientError', onClientError)
-    this.server.on('upgrade', onUpgrade)
+    this.server.on('connect', onConnect)
+    // No 'upgrade' listener: Node then serves an Upgrade request (h2c, RFC 9113 §3.1 deprecates it) as plain
+    // HTTP/1.1, and Upgrade and Connection are stripped as hop-by-hop, as nginx does.
   }
 
   /** Binds the socket; resolves with the URL actually bound (port 0 becomes a real port). */
@@ -69,27 +76,95 @@ export class ProxyServer {
 }
 
 /**
- * Malformed requests get the right 4xx before the socket closes: 431 for an oversize head, 408 for a
- * request that took too long, 400 for anything else the parser rejected.
+ * What the parser refused gets the right 4xx before the socket closes: 431 for an oversize head (414 when the
+ * request line alone is over it), 408 for a head or request that took too long, 505 for an unknown HTTP
+ * version, 400 for anything else.
+ *
+ * A response still owed on the socket comes first. If the error is in the body of the request being
+ * answered (a bad chunk), that body is failed, so the upstream request is aborted and the backend never sees
+ * a complete request; the exchange answers 400 if it has not answered yet, and the connection closes after it.
+ * If the error is in a later pipelined request, the responses in flight finish first (their requests ran), then
+ * the 4xx and the close (Node's own handler would write its 400 over them, or drop them).
  */
-function onClientError(err: Error & { code?: string }, socket: Duplex): void {
+function onClientError(err: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void {
+  const pending = (socket as SocketWithResponse)._httpMessage
+  const state = socket as SocketWithResponse
+  if (state[REFUSING] === true) return // the parser reports the same broken stream again on every chunk
+  state[REFUSING] = true
+  if (pending !== null && pending !== undefined && !pending.writableFinished) {
+    if (!pending.req.complete) {
+      pending.shouldKeepAlive = false
+      pending.req.destroy(BODY_BROKEN)
+      pending.once('close', closeSocket)
+      return
+    }
+    pending.once('finish', answerAfterPending.bind(null, socket, clientErrorLine(err)))
+    return
+  }
+  answer(socket, clientErrorLine(err))
+}
+
+/** Node's own fields on a server socket: the response it is writing, if any. */
+interface SocketWithResponse extends Duplex {
+  _httpMessage?: BatonResponse | null
+  [REFUSING]?: boolean
+}
+
+const REFUSING = Symbol('baton.refusing')
+
+function answerAfterPending(socket: Duplex, statusLine: string): void {
+  // Node hands the socket to the next pipelined response on 'finish'; wait for each in turn.
+  setImmediate(() => {
+    const next = (socket as SocketWithResponse)._httpMessage
+    if (next !== null && next !== undefined && !next.writableFinished) {
+      next.once('finish', answerAfterPending.bind(null, socket, statusLine))
+      return
+    }
+    answer(socket, statusLine)
+  })
+}
+
+function answer(socket: Duplex, statusLine: string): void {
   if (!socket.writable) {
     socket.destroy()
     return
   }
-  const status = clientErrorStatus(err.code)
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+  socket.end(`HTTP/1.1 ${statusLine}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
 }
 
-function clientErrorStatus(code: string | undefined): string {
-  if (code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large'
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout'
-  return '400 Bad Request'
+function closeSocket(this: BatonResponse): void {
+  this.socket?.destroy()
 }
 
-/** Protocol upgrades (WebSocket) are not proxied yet: say so instead of dropping the socket silently. */
-function onUpgrade(_req: IncomingMessage, socket: Duplex): void {
-  socket.end('HTTP/1.1 501 Not Implemented\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+function clientErrorLine(err: Error & { code?: string; rawPacket?: Buffer }): string {
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return requestLineOverflows(err.rawPacket) ? '414 URI Too Long' : '431 Request Header Fields Too Large'
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+    case 'ERR_HTTP_HEADERS_TIMEOUT':
+      return '408 Request Timeout'
+    case 'HPE_INVALID_VERSION':
+      return '505 HTTP Version Not Supported'
+    default:
+      return '400 Bad Request'
+  }
+}
+
+/**
+ * Whether the head overflowed before its request line ended: no line feed in the bytes the parser was given
+ * (a long URI arrives as one unbroken run). Node reports one overflow for the line and the fields together.
+ */
+function requestLineOverflows(packet: Buffer | undefined): boolean {
+  return packet !== undefined && packet.indexOf(10) < 0
+}
+
+/** CONNECT (authority-form) is for forward proxies; Node would drop the socket silently without this. */
+function onConnect(_req: IncomingMessage, socket: Duplex): void {
+  const body = JSON.stringify({ error: REJECTIONS.connectNotAllowed.code, message: REJECTIONS.connectNotAllowed.message })
+  socket.end(
+    `HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH\r\nContent-Type: application/json\r\n` +
+      `Connection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
 }
 
 function formatHost(address: string): string {

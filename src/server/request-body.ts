@@ -1,9 +1,56 @@
 import type { IncomingMessage } from 'node:http'
+import { Transform, type TransformCallback } from 'node:stream'
+
+/** An error a request body stream is destroyed with; its code maps to a client fault (upstream/error-mapping.ts). */
+class RequestBodyError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** The client's framing broke mid-body (a bad chunk size, say): what reached the backend must not look complete. */
+export const BODY_BROKEN = new RequestBodyError('BATON_BAD_REQUEST_BODY', 'the request body did not match its framing')
+/** The body outgrew maxBodySize while streaming. */
+export const BODY_TOO_LARGE = new RequestBodyError('BATON_BODY_TOO_LARGE', 'the request body is larger than maxBodySize')
+/** The client left before its body ended. */
+export const BODY_ABANDONED = new RequestBodyError('UND_ERR_ABORTED', 'the client went away mid-body')
+
+/**
+ * A request body streamed upstream once (never retried), counted on the way: past `maxBytes` (0 = no limit)
+ * it fails with BODY_TOO_LARGE. When the client's side breaks (framing error, the client leaving) it fails
+ * with an error of the client's; undici then aborts the upstream request and resets its connection, so a
+ * backend never receives a complete, well-framed request that the client never sent.
+ */
+export class StreamedBody extends Transform {
+  private bytes = 0
+
+  constructor(
+    readonly source: IncomingMessage,
+    private readonly maxBytes: number,
+  ) {
+    super()
+    // Two closures per streamed body: only requests with a large or chunked body come here, not the hot path.
+    source.on('error', (err) => this.destroy(err === BODY_BROKEN ? BODY_BROKEN : BODY_ABANDONED))
+    source.on('aborted', () => this.destroy(BODY_ABANDONED))
+    source.pipe(this)
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length
+    if (this.maxBytes > 0 && this.bytes > this.maxBytes) {
+      done(BODY_TOO_LARGE)
+      return
+    }
+    done(null, chunk)
+  }
+}
 
 /**
  * Reads a whole request body of known, small length into one Buffer, so it can be sent again on a retry.
- * Resolves null if the client leaves or sends more than `maxBytes` (then the caller answers 400/413 or
- * gives up: the stream is spent).
+ * Resolves null if the client leaves or sends more than `maxBytes` (the stream is spent: nothing to forward).
  */
 export function readReplayableBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
   return new Promise((resolve) => {
@@ -21,11 +68,4 @@ export function readReplayableBody(req: IncomingMessage, maxBytes: number): Prom
     req.on('close', () => resolve(null)) // after 'end' this is a no-op: a promise settles once
     req.on('error', () => resolve(null))
   })
-}
-
-/** The body length a request declares, or -1 when it is chunked or absent. */
-export function declaredLength(req: IncomingMessage): number {
-  const length = req.headers['content-length']
-  if (length === undefined || req.headers['transfer-encoding'] !== undefined) return -1
-  return Number(length)
 }

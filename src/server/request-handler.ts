@@ -1,65 +1,100 @@
 import type { IncomingMessage } from 'node:http'
 import type { PickContext } from '../balancer/types.js'
+import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
+import type { ListenerConfig, ViaConfig } from '../config/types.js'
 import type { DecisionRecorder } from '../debug/decision-recorder.js'
 import type { RouteTarget } from '../router/route-target.js'
 import type { Router } from '../router/router.js'
 import type { Clock } from '../util/clock.js'
-import { ProxyExchange, type ExchangeListener } from '../upstream/proxy-exchange.js'
-import { buildUpstreamHeaders } from '../upstream/request-headers.js'
+import type { ProxyError } from '../util/errors.js'
+import { ProxyExchange, type ExchangeEnv, type ExchangeListener } from '../upstream/proxy-exchange.js'
+import { RequestHead, UpstreamHeaderBuilder } from '../upstream/request-headers.js'
+import { REJECTIONS } from '../upstream/request-rejections.js'
 import type { BatonResponse } from './baton-response.js'
 import { sendError } from './error-response.js'
-import { upstreamPath } from './request-target.js'
-import { declaredLength, readReplayableBody } from './request-body.js'
-import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
+import { readReplayableBody, StreamedBody } from './request-body.js'
+import { isValidHost, readTarget, RequestTarget } from './request-target.js'
+
+/** RFC 9110 §9.3.7: OPTIONS * asks about the server itself; Baton answers it without bothering a backend. */
+const ALLOW = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH'
 
 /**
- * The proxy's request entry: route, pick, forward. Everything per request is synchronous up to the
- * dispatch; the pick context is one reused object since picks never overlap on this thread.
+ * The proxy's request entry for one listener: screen, route, pick, forward. Everything per request is
+ * synchronous up to the dispatch; the pick context, the head and the target are reused objects since
+ * requests never overlap on this thread while they are screened.
+ *
+ * Screening refuses, before any backend is chosen, what a backend could read otherwise than Baton did
+ * (header rules in upstream/request-headers.ts; Transfer-Encoding other than chunked, or on HTTP/1.0; an
+ * invalid Host; a path that normalises above the root) and what the listener's limits forbid (body size).
  */
 export class RequestHandler {
   private readonly pickContext: PickContext = { hashKey: 0, attempt: 0, exclude: -1 }
+  private readonly head = new RequestHead()
+  private readonly target = new RequestTarget()
+  private readonly headers: UpstreamHeaderBuilder
+  private readonly env: ExchangeEnv
 
   constructor(
+    private readonly listener: ListenerConfig,
+    via: ViaConfig,
     private readonly router: Router<RouteTarget>,
-    private readonly clock: Clock,
-    private readonly listener: ExchangeListener | null,
+    clock: Clock,
+    exchangeListener: ExchangeListener | null,
     /** null unless decision headers or the decision log are configured. */
     private readonly decisions: DecisionRecorder | null = null,
-  ) {}
+  ) {
+    this.headers = new UpstreamHeaderBuilder(listener, via, 'http')
+    this.env = { clock, listener: exchangeListener, viaEntry: this.headers.viaEntry }
+  }
 
   /** The 'request' listener; an arrow property so it is bound once, not per request. */
   readonly handle = (req: IncomingMessage, res: BatonResponse): void => {
-    const path = upstreamPath(req.url, req.method)
-    if (path === null) {
-      sendError(res, 400, 'BATON_BAD_REQUEST_TARGET', 'the request target is not a valid path or URL')
-      return
-    }
-    const route = this.router.match(req.headers.host, path)
-    if (route === null) {
-      sendError(res, 404, 'BATON_NO_ROUTE', 'no route matches this host and path')
-      return
-    }
+    const head = this.head
+    const headers = this.headers.build(req.rawHeaders, req.socket.remoteAddress ?? '', head)
+    if (!Array.isArray(headers)) return refuse(head, res, headers)
+    const refusal = this.screen(req)
+    if (refusal !== null) return refuse(head, res, refusal)
+    const target = this.target
+    if (target.path === '*') return answerOptions(res)
+    const routeHost = target.authority ?? head.host ?? ''
+    const route = this.router.match(routeHost, target.path)
+    if (route === null) return refuse(head, res, REJECTIONS.noRoute)
+    if (req.method === 'TRACE' && !route.allowTrace) return refuse(head, res, REJECTIONS.traceNotAllowed)
+    const maxBody = route.maxBodyBytes ?? this.listener.maxBodyBytes
+    const length = head.contentLength === null ? -1 : Number(head.contentLength)
+    if (maxBody > 0 && length > maxBody) return refuse(head, res, REJECTIONS.bodyTooLarge)
     const cluster = route.cluster
     const endpoint = cluster.balancer.pick(this.pickContext)
     if (endpoint === null) {
       sendError(res, 503, 'BATON_NO_ENDPOINT', `no endpoint of upstream "${cluster.name}" is available`)
       return
     }
-    if (this.decisions !== null) this.decisions.capture(req, res, cluster, endpoint)
-    const headers = buildUpstreamHeaders(
-      req.rawHeaders,
-      req.socket.remoteAddress ?? '',
-      'http',
-      cluster.rewriteHost ? endpoint.authority : null,
-    )
-    const length = declaredLength(req)
-    if (length <= 0 && req.headers['transfer-encoding'] === undefined) {
+    // The host a backend sees: an absolute-form target's authority over Host (RFC 9112 §3.2.2), else Host, else
+    // (HTTP/1.0 without one) the endpoint's. It is the header list's last slot (request-headers.ts).
+    if (head.host === null) headers.push('host', target.authority ?? endpoint.authority)
+    else if (target.authority !== null) headers[headers.length - 1] = target.authority
+    if (this.decisions !== null) this.decisions.capture(head.debug, res, cluster, endpoint)
+    const path = target.path
+    if (head.transferEncoding === null && length <= 0) {
       this.forward(req, res, route, endpoint, path, headers, null)
     } else if (length > 0 && length <= cluster.retry.replayBufferBytes && cluster.retry.maxRetries > 0) {
       void this.forwardReplayable(req, res, route, endpoint, path, headers)
     } else {
-      this.forward(req, res, route, endpoint, path, headers, req) // streamed: never retried
+      this.forward(req, res, route, endpoint, path, headers, new StreamedBody(req, maxBody)) // never retried
     }
+  }
+
+  /** Version, framing, Host and target rules; null when the request may go on (`target` is then filled). */
+  private screen(req: IncomingMessage): ProxyError | null {
+    if (req.httpVersionMajor !== 1) return REJECTIONS.versionNotSupported
+    const head = this.head
+    if (head.transferEncoding !== null) {
+      if (req.httpVersionMinor === 0) return REJECTIONS.transferEncodingHttp10
+      if (head.transferEncoding.trim().toLowerCase() !== 'chunked') return REJECTIONS.unsupportedTransferEncoding
+    }
+    if (head.host !== null && !isValidHost(head.host)) return REJECTIONS.badHost
+    if (head.host === null && req.httpVersionMinor === 1) return REJECTIONS.missingHost
+    return readTarget(req.url, req.method, this.listener, this.target)
   }
 
   private forward(
@@ -69,9 +104,9 @@ export class RequestHandler {
     endpoint: UpstreamEndpoint,
     path: string,
     headers: string[],
-    body: Buffer | IncomingMessage | null,
+    body: Buffer | StreamedBody | null,
   ): void {
-    new ProxyExchange(req, res, route, endpoint, this.clock, this.listener, path, headers, body).start()
+    new ProxyExchange(req, res, route, endpoint, this.env, path, headers, body).start()
   }
 
   /** A small body is read whole first (as nginx buffers bodies), so a retry can send it again. */
@@ -84,7 +119,22 @@ export class RequestHandler {
     headers: string[],
   ): Promise<void> {
     const body = await readReplayableBody(req, route.cluster.retry.replayBufferBytes)
-    if (body === null) return // the client left or broke its own framing: its socket is gone
+    if (body === null) return // the client left mid-body: its socket is gone
     this.forward(req, res, route, endpoint, path, headers, body)
   }
+}
+
+/**
+ * Answers a refused request. When a body may follow (declared, chunked, or unknown because the header list
+ * was cut) the connection closes after the answer, rather than Node reading and discarding a body that may be
+ * gigabytes long.
+ */
+function refuse(head: RequestHead, res: BatonResponse, error: ProxyError): void {
+  if (head.contentLength !== null || head.transferEncoding !== null || error === REJECTIONS.tooManyHeaders) res.shouldKeepAlive = false
+  sendError(res, error.status, error.code, error.message)
+}
+
+function answerOptions(res: BatonResponse): void {
+  res.writeHead(200, { allow: ALLOW, 'content-length': 0 })
+  res.end()
 }

@@ -13,6 +13,15 @@ function failure(code: string, status: number, retryable: boolean, outcome: Outc
 }
 
 /**
+ * A failure the request itself caused (refused by undici before a byte was sent, a client body that broke its
+ * framing or outgrew the limit): the client's, never the endpoint's. Outcome ClientAbort is the one outcome that
+ * outlier detection, forecasts and the policies ignore, and it is never retried.
+ */
+function clientFault(code: string, status: number, message: string): Failure {
+  return failure(code, status, false, Outcome.ClientAbort, message)
+}
+
+/**
  * Every failure the request path can meet, built once: classification allocates nothing.
  * `retryable` means another endpoint could serve the request (nothing reached the backend's application,
  * or the request is idempotent; the retry issue decides with the method).
@@ -29,7 +38,10 @@ export const FAILURES = {
   clientAbort: failure('BATON_CLIENT_ABORT', 499, false, Outcome.ClientAbort, 'the client went away'),
   /** A hedged pair's other try answered first: like a client abort, never the endpoint's fault. Never sent. */
   hedgeLost: failure('BATON_HEDGE_LOST', 499, false, Outcome.ClientAbort, 'another try answered first'),
-  badRequestBody: failure('BATON_BAD_REQUEST_BODY', 400, false, Outcome.ClientAbort, 'the request body did not match its framing'),
+  badRequestBody: clientFault('BATON_BAD_REQUEST_BODY', 400, 'the request body did not match its framing'),
+  /** undici refused the request before sending it (an invalid header value, say): the request's fault. */
+  invalidRequest: clientFault('BATON_INVALID_REQUEST', 400, 'the request cannot be forwarded as it is'),
+  bodyTooLarge: clientFault('BATON_BODY_TOO_LARGE', 413, 'the request body is larger than maxBodySize'),
 } as const
 
 const BY_CODE: ReadonlyMap<string, Failure> = new Map([
@@ -52,9 +64,19 @@ const BY_CODE: ReadonlyMap<string, Failure> = new Map([
   ['UND_ERR_ABORTED', FAILURES.clientAbort],
   ['UND_ERR_ABORT', FAILURES.clientAbort],
   ['UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', FAILURES.badRequestBody],
+  ['UND_ERR_INVALID_ARG', FAILURES.invalidRequest],
+  ['UND_ERR_NOT_SUPPORTED', FAILURES.invalidRequest],
+  // Codes the request body stream is destroyed with (server/request-body.ts; UND_ERR_ABORTED above): the client's doing.
+  [FAILURES.badRequestBody.error.code, FAILURES.badRequestBody],
+  [FAILURES.bodyTooLarge.error.code, FAILURES.bodyTooLarge],
 ])
 
-/** Classifies an error raised by undici (or the socket under it) for one upstream attempt. */
+/**
+ * Classifies an error raised by undici (or the socket under it, or the request body stream) for one upstream
+ * attempt. Rule: a failure is the endpoint's only when it came from the endpoint or the path to it; whatever
+ * the request caused is the client's (source 'client', outcome ClientAbort), so crafted requests cannot eject
+ * a healthy backend, spend the retry budget or teach the model (docs/ARCHITECTURE.md, "Whose fault").
+ */
 export function classifyUpstreamError(err: unknown): Failure {
   const code = errorCode(err)
   if (code === null) return FAILURES.other

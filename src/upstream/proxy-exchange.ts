@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { Outcome } from '../balancer/types.js'
 import type { Cluster } from '../cluster/cluster.js'
@@ -17,6 +18,14 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 /** Told once when an exchange ends, for the access log. */
 export interface ExchangeListener {
   onExchangeEnd(exchange: ProxyExchange): void
+}
+
+/** What every exchange of one listener shares. */
+export interface ExchangeEnv {
+  readonly clock: Clock
+  readonly listener: ExchangeListener | null
+  /** This proxy's Via entry, appended to the response's Via. */
+  readonly viaEntry: string
 }
 
 /**
@@ -64,19 +73,20 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
   private hedgeTimer: NodeJS.Timeout | null = null
   private clientGone = false
   readonly cluster: Cluster
+  private readonly clock: Clock
 
   constructor(
     readonly req: IncomingMessage,
     readonly res: BatonResponse,
     readonly route: RouteTarget,
     endpoint: UpstreamEndpoint,
-    private readonly clock: Clock,
-    private readonly listener: ExchangeListener | null,
+    private readonly env: ExchangeEnv,
     path: string,
     headers: string[],
-    /** null: no body; a Buffer: replayable; the request itself: streamed once, never retried. */
-    private readonly body: Buffer | IncomingMessage | null,
+    /** null: no body; a Buffer: replayable; a stream (the request's body): streamed once, never retried. */
+    private readonly body: Buffer | Readable | null,
   ) {
+    this.clock = env.clock
     this.endpoint = endpoint
     const cluster = route.cluster
     this.cluster = cluster
@@ -96,6 +106,10 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     this.launch(this.first, this.endpoint)
   }
 
+  now(): number {
+    return this.clock.now()
+  }
+
   onAttemptHeaders(attempt: UpstreamAttempt, statusCode: number, rawHeaders: Buffer[], statusText: string): boolean {
     const nowMs = this.clock.now()
     attempt.latencyMs = nowMs - attempt.startMs
@@ -108,7 +122,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
       return true
     }
     this.win(attempt, statusCode)
-    this.res.writeHead(statusCode, statusText, buildClientHeaders(rawHeaders))
+    this.res.writeHead(statusCode, statusText, buildClientHeaders(rawHeaders, this.env.viaEntry))
     return true
   }
 
@@ -258,11 +272,15 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     }
   }
 
-  /** A JSON error with the failure's status; nothing reached the client before. */
+  /**
+   * A JSON error with the failure's status; nothing reached the client before. A failure of the client's own
+   * request (its body broke or outgrew the limit) also ends the connection: the rest of its bytes cannot be trusted.
+   */
   private answerFailure(failure: Failure): void {
     this.clearTimers()
     this.status = failure.error.status
     this.errorCode = failure.error.code
+    if (failure.error.source === 'client') this.res.shouldKeepAlive = false
     sendError(this.res, failure.error.status, failure.error.code, failure.error.message)
   }
 
@@ -281,7 +299,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     budget.active--
     budget.retrying -= this.tokens
     this.res.feeder = null
-    if (this.listener !== null) this.listener.onExchangeEnd(this)
+    if (this.env.listener !== null) this.env.listener.onExchangeEnd(this)
   }
 }
 

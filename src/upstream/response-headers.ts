@@ -1,11 +1,10 @@
 import { connectionNamedHeaders, isHopByHop } from './hop-by-hop.js'
-import { VIA_TOKEN } from './request-headers.js'
 
 /**
  * The header list sent to the client from undici's raw response headers (Buffers, [name, value, …]):
  * hop-by-hop headers removed, Via appended. Bytes are decoded as latin1, as HTTP/1.1 field values are octets.
  */
-export function buildClientHeaders(raw: readonly Buffer[]): string[] {
+export function buildClientHeaders(raw: readonly Buffer[], viaEntry: string): string[] {
   const decoded = new Array<string>(raw.length)
   for (let i = 0; i < raw.length; i++) decoded[i] = raw[i].toString('latin1')
   const named = connectionNamedHeaders(decoded)
@@ -20,6 +19,6 @@ export function buildClientHeaders(raw: readonly Buffer[]): string[] {
     }
     out.push(decoded[i], decoded[i + 1])
   }
-  out.push('via', via === null ? VIA_TOKEN : `${via}, ${VIA_TOKEN}`)
+  out.push('via', via === null ? viaEntry : `${via}, ${viaEntry}`)
   return out
 }

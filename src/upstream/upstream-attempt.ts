@@ -1,10 +1,12 @@
-import type { IncomingMessage } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
 import { classifyUpstreamError, FAILURES, type Failure } from './error-mapping.js'
 
 /** What an attempt reports to the exchange that owns it; 1xx interim responses are not reported. */
 export interface AttemptOwner {
+  /** Monotonic ms on the exchange's clock. */
+  now(): number
   onAttemptHeaders(attempt: UpstreamAttempt, statusCode: number, rawHeaders: Buffer[], statusText: string): boolean
   onAttemptData(chunk: Buffer): boolean
   onAttemptComplete(attempt: UpstreamAttempt): void
@@ -50,8 +52,8 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
     readonly method: Dispatcher.HttpMethod,
     /** The exchange's upstream headers, Host last (request-headers.ts). */
     readonly headers: string[],
-    /** null: no body; a Buffer: replayable; the request itself: streamed once. */
-    readonly body: Buffer | IncomingMessage | null,
+    /** null: no body; a Buffer: replayable; a stream: streamed once. */
+    readonly body: Buffer | Readable | null,
     /**
      * Per-try timeout from dispatch to response headers, ms; 0 leaves only the pool's headersTimeout. Its own
      * timer, not undici's headersTimeout: undici runs that on coarse timers (a 500 ms tick), so a 300 ms
@@ -109,6 +111,16 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
   /** The client can take more of this try's response. */
   resume(): void {
     if (this.resumeUpstream !== null) this.resumeUpstream()
+  }
+
+  /**
+   * The whole request, body included, went out. Latency is what the backend took from here (a slow uploader
+   * does not make a backend look slow), and so is the per-try timeout; without a body this is the dispatch.
+   */
+  onRequestSent(): void {
+    if (this.body === null) return
+    this.startMs = this.owner.now()
+    if (this.tryTimer !== null) this.tryTimer.refresh()
   }
 
   onConnect(abort: (reason: Error) => void): void {
