@@ -5,7 +5,9 @@ import type { AdminConfig } from '../config/types.js'
 import { sendError } from '../server/error-response.js'
 import type { Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
-import { RouteTable } from './route-table.js'
+import { isLoopbackAddress } from '../util/loopback-address.js'
+import { AdminAuth, adminGuard } from './admin-auth.js'
+import { RouteTable, type RouteGuard } from './route-table.js'
 import { sendJson } from './send-json.js'
 import { serveEvents } from './events-api.js'
 import { serveExplain, serveModels, serveRollback } from './model-api.js'
@@ -31,23 +33,34 @@ export interface AdminServer {
   close(): Promise<void>
 }
 
-/** Starts the admin HTTP server: health, Prometheus metrics and the JSON API. */
+/**
+ * Starts the admin HTTP server: health, Prometheus metrics and the JSON API, every call but /healthz behind
+ * admin-auth.ts. Refuses (throws) to listen on a non-loopback address without a token: config validation
+ * already rejects that in YAML, this holds for configs built in code too.
+ */
 export async function startAdminServer(config: AdminConfig, source: AdminSource, deps: AdminDeps): Promise<AdminServer> {
-  const routes = adminRoutes(source, deps)
-  const server = createServer((req, res) => {
+  if (config.tokens.length === 0 && !isLoopbackAddress(config.address)) {
+    throw new Error(`refusing to start the admin API on ${config.address} without a token: anyone who reaches it could use it; set admin.tokens or listen on 127.0.0.1`)
+  }
+  const server = createServer()
+  const bound = await listen(server, config)
+  // The Host rule needs the port actually bound. Attaching the handler now loses nothing: Node emits
+  // 'listening' (and runs this continuation) before it reads any connection's first byte.
+  const routes = adminRoutes(source, deps, adminGuard(new AdminAuth(config, bound), deps.logger))
+  server.on('request', (req, res) => {
     routes.handle(req, res).catch((err: unknown) => {
       deps.logger.error({ err, url: req.url }, 'admin request failed')
       sendError(res, 500, 'internal_error', 'the admin request failed')
     })
   })
-  const url = await listen(server, config)
-  return { url, close: () => close(server) }
+  return { url: urlOf(bound), close: () => close(server) }
 }
 
-function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps): RouteTable {
-  return new RouteTable()
-    .add('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }))
-    .add('GET', '/metrics', async (_req, res) => {
+/** The admin API. A route's access (public, read, write) decides the checks it gets (admin-auth.ts). */
+function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps, guard: RouteGuard): RouteTable {
+  return new RouteTable(guard)
+    .add('GET', '/healthz', 'public', (_req, res) => sendJson(res, 200, { status: 'ok' }))
+    .add('GET', '/metrics', 'read', async (_req, res) => {
       const body = await registry.metrics()
       res.writeHead(200, {
         'content-type': registry.contentType,
@@ -56,19 +69,19 @@ function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps
       })
       res.end(body)
     })
-    .add('GET', '/api/upstreams', (_req, res) => sendJson(res, 200, describeUpstreams(source.upstreams(), clock.now())))
-    .add('GET', '/api/events', (req, res) => serveEvents(source.events, req, res))
-    .add('GET', '/api/model', (_req, res) => serveModels(source.upstreams(), res))
-    .add('POST', '/api/model/rollback', (req, res) => serveRollback(source.upstreams(), req, res, logger))
-    .add('GET', '/api/model/explain', (_req, res) => serveExplain(source.upstreams(), res))
+    .add('GET', '/api/upstreams', 'read', (_req, res) => sendJson(res, 200, describeUpstreams(source.upstreams(), clock.now())))
+    .add('GET', '/api/events', 'read', (req, res) => serveEvents(source.events, req, res))
+    .add('GET', '/api/model', 'read', (_req, res) => serveModels(source.upstreams(), res))
+    .add('POST', '/api/model/rollback', 'write', (req, res) => serveRollback(source.upstreams(), req, res, logger))
+    .add('GET', '/api/model/explain', 'read', (_req, res) => serveExplain(source.upstreams(), res))
 }
 
-function listen(server: Server, config: AdminConfig): Promise<string> {
+function listen(server: Server, config: AdminConfig): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.address, () => {
       server.off('error', reject)
-      resolve(urlOf(server.address() as AddressInfo))
+      resolve(server.address() as AddressInfo)
     })
   })
 }

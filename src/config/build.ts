@@ -1,9 +1,10 @@
 import { dirname, resolve } from 'node:path'
 import { normaliseHost } from '../router/router.js'
+import { buildAdmin } from './build-admin.js'
 import { buildHealth, buildRetry } from './build-health.js'
 import { endpointId } from './cross-checks.js'
 import { listenerSchema, policySchema, viaSchema, type RawConfig } from './schema.js'
-import type { BatonConfig, DebugConfig, ListenerConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig, ViaConfig } from './types.js'
+import type { AdminToken, BatonConfig, DebugConfig, ListenerConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig, ViaConfig } from './types.js'
 
 type RawUpstream = RawConfig['upstreams'][number]
 
@@ -29,14 +30,15 @@ export const DEFAULT_DEBUG: DebugConfig = { decisionHeaders: false, decisionLog:
  * Turns the validated YAML into the snapshot every stage reads: YAML names (durations without unit
  * suffix) become explicit ms/bytes fields, names get their defaults, hosts are normalised, and a config
  * with one upstream and no routes gets a catch-all route. `source` is the file's absolute path; relative
- * paths inside the config (stateDir) are resolved against the file's folder.
+ * paths inside the config (stateDir) are resolved against the file's folder. `adminTokens` are the admin
+ * tokens with their secrets, read by load.ts (admin-secrets.ts) from the environment or files.
  */
-export function buildConfig(raw: RawConfig, source: string): BatonConfig {
-  const baseDir = source === '<inline>' ? process.cwd() : dirname(source)
+export function buildConfig(raw: RawConfig, source: string, adminTokens: readonly AdminToken[] = []): BatonConfig {
+  const baseDir = configDir(source)
   return {
     source,
     listeners: raw.listeners.map(buildListener),
-    admin: raw.admin.enabled ? { address: raw.admin.address, port: raw.admin.port } : null,
+    admin: raw.admin.enabled ? buildAdmin(raw.admin, adminTokens) : null,
     logging: raw.logging,
     shutdown: { drainTimeoutMs: raw.shutdown.drainTimeout },
     via: raw.via,
@@ -79,6 +81,11 @@ function buildListener(l: RawConfig['listeners'][number], index: number): Listen
     mergeSlashes: l.mergeSlashes,
     encodedSlashes: l.encodedSlashes,
   }
+}
+
+/** The folder relative paths in a config are resolved against: the file's, or the working directory for inline text. */
+export function configDir(source: string): string {
+  return source === '<inline>' ? process.cwd() : dirname(source)
 }
 
 /** A route named `name` sending every request to `upstream`, with the upstream's retry rules. */

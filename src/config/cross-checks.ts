@@ -1,3 +1,4 @@
+import { isLoopbackAddress } from '../util/loopback-address.js'
 import { formatPath } from './config-error.js'
 import type { RawConfig } from './schema.js'
 import { socketClashes } from './socket-checks.js'
@@ -20,6 +21,8 @@ export function crossCheck(config: RawConfig): PathIssue[] {
     ...uniqueNames(['upstreams'], 'upstream', config.upstreams),
     ...uniqueNames(['routes'], 'route', config.routes ?? []),
     ...uniqueNames(['demo', 'backends'], 'demo backend', config.demo?.backends ?? []),
+    ...uniqueNames(['admin', 'tokens'], 'admin token', config.admin.tokens),
+    ...adminExposure(config),
     ...endpointIds(config),
     ...routes(config),
     ...healthLimits(config),
@@ -33,6 +36,21 @@ function listenerTimeouts(config: RawConfig): PathIssue[] {
       ? [{ path: ['listeners', i, 'headersTimeout'], message: `headersTimeout ${l.headersTimeout} ms exceeds requestTimeout ${l.requestTimeout} ms` }]
       : [],
   )
+}
+
+/**
+ * An admin API without tokens may only listen where nothing but this machine reaches it: anyone who reaches
+ * it can read every upstream and roll the learned model back (issue 10).
+ */
+function adminExposure(config: RawConfig): PathIssue[] {
+  const { enabled, address, tokens } = config.admin
+  if (!enabled || tokens.length > 0 || isLoopbackAddress(address)) return []
+  return [
+    {
+      path: ['admin', 'address'],
+      message: `the admin API on ${address} needs a token: anyone who reaches that address could read every upstream and roll the model back; add admin.tokens or listen on 127.0.0.1`,
+    },
+  ]
 }
 
 /** Explicit names must differ within a list (they key metrics, logs and the admin API). */

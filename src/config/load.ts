@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { LineCounter, parseDocument, type Document } from 'yaml'
 import type { z } from 'zod'
-import { buildConfig } from './build.js'
+import { readAdminSecrets } from './admin-secrets.js'
+import { buildConfig, configDir } from './build.js'
 import { ConfigError, formatPath, type ConfigIssue } from './config-error.js'
 import { crossCheck } from './cross-checks.js'
 import { substituteEnv } from './env-substitution.js'
@@ -36,9 +37,11 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
 
   const parsed = configSchema.safeParse(doc.toJS() ?? {}, { error: issueMessages })
   if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((i) => schemaIssues(doc, lines, file, i)))
-  const crossIssues = crossCheck(parsed.data).map((i) => issueAt(file, locate(doc, lines, i.path), i.path, i.message))
+  // Admin token secrets are read here, at load, so a missing variable or file is a located error like any other.
+  const secrets = readAdminSecrets(parsed.data.admin, env, configDir(source))
+  const crossIssues = [...crossCheck(parsed.data), ...secrets.issues].map((i) => issueAt(file, locate(doc, lines, i.path), i.path, i.message))
   if (crossIssues.length > 0) throw new ConfigError(crossIssues)
-  return buildConfig(parsed.data, source)
+  return buildConfig(parsed.data, source, secrets.tokens)
 }
 
 function syntaxIssues(doc: Document, lines: LineCounter, file: string): ConfigIssue[] {

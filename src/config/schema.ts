@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { cidrProblem, hostPatternProblem, originProblem } from './address-rules.js'
+import { adminTokensSchema, allowedHostsSchema } from './schema-admin.js'
 import { retrySchema, healthSchema } from './schema-health.js'
 import { duration, requiredDuration, requiredSize, size } from './schema-units.js'
 
@@ -46,10 +47,12 @@ export const listenerSchema = z.strictObject({
   encodedSlashes: z.enum(['keep', 'reject']).default('keep'),
 })
 
-const admin = z.strictObject({
+export const adminSchema = z.strictObject({
   enabled: z.boolean().default(true),
   address,
   port: port.default(9901),
+  tokens: adminTokensSchema,
+  allowedHosts: allowedHostsSchema,
 })
 
 const logging = z.strictObject({
@@ -172,7 +175,7 @@ const demoBackend = z.strictObject({
 
 export const configSchema = z.strictObject({
   listeners: z.array(listenerSchema).min(1, { error: 'at least one listener is needed' }).prefault([{}]),
-  admin: admin.prefault({}),
+  admin: adminSchema.prefault({}),
   logging: logging.prefault({}),
   shutdown: shutdown.prefault({}),
   via: viaSchema.prefault({}),

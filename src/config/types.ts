@@ -68,6 +68,28 @@ export interface AdminConfig {
   readonly address: string
   /** Default 9901; 0 picks a free port. */
   readonly port: number
+  /**
+   * Bearer tokens of the admin API. Empty (the default) leaves it open, which is allowed on a loopback
+   * address only; with any token, every call but /healthz needs one. Build them with adminToken()
+   * (config/admin-token.ts), which keeps the secret out of JSON and logs.
+   */
+  readonly tokens: readonly AdminToken[]
+  /**
+   * Host names (optionally with :port) the admin API also answers to, besides its own address; for names
+   * it is reached by through a proxy or port forward. Entries are lower-case as written. Default [].
+   */
+  readonly allowedHosts: readonly string[]
+}
+
+/** What a token may do: `read` every GET, `admin` also the writes (rollback and the like). */
+export type AdminRole = 'read' | 'admin'
+
+export interface AdminToken {
+  /** Shown in logs; the secret never is. */
+  readonly name: string
+  readonly role: AdminRole
+  /** The bearer value; not enumerable, so JSON, logs and util.inspect omit it. */
+  readonly secret: string
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'

@@ -16,7 +16,7 @@ export function testConfig(upstreams: TestUpstream[], overrides: Partial<BatonCo
   return {
     source: '<test>',
     listeners: [defaultListener({ name: 'main', port: 0 })],
-    admin: { address: '127.0.0.1', port: 0 },
+    admin: { address: '127.0.0.1', port: 0, tokens: [], allowedHosts: [] },
     logging: { level: 'silent', accessLog: false },
     shutdown: { drainTimeoutMs: 5_000 },
     via: DEFAULT_VIA,

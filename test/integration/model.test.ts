@@ -17,7 +17,7 @@ async function traffic(url: string, count: number): Promise<void> {
 }
 
 async function json(url: string, method: 'GET' | 'POST' = 'GET'): Promise<{ status: number; body: any }> {
-  const res = await request(url, { method })
+  const res = await request(url, { method, headers: method === 'POST' ? { 'content-type': 'application/json' } : {} }) // admin writes must be JSON
   return { status: res.statusCode, body: await res.body.json() }
 }
 

@@ -4,12 +4,14 @@ import { Gauge, Registry } from 'prom-client'
 import { Client, request } from 'undici'
 import { startAdminServer, type AdminServer } from '../../../src/admin/admin-server.js'
 import type { UpstreamView } from '../../../src/admin/types.js'
+import { adminToken } from '../../../src/config/admin-token.js'
+import { defaultAdmin } from '../../../src/config/build-admin.js'
 import { buildRegistry } from '../../../src/metrics/prometheus.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { createLogger } from '../../../src/util/logger.js'
 import { fakeEndpoint, fakeUpstream } from '../metrics/fake-upstreams.js'
 
-const LOOPBACK = { address: '127.0.0.1', port: 0 }
+const LOOPBACK = defaultAdmin({ port: 0 })
 
 /** A real admin server on a free loopback port, closed after the test. */
 async function startAdmin(t: Test, upstreams: UpstreamView[], registry = buildRegistry(() => upstreams, new EventLog()), clock = new ManualClock()): Promise<AdminServer> {
@@ -185,7 +187,7 @@ t.test('a port already in use rejects start', async (t) => {
   const first = await startAdmin(t, [])
   const port = Number(new URL(first.url).port)
   await t.rejects(
-    startAdminServer({ address: '127.0.0.1', port }, { upstreams: () => [], events: new EventLog() }, { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() }),
+    startAdminServer(defaultAdmin({ port }), { upstreams: () => [], events: new EventLog() }, { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() }),
     { code: 'EADDRINUSE' },
   )
 })
@@ -205,4 +207,16 @@ t.test('/api/events serves the event ring, filtered by since and limit; a bad qu
     t.equal(res.status, 400, query)
     t.equal(JSON.parse(res.body).error, 'bad_query', `${query}: error code`)
   }
+})
+
+t.test('refuses to listen off loopback without a token; with one it may', async (t) => {
+  const deps = { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() }
+  const source = { upstreams: () => [], events: new EventLog() }
+  for (const address of ['0.0.0.0', '::', '10.0.0.5', 'admin.lan']) {
+    await t.rejects(startAdminServer(defaultAdmin({ address, port: 0 }), source, deps), /refusing to start the admin API on .* without a token/, address)
+  }
+  const guarded = await startAdminServer(defaultAdmin({ address: 'localhost', port: 0, tokens: [adminToken('ops', 'admin', 'x'.repeat(20))] }), source, deps)
+  t.teardown(() => guarded.close())
+  t.equal((await get(`${guarded.url}/api/upstreams`)).status, 401, 'a token configured: reads need it')
+  t.equal((await get(`${guarded.url}/healthz`)).status, 200)
 })

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import t from 'tap'
 import { ConfigError } from '../../../src/config/config-error.js'
 import { parseConfigText } from '../../../src/config/load.js'
@@ -366,6 +367,63 @@ ${base()}`,
     expected: [
       'listeners[0].address: environment variable BATON_TEST_A is not set and has no default at x.yaml:2:14',
       'listeners[0].port: environment variable BATON_TEST_B is not set and has no default at x.yaml:3:11',
+    ],
+  },
+  {
+    name: 'admin token from an unset environment variable',
+    text: `admin:\n  tokens:\n    - { name: ops, role: admin, env: BATON_TEST_TOKEN }\n${base()}`,
+    expected: [
+      'admin.tokens[0].env: environment variable BATON_TEST_TOKEN is not set at x.yaml:3:38',
+    ],
+  },
+  {
+    name: 'admin token with both env and file, or neither',
+    text: `admin:\n  tokens:\n    - { name: a, role: admin, env: A_TOKEN, file: a.token }\n    - { name: b, role: read }\n${base()}`,
+    expected: [
+      'admin.tokens[0].file: a token comes from env or from file, not both at x.yaml:3:51',
+      'admin.tokens[1]: a token needs env: VAR_NAME or file: path, where its secret is kept (never in the config itself) at x.yaml:4:7',
+    ],
+  },
+  {
+    name: 'admin token written into the config, unknown role, no name, bad variable name',
+    text: `admin:\n  tokens:\n    - { name: ops, role: root, token: s3cr3t-s3cr3t-s3cr3t }\n    - { role: read, env: "not a name" }\n${base()}`,
+    expected: [
+      'admin.tokens[0].role: expected one of "read", "admin" at x.yaml:3:26',
+      'admin.tokens[0].token: unknown key "token" at x.yaml:3:32',
+      'admin.tokens[1].name: missing required key "name" at x.yaml:4:7',
+      'admin.tokens[1].env: expected an environment variable name like BATON_ADMIN_TOKEN at x.yaml:4:26',
+    ],
+  },
+  {
+    name: 'admin API on every interface without a token',
+    text: `admin:\n  address: 0.0.0.0\n${base()}`,
+    expected: [
+      'admin.address: the admin API on 0.0.0.0 needs a token: anyone who reaches that address could read every upstream and roll the model back; add admin.tokens or listen on 127.0.0.1 at x.yaml:2:12',
+    ],
+  },
+  {
+    name: 'admin API on a LAN address without a token',
+    text: `admin: { address: 192.168.1.10, port: 9901 }\n${base()}`,
+    expected: [
+      'admin.address: the admin API on 192.168.1.10 needs a token: anyone who reaches that address could read every upstream and roll the model back; add admin.tokens or listen on 127.0.0.1 at x.yaml:1:19',
+    ],
+  },
+  {
+    name: 'duplicate admin token names, an unreadable token file',
+    text: `admin:\n  tokens:\n    - { name: ops, role: admin, file: no-such.token }\n    - { name: ops, role: read, env: BATON_TEST_READ }\n${base()}`,
+    expected: [
+      'admin.tokens[1].name: duplicate admin token name "ops" (first at admin.tokens[0]) at x.yaml:4:15',
+      `admin.tokens[0].file: cannot read token file ${resolve('no-such.token')}: ENOENT at x.yaml:3:39`,
+      'admin.tokens[1].env: environment variable BATON_TEST_READ is not set at x.yaml:4:37',
+    ],
+  },
+  {
+    name: 'admin allowedHosts that are not host[:port]',
+    text: `admin:\n  allowedHosts: ["*.example.com", "a/b", "admin.example.com:99999", ok.example.com]\n${base()}`,
+    expected: [
+      'admin.allowedHosts[0]: invalid host "*.example.com": expected a host name or IP address with an optional :port, like admin.example.com or admin.example.com:8443 at x.yaml:2:18',
+      'admin.allowedHosts[1]: invalid host "a/b": expected a host name or IP address with an optional :port, like admin.example.com or admin.example.com:8443 at x.yaml:2:35',
+      'admin.allowedHosts[2]: invalid host "admin.example.com:99999": expected a host name or IP address with an optional :port, like admin.example.com or admin.example.com:8443 at x.yaml:2:42',
     ],
   },
 ]

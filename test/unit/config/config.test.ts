@@ -27,7 +27,7 @@ t.test('defaults fill every field', async (t) => {
     },
   ])
   t.same(config.via, { pseudonym: 'baton', maxHops: 10 })
-  t.same(config.admin, { address: '127.0.0.1', port: 9901 })
+  t.same(config.admin, { address: '127.0.0.1', port: 9901, tokens: [], allowedHosts: [] })
   t.same(config.logging, { level: 'info', accessLog: false })
   t.same(config.shutdown, { drainTimeoutMs: 30_000 })
   t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'api', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false }])
@@ -149,7 +149,7 @@ t.test('config/demo.yaml: four in-process backends behind one upstream', async (
   t.same(config.upstreams.map((u) => [u.name, u.endpoints.map((e) => e.url)]), [
     ['demo', ['http://127.0.0.1:9101', 'http://127.0.0.1:9102', 'http://127.0.0.1:9103', 'http://127.0.0.1:9104']],
   ])
-  t.same([config.listeners.map((l) => `${l.address}:${l.port}`), config.admin], [['127.0.0.1:8080'], { address: '127.0.0.1', port: 9901 }])
+  t.same([config.listeners.map((l) => `${l.address}:${l.port}`), config.admin], [['127.0.0.1:8080'], { address: '127.0.0.1', port: 9901, tokens: [], allowedHosts: [] }])
   t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'demo', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false }])
 })
 
