@@ -5,6 +5,8 @@ import type { DecisionTrace } from '../debug/decision-trace.js'
 export interface ResponseFeeder {
   onClientDrain(): void
   onClientClose(): void
+  /** The client's request body broke its framing: fail the upload so no backend sees it as complete. */
+  onClientBodyBroken(): void
 }
 
 /**

@@ -4,7 +4,6 @@ import type { ListenerConfig } from '../config/types.js'
 import type { Logger } from '../util/logger.js'
 import { REJECTIONS } from '../upstream/request-rejections.js'
 import { BatonResponse } from './baton-response.js'
-import { BODY_BROKEN } from './request-body.js'
 import type { RequestHandler } from './request-handler.js'
 
 /** How often Node checks requests against headersTimeout/requestTimeout, ms (its default of 30 s is too coarse). */
@@ -35,7 +34,7 @@ export class ProxyServer {
     // One field over the limit is kept, so the handler sees the overflow and answers 431; Node alone would drop
     // the fields past its count silently (Content-Length and Transfer-Encoding included).
     this.server.maxHeadersCount = config.maxHeadersCount + 1
-    this.server.on('clientError', onClientError)
+    this.server.on('clientError', (err: ParserError, socket: Duplex) => onClientError(err, socket, config.maxHeaderBytes))
     this.server.on('connect', onConnect)
     // No 'upgrade' listener: Node then serves an Upgrade request (h2c, RFC 9113 §3.1 deprecates it) as plain
     // HTTP/1.1, and Upgrade and Connection are stripped as hop-by-hop, as nginx does.
@@ -86,7 +85,7 @@ export class ProxyServer {
  * If the error is in a later pipelined request, the responses in flight finish first (their requests ran), then
  * the 4xx and the close (Node's own handler would write its 400 over them, or drop them).
  */
-function onClientError(err: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void {
+function onClientError(err: ParserError, socket: Duplex, maxHeaderBytes: number): void {
   const pending = (socket as SocketWithResponse)._httpMessage
   const state = socket as SocketWithResponse
   if (state[REFUSING] === true) return // the parser reports the same broken stream again on every chunk
@@ -94,14 +93,16 @@ function onClientError(err: Error & { code?: string; rawPacket?: Buffer }, socke
   if (pending !== null && pending !== undefined && !pending.writableFinished) {
     if (!pending.req.complete) {
       pending.shouldKeepAlive = false
-      pending.req.destroy(BODY_BROKEN)
       pending.once('close', closeSocket)
+      // Not req.destroy(): that destroys the socket too, and the client would never read the 400.
+      if (pending.feeder !== null) pending.feeder.onClientBodyBroken()
+      else socket.destroy() // a small body still being read whole: nothing went upstream
       return
     }
-    pending.once('finish', answerAfterPending.bind(null, socket, clientErrorLine(err)))
+    pending.once('finish', answerAfterPending.bind(null, socket, clientErrorLine(err, maxHeaderBytes)))
     return
   }
-  answer(socket, clientErrorLine(err))
+  answer(socket, clientErrorLine(err, maxHeaderBytes))
 }
 
 /** Node's own fields on a server socket: the response it is writing, if any. */
@@ -136,10 +137,13 @@ function closeSocket(this: BatonResponse): void {
   this.socket?.destroy()
 }
 
-function clientErrorLine(err: Error & { code?: string; rawPacket?: Buffer }): string {
+/** What Node's parser hands to 'clientError': its code, and the chunk it failed on. */
+type ParserError = Error & { code?: string; rawPacket?: Buffer }
+
+function clientErrorLine(err: ParserError, maxHeaderBytes: number): string {
   switch (err.code) {
     case 'HPE_HEADER_OVERFLOW':
-      return requestLineOverflows(err.rawPacket) ? '414 URI Too Long' : '431 Request Header Fields Too Large'
+      return requestLineOverflows(err.rawPacket, maxHeaderBytes) ? '414 URI Too Long' : '431 Request Header Fields Too Large'
     case 'ERR_HTTP_REQUEST_TIMEOUT':
     case 'ERR_HTTP_HEADERS_TIMEOUT':
       return '408 Request Timeout'
@@ -151,11 +155,14 @@ function clientErrorLine(err: Error & { code?: string; rawPacket?: Buffer }): st
 }
 
 /**
- * Whether the head overflowed before its request line ended: no line feed in the bytes the parser was given
- * (a long URI arrives as one unbroken run). Node reports one overflow for the line and the fields together.
+ * Whether the request line alone is over the head limit: its first line feed is past the limit, or absent
+ * from the chunk the parser failed on (a long URI arriving in several chunks). Node reports one overflow for
+ * the line and the fields together; a chunk that starts mid-head can misjudge, only between 414 and 431.
  */
-function requestLineOverflows(packet: Buffer | undefined): boolean {
-  return packet !== undefined && packet.indexOf(10) < 0
+function requestLineOverflows(packet: Buffer | undefined, maxHeaderBytes: number): boolean {
+  if (packet === undefined) return false
+  const lineEnd = packet.indexOf(10)
+  return lineEnd < 0 || lineEnd > maxHeaderBytes
 }
 
 /** CONNECT (authority-form) is for forward proxies; Node would drop the socket silently without this. */

@@ -1,22 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { Transform, type TransformCallback } from 'node:stream'
-
-/** An error a request body stream is destroyed with; its code maps to a client fault (upstream/error-mapping.ts). */
-class RequestBodyError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-/** The client's framing broke mid-body (a bad chunk size, say): what reached the backend must not look complete. */
-export const BODY_BROKEN = new RequestBodyError('BATON_BAD_REQUEST_BODY', 'the request body did not match its framing')
-/** The body outgrew maxBodySize while streaming. */
-export const BODY_TOO_LARGE = new RequestBodyError('BATON_BODY_TOO_LARGE', 'the request body is larger than maxBodySize')
-/** The client left before its body ended. */
-export const BODY_ABANDONED = new RequestBodyError('UND_ERR_ABORTED', 'the client went away mid-body')
+import { BODY_ABANDONED, BODY_BROKEN, BODY_TOO_LARGE } from '../upstream/error-mapping.js'
 
 /**
  * A request body streamed upstream once (never retried), counted on the way: past `maxBytes` (0 = no limit)

@@ -1,6 +1,23 @@
 import { Outcome } from '../balancer/types.js'
 import { ProxyError } from '../util/errors.js'
 
+/** An error a request body stream is destroyed with; its code maps to a client fault below. */
+class RequestBodyError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** The client's framing broke mid-body (a bad chunk size, say): what reached the backend must not look complete. */
+export const BODY_BROKEN: Error = new RequestBodyError('BATON_BAD_REQUEST_BODY', 'the request body did not match its framing')
+/** The body outgrew maxBodySize while streaming. */
+export const BODY_TOO_LARGE: Error = new RequestBodyError('BATON_BODY_TOO_LARGE', 'the request body is larger than maxBodySize')
+/** The client left before its body ended (undici's own code for an aborted request). */
+export const BODY_ABANDONED: Error = new RequestBodyError('UND_ERR_ABORTED', 'the client went away mid-body')
+
 /** A classified failure: what the client is told, and how the attempt counts for the balancer. */
 export interface Failure {
   readonly error: ProxyError

@@ -8,7 +8,7 @@ import type { RouteTarget } from '../router/route-target.js'
 import type { BatonResponse, ResponseFeeder } from '../server/baton-response.js'
 import { sendError } from '../server/error-response.js'
 import type { Clock } from '../util/clock.js'
-import { FAILURES, type Failure } from './error-mapping.js'
+import { BODY_BROKEN, FAILURES, type Failure } from './error-mapping.js'
 import { buildClientHeaders } from './response-headers.js'
 import { UpstreamAttempt, type AttemptOwner } from './upstream-attempt.js'
 
@@ -157,6 +157,10 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
       this.answerFailure(failure)
     }
     this.finish(attempt)
+  }
+
+  onClientBodyBroken(): void {
+    if (this.body !== null && !Buffer.isBuffer(this.body)) this.body.destroy(BODY_BROKEN)
   }
 
   onClientDrain(): void {

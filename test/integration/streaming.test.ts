@@ -3,6 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Readable } from 'node:stream'
 import { request } from 'undici'
+import { defaultListener } from '../../src/config/build.js'
 import { testConfig } from '../helpers/baton-config.js'
 import { startBackends } from '../helpers/fake-backend.js'
 import { startRig } from '../helpers/harness.js'
@@ -29,7 +30,8 @@ interface ProxyProcess {
 
 /** Baton in its own process (test/helpers/proxy-process.ts), so RSS measures the proxy alone. */
 async function startProxyProcess(t: Test, backendUrl: string): Promise<ProxyProcess> {
-  const config = testConfig([{ endpoints: [backendUrl] }], { admin: null })
+  // maxBodySize 0: the 256 MiB upload is over the 10 MiB default, which this test is not about.
+  const config = testConfig([{ endpoints: [backendUrl] }], { admin: null, listeners: [defaultListener({ name: 'main', port: 0, maxBodyBytes: 0 })] })
   const child: ChildProcess = fork(fileURLToPath(new URL('../helpers/proxy-process.js', import.meta.url)), [JSON.stringify(config)])
   t.teardown(() => void child.send('stop'))
   const ask = <T>(message: string, key: string): Promise<T> =>
