@@ -156,10 +156,11 @@ t.test('config/demo.yaml: four in-process backends behind one upstream', async (
 t.test('config/baton.yaml: the reference sets every block', async (t) => {
   const config = await loadConfigFile('config/baton.yaml', {})
   t.same(config.upstreams.map((u) => u.name), ['api', 'web'])
-  t.same(config.routes.map((r) => [r.upstream, r.retryNonIdempotent]), [
-    ['api', true],
-    ['api', null],
-    ['web', null],
+  t.same(config.routes.map((r) => [r.upstream, r.retryNonIdempotent, r.maxBodyBytes]), [
+    ['api', true, null],
+    ['api', null, 1024 ** 3],
+    ['api', null, null],
+    ['web', null, null],
   ])
   t.not(config.upstreams[0].health.active, null, 'active checks spelled out')
   t.equal(config.listeners[0].port, 8080, '${PORT:-8080} falls back')
