@@ -49,7 +49,8 @@ export const FAILURES = {
   headersTimeout: failure('BATON_UPSTREAM_TIMEOUT', 504, true, Outcome.Timeout, 'the upstream did not answer in time'),
   bodyTimeout: failure('BATON_UPSTREAM_BODY_TIMEOUT', 504, false, Outcome.Timeout, 'the upstream stalled while sending the body'),
   reset: failure('BATON_UPSTREAM_RESET', 502, true, Outcome.Reset, 'the upstream closed the connection'),
-  protocol: failure('BATON_UPSTREAM_PROTOCOL', 502, false, Outcome.HttpError, 'the upstream sent an invalid response'),
+  /** Retryable: an idempotent request whose response head was invalid may go to another endpoint (nothing reached the client). */
+  protocol: failure('BATON_UPSTREAM_PROTOCOL', 502, true, Outcome.HttpError, 'the upstream sent an invalid response'),
   other: failure('BATON_UPSTREAM_ERROR', 502, false, Outcome.HttpError, 'the upstream request failed'),
   overallTimeout: failure('BATON_OVERALL_TIMEOUT', 504, false, Outcome.Timeout, 'the upstream did not answer within the overall timeout'),
   clientAbort: failure('BATON_CLIENT_ABORT', 499, false, Outcome.ClientAbort, 'the client went away'),
@@ -96,10 +97,15 @@ const BY_CODE: ReadonlyMap<string, Failure> = new Map([
  */
 export function classifyUpstreamError(err: unknown): Failure {
   const code = errorCode(err)
-  if (code === null) return FAILURES.other
+  if (code === null) return isParserError(err) ? FAILURES.protocol : FAILURES.other
   const known = BY_CODE.get(code)
   if (known !== undefined) return known
   return code.startsWith('HPE_') ? FAILURES.protocol : FAILURES.other
+}
+
+/** undici's HTTPParserError, which carries no code when llhttp gives none (a reply that is not HTTP at all). */
+function isParserError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'HTTPParserError'
 }
 
 /** The error's code, looking into a happy-eyeballs AggregateError or a `cause` when the top has none. */

@@ -86,7 +86,8 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
     this.abortUpstream = null
     this.resumeUpstream = null
     if (this.rewriteHost) this.headers[this.headers.length - 1] = endpoint.authority
-    if (this.tryTimeoutMs > 0) this.tryTimer = setTimeout(tryTimedOut, this.tryTimeoutMs, this)
+    // A streamed body may take the client minutes to send: its try's clock starts when the body is out.
+    if (this.tryTimeoutMs > 0 && !this.streamsBody()) this.tryTimer = setTimeout(tryTimedOut, this.tryTimeoutMs, this)
     endpoint.pool.dispatch(this, this)
   }
 
@@ -121,6 +122,12 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
     if (this.body === null) return
     this.startMs = this.owner.now()
     if (this.tryTimer !== null) this.tryTimer.refresh()
+    else if (this.tryTimeoutMs > 0 && this.streamsBody() && this.cancelled === null) this.tryTimer = setTimeout(tryTimedOut, this.tryTimeoutMs, this)
+  }
+
+  /** The body is a stream (sent at the client's pace), not a buffer or nothing. */
+  private streamsBody(): boolean {
+    return this.body !== null && !Buffer.isBuffer(this.body)
   }
 
   onConnect(abort: (reason: Error) => void): void {
