@@ -1,4 +1,5 @@
 import { ServerResponse, type IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 import type { DecisionTrace } from '../debug/decision-trace.js'
 
 /** What a response needs from the exchange that feeds it: told when the client can take more, or left. */
@@ -31,4 +32,17 @@ function onDrain(this: BatonResponse): void {
 
 function onClose(this: BatonResponse): void {
   if (this.feeder !== null) this.feeder.onClientClose()
+}
+
+/** Marks a server socket whose connection ends with the answer being written: nothing more is said on it. */
+export const CLOSING = Symbol('baton.closing')
+
+/**
+ * This response is the connection's last (Connection: close). A parse error the rest of the client's bytes
+ * raise later gets no answer of its own: the client has one already.
+ */
+export function closeAfterAnswer(res: ServerResponse): void {
+  res.shouldKeepAlive = false
+  const socket = res.socket as (Socket & { [CLOSING]?: boolean }) | null
+  if (socket !== null) socket[CLOSING] = true
 }

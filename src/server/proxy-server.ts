@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream'
 import type { ListenerConfig } from '../config/types.js'
 import type { Logger } from '../util/logger.js'
 import { REJECTIONS } from '../upstream/request-rejections.js'
-import { BatonResponse } from './baton-response.js'
+import { BatonResponse, CLOSING } from './baton-response.js'
 import type { RequestHandler } from './request-handler.js'
 
 /** How often Node checks requests against headersTimeout/requestTimeout, ms (its default of 30 s is too coarse). */
@@ -36,6 +36,7 @@ export class ProxyServer {
     this.server.maxHeadersCount = config.maxHeadersCount + 1
     this.server.on('clientError', (err: ParserError, socket: Duplex) => onClientError(err, socket, config.maxHeaderBytes))
     this.server.on('connect', onConnect)
+    this.server.on('checkContinue', handler.handleContinue)
     // No 'upgrade' listener: Node then serves an Upgrade request (h2c, RFC 9113 §3.1 deprecates it) as plain
     // HTTP/1.1, and Upgrade and Connection are stripped as hop-by-hop, as nginx does.
   }
@@ -86,10 +87,12 @@ export class ProxyServer {
  * the 4xx and the close (Node's own handler would write its 400 over them, or drop them).
  */
 function onClientError(err: ParserError, socket: Duplex, maxHeaderBytes: number): void {
-  const pending = (socket as SocketWithResponse)._httpMessage
   const state = socket as SocketWithResponse
-  if (state[REFUSING] === true) return // the parser reports the same broken stream again on every chunk
+  // The parser reports the same broken stream again on every chunk; and a connection already closing with
+  // its answer (a refusal) says nothing more: Node ends it once that answer is out.
+  if (state[REFUSING] === true || state[CLOSING] === true) return
   state[REFUSING] = true
+  const pending = state._httpMessage
   if (pending !== null && pending !== undefined && !pending.writableFinished) {
     if (!pending.req.complete) {
       pending.shouldKeepAlive = false
@@ -109,6 +112,7 @@ function onClientError(err: ParserError, socket: Duplex, maxHeaderBytes: number)
 interface SocketWithResponse extends Duplex {
   _httpMessage?: BatonResponse | null
   [REFUSING]?: boolean
+  [CLOSING]?: boolean
 }
 
 const REFUSING = Symbol('baton.refusing')
@@ -148,7 +152,7 @@ function clientErrorLine(err: ParserError, maxHeaderBytes: number): string {
     case 'ERR_HTTP_HEADERS_TIMEOUT':
       return '408 Request Timeout'
     case 'HPE_INVALID_VERSION':
-      return '505 HTTP Version Not Supported'
+      return versionOutOfRange(err.rawPacket) ? '505 HTTP Version Not Supported' : '400 Bad Request'
     default:
       return '400 Bad Request'
   }
@@ -163,6 +167,15 @@ function requestLineOverflows(packet: Buffer | undefined, maxHeaderBytes: number
   if (packet === undefined) return false
   const lineEnd = packet.indexOf(10)
   return lineEnd < 0 || lineEnd > maxHeaderBytes
+}
+
+/** A well-formed request line naming a version other than 1.x ("HTTP/9.9"); llhttp says INVALID_VERSION for malformed lines too. */
+const REQUEST_LINE_VERSION = /^[!-~]+ [!-~]+ HTTP\/(\d)\.\d\r?\n/
+
+function versionOutOfRange(packet: Buffer | undefined): boolean {
+  if (packet === undefined) return false
+  const match = REQUEST_LINE_VERSION.exec(packet.toString('latin1', 0, Math.min(packet.length, 8_192)))
+  return match !== null && match[1] !== '1'
 }
 
 /** CONNECT (authority-form) is for forward proxies; Node would drop the socket silently without this. */

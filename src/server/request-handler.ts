@@ -10,7 +10,7 @@ import type { ProxyError } from '../util/errors.js'
 import { ProxyExchange, type ExchangeEnv, type ExchangeListener } from '../upstream/proxy-exchange.js'
 import { RequestHead, UpstreamHeaderBuilder } from '../upstream/request-headers.js'
 import { REJECTIONS } from '../upstream/request-rejections.js'
-import type { BatonResponse } from './baton-response.js'
+import { closeAfterAnswer, type BatonResponse } from './baton-response.js'
 import { sendError } from './error-response.js'
 import { readReplayableBody, StreamedBody } from './request-body.js'
 import { isValidHost, readTarget, RequestTarget } from './request-target.js'
@@ -33,6 +33,8 @@ export class RequestHandler {
   private readonly target = new RequestTarget()
   private readonly headers: UpstreamHeaderBuilder
   private readonly env: ExchangeEnv
+  /** The request being handled asked for 100-continue: it is sent only once the request may go on. */
+  private continueWanted = false
 
   constructor(
     private readonly listener: ListenerConfig,
@@ -45,6 +47,16 @@ export class RequestHandler {
   ) {
     this.headers = new UpstreamHeaderBuilder(listener, via, 'http')
     this.env = { clock, listener: exchangeListener, viaEntry: this.headers.viaEntry }
+  }
+
+  /**
+   * The 'checkContinue' listener (Expect: 100-continue): the same handling, but the interim 100 goes out only
+   * when the request is accepted, so a refused upload (413, say) is refused before the client sends its body.
+   */
+  readonly handleContinue = (req: IncomingMessage, res: BatonResponse): void => {
+    this.continueWanted = true
+    this.handle(req, res)
+    this.continueWanted = false
   }
 
   /** The 'request' listener; an arrow property so it is bound once, not per request. */
@@ -72,8 +84,9 @@ export class RequestHandler {
     // The host a backend sees: an absolute-form target's authority over Host (RFC 9112 §3.2.2), else Host, else
     // (HTTP/1.0 without one) the endpoint's. It is the header list's last slot (request-headers.ts).
     if (head.host === null) headers.push('host', target.authority ?? endpoint.authority)
-    else if (target.authority !== null) headers[headers.length - 1] = target.authority
+    else if (target.authority !== null) this.headers.replaceHost(headers, target.authority)
     if (this.decisions !== null) this.decisions.capture(head.debug, res, cluster, endpoint)
+    if (this.continueWanted) res.writeContinue()
     const path = target.path
     if (head.transferEncoding === null && length <= 0) {
       this.forward(req, res, route, endpoint, path, headers, null)
@@ -86,11 +99,12 @@ export class RequestHandler {
 
   /** Version, framing, Host and target rules; null when the request may go on (`target` is then filled). */
   private screen(req: IncomingMessage): ProxyError | null {
-    if (req.httpVersionMajor !== 1) return REJECTIONS.versionNotSupported
+    if (req.httpVersionMajor !== 1) return req.httpVersionMajor === 0 ? REJECTIONS.http09 : REJECTIONS.versionNotSupported
     const head = this.head
     if (head.transferEncoding !== null) {
       if (req.httpVersionMinor === 0) return REJECTIONS.transferEncodingHttp10
-      if (head.transferEncoding.trim().toLowerCase() !== 'chunked') return REJECTIONS.unsupportedTransferEncoding
+      const refusal = transferEncodingRefusal(head.transferEncoding)
+      if (refusal !== null) return refusal
     }
     if (head.host !== null && !isValidHost(head.host)) return REJECTIONS.badHost
     if (head.host === null && req.httpVersionMinor === 1) return REJECTIONS.missingHost
@@ -130,8 +144,18 @@ export class RequestHandler {
  * gigabytes long.
  */
 function refuse(head: RequestHead, res: BatonResponse, error: ProxyError): void {
-  if (head.contentLength !== null || head.transferEncoding !== null || error === REJECTIONS.tooManyHeaders) res.shouldKeepAlive = false
+  if (head.contentLength !== null || head.transferEncoding !== null || error === REJECTIONS.tooManyHeaders) closeAfterAnswer(res)
   sendError(res, error.status, error.code, error.message)
+}
+
+/**
+ * Only `chunked` is implemented. RFC 9112 §6.3: when chunked is not the final coding the body length cannot be
+ * determined (400, then close); §6.1: a coding before it that the server does not implement gets 501.
+ */
+function transferEncodingRefusal(value: string): ProxyError | null {
+  const codings = value.toLowerCase().split(',')
+  if (codings[codings.length - 1].trim() !== 'chunked') return REJECTIONS.transferEncodingNotChunked
+  return codings.length === 1 ? null : REJECTIONS.unsupportedTransferEncoding
 }
 
 function answerOptions(res: BatonResponse): void {

@@ -120,6 +120,15 @@ export class UpstreamHeaderBuilder {
     return out
   }
 
+  /**
+   * An absolute-form target's authority stands for Host (RFC 9112 §3.2.2): both Host and X-Forwarded-Host
+   * become it, in the slots build() put them in (…, x-forwarded-host, value, via, value, host, value).
+   */
+  replaceHost(headers: string[], authority: string): void {
+    headers[headers.length - 1] = authority
+    headers[headers.length - 5] = authority
+  }
+
   private isTrusted(peer: string): boolean {
     if (this.trusted === null) return false
     // A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d; IPv4 ranges must still match them.

@@ -20,6 +20,8 @@ export const REJECTIONS = {
   underscoreHeader: rejection('BATON_UNDERSCORE_HEADER', 400, 'header names with "_" are refused on this listener'),
   /** RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request makes the message faulty. */
   transferEncodingHttp10: rejection('BATON_BAD_TRANSFER_ENCODING', 400, 'Transfer-Encoding is not allowed in an HTTP/1.0 request'),
+  /** RFC 9112 §6.3: chunked not the final coding of a request: its length cannot be known; 400 and close. */
+  transferEncodingNotChunked: rejection('BATON_BAD_TRANSFER_ENCODING', 400, 'the final Transfer-Encoding of a request must be chunked'),
   /** RFC 9112 §6.1: a coding the server does not understand gets 501. */
   unsupportedTransferEncoding: rejection('BATON_UNSUPPORTED_TRANSFER_ENCODING', 501, 'only Transfer-Encoding: chunked is implemented'),
   badTarget: rejection('BATON_BAD_REQUEST_TARGET', 400, 'the request target is not a valid path or URL'),
@@ -29,6 +31,8 @@ export const REJECTIONS = {
   traceNotAllowed: rejection('BATON_METHOD_NOT_ALLOWED', 405, 'TRACE is not allowed on this route'),
   connectNotAllowed: rejection('BATON_METHOD_NOT_ALLOWED', 405, 'CONNECT is not supported: Baton is a reverse proxy'),
   versionNotSupported: rejection('BATON_HTTP_VERSION', 505, 'only HTTP/1.0 and HTTP/1.1 are supported'),
+  /** An HTTP/0.9 request line (no version): no headers, no Host, nothing to route by. */
+  http09: rejection('BATON_HTTP_VERSION', 400, 'HTTP/0.9 requests are not supported'),
   bodyTooLarge: rejection('BATON_BODY_TOO_LARGE', 413, 'the request body is larger than maxBodySize'),
   noRoute: rejection('BATON_NO_ROUTE', 404, 'no route matches this host and path'),
 } as const

@@ -152,6 +152,10 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
 
   onError(err: Error): void {
     this.stopTryTimer()
+    if (isBodilessLengthMismatch(this.status, err)) {
+      this.owner.onAttemptComplete(this)
+      return
+    }
     this.owner.onAttemptError(this, this.cancelled ?? classifyUpstreamError(err))
   }
 
@@ -160,6 +164,15 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
     clearTimeout(this.tryTimer)
     this.tryTimer = null
   }
+}
+
+/**
+ * undici checks a response's Content-Length against the bytes read for every method but HEAD, so a 304 or 204
+ * carrying Content-Length (allowed: RFC 9110 §8.6, §15.4.5) "fails" after its head. Such a response has no
+ * body by definition: it is complete.
+ */
+function isBodilessLengthMismatch(status: number, err: Error): boolean {
+  return (status === 304 || status === 204) && (err as { code?: string }).code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH'
 }
 
 /** The per-try timeout passed without response headers: a timeout of this try, retried like undici's own. */

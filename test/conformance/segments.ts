@@ -51,13 +51,6 @@ export function parseSegments(value: unknown, where: string): Segment[] {
   return out
 }
 
-/** The text parts' bytes (pauses and waits left out): what a single write of the whole case would send. */
-export function segmentText(segments: readonly Segment[]): string {
-  let s = ''
-  for (const seg of segments) if (seg.kind === 'bytes' || seg.kind === 'drip') s += seg.bytes.toString('latin1')
-  return s
-}
-
 /** Text only: a string, a { repeat, times } or a list of those. */
 function expandText(value: unknown, where: string): string {
   if (typeof value === 'string') return value
