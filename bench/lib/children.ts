@@ -4,17 +4,22 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { isReadyMessage } from './ipc.js'
+import { procCpuSeconds } from './cpu.js'
+import { isCpuAnswer, isReadyMessage, type CpuRequest } from './ipc.js'
 import type { ProxyName } from './proxies.js'
 
 /** How long a child may take to load its code, bind and report, ms. */
 const READY_TIMEOUT_MS = 15_000
 /** How long a child may take to exit after SIGTERM before it gets SIGKILL, ms. */
 const EXIT_TIMEOUT_MS = 3_000
+/** How long a contender may take to answer a CPU-time question over IPC (only where /proc is missing), ms. */
+const CPU_ANSWER_TIMEOUT_MS = 2_000
 
 export interface BenchChild {
   readonly pid: number
   readonly urls: readonly string[]
+  /** The child's ready note (what it chose to run), or null. */
+  readonly note: string | null
 }
 
 const live = new Map<number, ChildProcess>()
@@ -24,9 +29,38 @@ export function startBackend(ports: number): Promise<BenchChild> {
   return forkReady('backend-process.js', [String(ports)])
 }
 
-/** One proxy contender in its own process, forwarding to `backendUrls`. */
-export function startProxy(name: ProxyName, backendUrls: readonly string[]): Promise<BenchChild> {
-  return forkReady('contender-process.js', [name, ...backendUrls])
+/**
+ * One proxy contender in its own process, forwarding to `backendUrls`. `baselineDist` is the other
+ * checkout's dist folder for `baton-base` ('-' is passed when there is none; the others ignore it).
+ */
+export function startProxy(name: ProxyName, backendUrls: readonly string[], baselineDist: string | null): Promise<BenchChild> {
+  return forkReady('contender-process.js', [name, baselineDist ?? '-', ...backendUrls])
+}
+
+/**
+ * CPU seconds (user + system) a child has used since it started: from /proc/<pid>/stat where there is one
+ * (read by us, at this instant, the child runs nothing), else its own process.cpuUsage() over IPC. Null when
+ * neither answers.
+ */
+export async function childCpuSeconds(pid: number): Promise<number | null> {
+  const fromProc = procCpuSeconds(pid)
+  if (fromProc !== null) return fromProc
+  const child = live.get(pid)
+  if (child === undefined || !child.connected) return null
+  return new Promise((resolve) => {
+    const done = (value: number | null): void => {
+      clearTimeout(timer)
+      child.off('message', onMessage)
+      resolve(value)
+    }
+    const onMessage = (message: unknown): void => {
+      if (isCpuAnswer(message)) done((message.userUs + message.systemUs) / 1e6)
+    }
+    const timer = setTimeout(() => done(null), CPU_ANSWER_TIMEOUT_MS)
+    child.on('message', onMessage)
+    const request: CpuRequest = { type: 'cpu?' }
+    child.send(request)
+  })
 }
 
 /** SIGTERM, then SIGKILL if it has not exited within EXIT_TIMEOUT_MS. */
@@ -70,7 +104,7 @@ function forkReady(entry: string, args: readonly string[]): Promise<BenchChild> 
       if (!isReadyMessage(message)) return
       clearTimeout(timer)
       child.off('exit', onExit)
-      resolve({ pid, urls: message.urls })
+      resolve({ pid, urls: message.urls, note: message.note ?? null })
     })
   })
 }

@@ -17,6 +17,10 @@ export interface Measurement {
   /** Connection errors, timeouts included. */
   readonly errors: number
   readonly non2xx: number
+  /** Responses with a 2xx status: the requests served, the divisor of CPU per request. */
+  readonly served2xx: number
+  /** Length of the run as autocannon timed it, seconds. */
+  readonly durationSec: number
 }
 
 /** Drives `url` with GET / for the given time from this process and summarises the run. */
@@ -33,5 +37,7 @@ export async function runLoad(url: string, options: LoadOptions): Promise<Measur
     p99Ms: result.latency.p99,
     errors: result.errors,
     non2xx: result.non2xx,
+    served2xx: result['2xx'],
+    durationSec: result.duration,
   }
 }

@@ -1,32 +1,48 @@
 import type { PolicyName } from '../../src/config/types.js'
 
+/** A started contender: where it listens, and what it chose to run when its name does not say (else null). */
+export interface StartedProxy {
+  readonly url: string
+  readonly note: string | null
+}
+
+type Starter = (backends: readonly string[], baselineDist: string | null) => Promise<StartedProxy>
+
 /**
  * Every proxy the throughput bench can start, by the name printed in its table. Each starter takes the
- * backend URLs and resolves with the proxy's URL. Imports are dynamic so that a contender whose code does
- * not load (Baton mid-rewrite) fails alone, inside its own child process, and the baselines still run.
+ * backend URLs (and the other checkout's dist folder, which only baton-base reads) and resolves with the
+ * proxy's URL. Imports are dynamic so that a contender whose code does not load (Baton mid-rewrite) fails
+ * alone, inside its own child process, and the baselines still run.
  */
 export const PROXY_STARTERS = {
-  'undici-minimal': async (backends: readonly string[]) =>
-    (await import('../baselines/minimal-undici-proxy.js')).startMinimalUndiciProxy(first(backends)),
-  'http-proxy': async (backends: readonly string[]) =>
-    (await import('../baselines/http-proxy-baseline.js')).startHttpProxyBaseline(first(backends)),
+  'undici-minimal': async (backends) =>
+    plain((await import('../baselines/minimal-undici-proxy.js')).startMinimalUndiciProxy(first(backends))),
+  'http-proxy': async (backends) => plain((await import('../baselines/http-proxy-baseline.js')).startHttpProxyBaseline(first(backends))),
+  // Nothing but the shipped defaults (and the three settings the bench needs to run at all: see baton-contender.ts).
+  'baton-defaults': baton(null),
   'baton-round_robin': baton('round_robin'),
   'baton-least_request': baton('least_request'),
   'baton-adaptive': baton('adaptive'),
-} satisfies Record<string, (backends: readonly string[]) => Promise<string>>
+  // The Baton of another checkout (--baseline-dist), with baton-defaults' config: the "before" of a before/after.
+  'baton-base': async (backends, baselineDist) => {
+    if (baselineDist === null) throw new Error('baton-base needs --baseline-dist')
+    return (await import('./baton-contender.js')).startBaseBaton(baselineDist, backends)
+  },
+} satisfies Record<string, Starter>
 
-/** Baton with `policy` at its default options. */
-function baton(policy: PolicyName): (backends: readonly string[]) => Promise<string> {
-  return async (backends) => {
-    const [{ startBatonContender }, { defaultPolicy }] = await Promise.all([import('./baton-contender.js'), import('../../src/config/build.js')])
-    return startBatonContender(backends, defaultPolicy(policy))
-  }
+/** Baton with `policy` at its default options (null: no policy key, the default policy). */
+function baton(policy: PolicyName | null): Starter {
+  return async (backends) => ({ url: await (await import('./baton-contender.js')).startBatonContender(backends, policy), note: null })
 }
 
 export type ProxyName = keyof typeof PROXY_STARTERS
 
 export function isProxyName(name: string): name is ProxyName {
   return Object.hasOwn(PROXY_STARTERS, name)
+}
+
+async function plain(url: Promise<string>): Promise<StartedProxy> {
+  return { url: await url, note: null }
 }
 
 /** The baselines have one upstream each: the backend's first port. Baton gets all of them. */
