@@ -9,8 +9,9 @@
  * "net ns" subtracts it.
  */
 import { Balancer } from '../../src/balancer/balancer.js'
-import { createPolicy } from '../../src/balancer/policy-factory.js'
-import { Outcome, type Endpoint, type PickContext, type Policy } from '../../src/balancer/types.js'
+import { createPolicy } from '../../src/balancer/policies/policy-factory.js'
+import type { Endpoint, PickContext, Policy } from '../../src/balancer/types.js'
+import { Outcome } from '../../src/util/outcome.js'
 import type { PolicyConfig } from '../../src/config/types.js'
 import { systemClock } from '../../src/util/clock.js'
 import { mathRng, SeededRng } from '../../src/util/rng.js'

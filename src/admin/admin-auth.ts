@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { AdminConfig, AdminRole } from '../config/types.js'
-import { sendError } from '../server/error-response.js'
+import { sendError } from '../util/error-response.js'
 import { parseAuthority, type Authority } from '../util/authority.js'
 import type { Logger } from '../util/logger.js'
 import { isIpLiteral, isLoopbackAddress } from '../util/loopback-address.js'

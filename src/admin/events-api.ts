@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { EventLog } from '../health/events.js'
-import { sendError } from '../server/error-response.js'
+import { sendError } from '../util/error-response.js'
 import { sendJson } from './send-json.js'
 
 /** Most events one response carries when the caller gives no limit. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { namedCoefficients } from '../model/adaptive-model.js'
 import type { ModelVersion } from '../model/model-versions.js'
-import { sendError } from '../server/error-response.js'
+import { sendError } from '../util/error-response.js'
 import type { Logger } from '../util/logger.js'
 import { sendJson } from './send-json.js'
 import type { UpstreamView } from './types.js'

@@ -1,5 +1,6 @@
 import type { Rng } from '../util/rng.js'
-import type { Endpoint, Outcome, PickContext, Policy } from './types.js'
+import type { Endpoint, PickContext, Policy } from './types.js'
+import type { Outcome } from '../util/outcome.js'
 
 /**
  * The policy plus the endpoints it may choose from. Short-cuts 0 and 1 available endpoints before the

@@ -1,12 +1,4 @@
-/** How one upstream attempt ended. A client abort is never the backend's fault. */
-export const enum Outcome {
-  Success = 0,
-  HttpError = 1,
-  ConnectFailure = 2,
-  Timeout = 3,
-  Reset = 4,
-  ClientAbort = 5,
-}
+import type { Outcome } from '../util/outcome.js'
 
 /** One backend address in one upstream. Long-lived and fixed-shape: created once per config snapshot. */
 export interface Endpoint {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import { normaliseHost } from '../router/router.js'
+import { normaliseHost } from '../util/authority.js'
 
 /** Checks of the network names a config holds. Each returns what is wrong, or null when the value is fine. */
 

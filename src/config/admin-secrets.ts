@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { adminToken } from './admin-token.js'
-import type { PathIssue } from './cross-checks.js'
+import type { PathIssue } from './path-issue.js'
 import type { RawConfig } from './schema.js'
 import type { AdminToken } from './types.js'
 

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path'
-import { normaliseHost } from '../router/router.js'
+import { normaliseHost } from '../util/authority.js'
 import { buildAdmin } from './build-admin.js'
 import { buildHealth, buildRetry } from './build-health.js'
 import { endpointId } from './cross-checks.js'

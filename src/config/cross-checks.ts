@@ -1,13 +1,9 @@
 import { isLoopbackAddress } from '../util/loopback-address.js'
 import { formatPath } from './config-error.js'
+import type { PathIssue } from './path-issue.js'
 import type { RawConfig } from './schema.js'
 import { socketClashes } from './socket-checks.js'
 
-/** A problem found across fields, with the key path it belongs to. */
-export interface PathIssue {
-  readonly path: (string | number)[]
-  readonly message: string
-}
 
 /**
  * Rules no single field can check: ports and names unique, routes naming real upstreams, routes present

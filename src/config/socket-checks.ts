@@ -1,4 +1,4 @@
-import type { PathIssue } from './cross-checks.js'
+import type { PathIssue } from './path-issue.js'
 import type { RawConfig } from './schema.js'
 
 /** One address:port the process will listen on, and where the config asks for it. */

@@ -1,3 +1,5 @@
+import type { LogLevel } from '../util/logger.js'
+
 /**
  * The validated, defaulted configuration snapshot. The YAML schema (schema.ts) produces exactly this;
  * every later stage reads only this. All durations are in milliseconds, all sizes in bytes.
@@ -92,7 +94,6 @@ export interface AdminToken {
   readonly secret: string
 }
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
 export interface LoggingConfig {
   /** Default 'info'. */

@@ -1,10 +1,11 @@
 import type { Cluster } from '../cluster/cluster.js'
 import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
 import type { DebugConfig } from '../config/types.js'
-import type { BatonResponse } from '../server/baton-response.js'
-import type { ExchangeListener, ProxyExchange } from '../upstream/proxy-exchange.js'
+import type { BatonResponse } from '../forward/baton-response.js'
+import type { ExchangeListener, ProxyExchange } from '../forward/proxy-exchange.js'
+import type { DecisionCapture } from '../server/request-handler.js'
 import type { Rng } from '../util/rng.js'
-import { formatDecisionHeader, traceDecision } from './decision-trace.js'
+import { formatDecisionHeader, traceDecision, type DecisionTrace } from './decision-trace.js'
 
 /** Where decision log lines go (a DecisionLogFile in production). */
 export interface DecisionSink {
@@ -21,7 +22,7 @@ export const DECISION_RESPONSE_HEADER = 'x-baton-decision'
  * the exchange ends, then one JSON line is written with the observed latency and status).
  * Only installed when one of the two is configured; a request that wants neither costs one rng draw.
  */
-export class DecisionRecorder implements ExchangeListener {
+export class DecisionRecorder implements ExchangeListener, DecisionCapture {
   private readonly sampleRate: number
 
   constructor(
@@ -46,7 +47,7 @@ export class DecisionRecorder implements ExchangeListener {
   }
 
   onExchangeEnd(exchange: ProxyExchange): void {
-    const trace = exchange.res.decision
+    const trace = exchange.res.decision as DecisionTrace | null
     if (trace === null || this.sink === null) return
     exchange.res.decision = null
     const outcome = {

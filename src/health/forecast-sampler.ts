@@ -1,4 +1,4 @@
-import { Outcome } from '../balancer/types.js'
+import { Outcome } from '../util/outcome.js'
 import { medianInPlace } from '../util/median.js'
 import { LogHistograms, shiftGroup } from './log-histogram.js'
 

@@ -1,4 +1,4 @@
-import type { Outcome } from '../balancer/types.js'
+import type { Outcome } from '../util/outcome.js'
 import type { HealthConfig } from '../config/types.js'
 import type { Clock } from '../util/clock.js'
 import type { ActiveCheckListener } from './active-checker.js'

@@ -1,4 +1,4 @@
-import { Outcome } from '../balancer/types.js'
+import { Outcome } from '../util/outcome.js'
 import type { OutlierConfig } from '../config/types.js'
 import { medianInPlace } from '../util/median.js'
 import { LogHistograms } from './log-histogram.js'

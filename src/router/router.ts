@@ -1,3 +1,4 @@
+import { normaliseHost } from '../util/authority.js'
 import type { RouteConfig } from '../config/types.js'
 
 /** A compiled route: where it sends matching requests (T is the target, e.g. a Cluster). */
@@ -46,12 +47,4 @@ function compile<T>(route: RouteConfig, target: T): CompiledRoute<T> {
 function hostMatches<T>(route: CompiledRoute<T>, host: string): boolean {
   if (route.hostSuffix !== null) return host.length > route.hostSuffix.length && host.endsWith(route.hostSuffix)
   return route.exactHost === null || route.exactHost === host
-}
-
-/** "API.example.com:8080" → "api.example.com"; "[::1]:80" → "[::1]"; absent → "". */
-export function normaliseHost(hostHeader: string | undefined): string {
-  if (hostHeader === undefined) return ''
-  const end = hostHeader.startsWith('[') ? hostHeader.indexOf(']') + 1 : hostHeader.indexOf(':')
-  const host = end > 0 ? hostHeader.slice(0, end) : hostHeader
-  return host.toLowerCase()
 }

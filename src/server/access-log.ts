@@ -1,5 +1,5 @@
 import type { Logger } from '../util/logger.js'
-import type { ExchangeListener, ProxyExchange } from '../upstream/proxy-exchange.js'
+import type { ExchangeListener, ProxyExchange } from '../forward/proxy-exchange.js'
 
 /** One info line per finished exchange; only installed when `logging.accessLog` is on. */
 export class AccessLog implements ExchangeListener {

@@ -1,4 +1,4 @@
-import type { ExchangeListener, ProxyExchange } from '../upstream/proxy-exchange.js'
+import type { ExchangeListener, ProxyExchange } from '../forward/proxy-exchange.js'
 
 /** Several listeners behind one, called in order; null when there are none, the listener itself when one. */
 export function combineListeners(listeners: readonly (ExchangeListener | null)[]): ExchangeListener | null {

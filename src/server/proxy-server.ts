@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { ListenerConfig } from '../config/types.js'
 import type { Logger } from '../util/logger.js'
-import { REJECTIONS } from '../upstream/request-rejections.js'
-import { BatonResponse, CLOSING } from './baton-response.js'
+import { REJECTIONS } from '../forward/request-rejections.js'
+import { BatonResponse, CLOSING } from '../forward/baton-response.js'
 import type { RequestHandler } from './request-handler.js'
 
 /** How often Node checks requests against headersTimeout/requestTimeout, ms (its default of 30 s is too coarse). */

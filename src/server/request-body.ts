@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { Transform, type TransformCallback } from 'node:stream'
-import { BODY_ABANDONED, BODY_BROKEN, BODY_TOO_LARGE } from '../upstream/error-mapping.js'
+import { BODY_ABANDONED, BODY_BROKEN, BODY_TOO_LARGE } from '../forward/error-mapping.js'
 
 /**
  * A request body streamed upstream once (never retried), counted on the way: past `maxBytes` (0 = no limit)

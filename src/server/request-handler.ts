@@ -1,19 +1,27 @@
 import type { IncomingMessage } from 'node:http'
 import type { PickContext } from '../balancer/types.js'
+import type { Cluster } from '../cluster/cluster.js'
 import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
 import type { ListenerConfig, ViaConfig } from '../config/types.js'
-import type { DecisionRecorder } from '../debug/decision-recorder.js'
-import type { RouteTarget } from '../router/route-target.js'
+import type { RouteTarget } from '../forward/route-target.js'
 import type { Router } from '../router/router.js'
 import type { Clock } from '../util/clock.js'
 import type { ProxyError } from '../util/errors.js'
-import { ProxyExchange, type ExchangeEnv, type ExchangeListener } from '../upstream/proxy-exchange.js'
-import { RequestHead, UpstreamHeaderBuilder } from '../upstream/request-headers.js'
-import { REJECTIONS } from '../upstream/request-rejections.js'
-import { closeAfterAnswer, type BatonResponse } from './baton-response.js'
-import { sendError } from './error-response.js'
+import { ProxyExchange, type ExchangeEnv, type ExchangeListener } from '../forward/proxy-exchange.js'
+import { RequestHead, UpstreamHeaderBuilder } from '../forward/request-headers.js'
+import { REJECTIONS } from '../forward/request-rejections.js'
+import { closeAfterAnswer, type BatonResponse } from '../forward/baton-response.js'
+import { sendError } from '../util/error-response.js'
 import { readReplayableBody, StreamedBody } from './request-body.js'
 import { isValidHost, readTarget, RequestTarget } from './request-target.js'
+
+/**
+ * Where the balancer's decision for a request goes when someone wants it explained (debug/decision-recorder.ts):
+ * right after the first pick, before any other pick on this thread.
+ */
+export interface DecisionCapture {
+  capture(debugHeader: string | null, res: BatonResponse, cluster: Cluster, chosen: UpstreamEndpoint): void
+}
 
 /** RFC 9110 §9.3.7: OPTIONS * asks about the server itself; Baton answers it without bothering a backend. */
 const ALLOW = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH'
@@ -43,7 +51,7 @@ export class RequestHandler {
     clock: Clock,
     exchangeListener: ExchangeListener | null,
     /** null unless decision headers or the decision log are configured. */
-    private readonly decisions: DecisionRecorder | null = null,
+    private readonly decisions: DecisionCapture | null = null,
   ) {
     this.headers = new UpstreamHeaderBuilder(listener, via, 'http')
     this.env = { clock, listener: exchangeListener, viaEntry: this.headers.viaEntry }

@@ -1,5 +1,5 @@
 import type { ProxyError } from '../util/errors.js'
-import { REJECTIONS } from '../upstream/request-rejections.js'
+import { REJECTIONS } from '../forward/request-rejections.js'
 
 /**
  * The request-target (RFC 9112 §3.2) split into what routing and forwarding need. Reused by one handler:

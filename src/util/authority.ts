@@ -26,3 +26,11 @@ export function parseAuthority(text: string): Authority | null {
     return null // e.g. 999.1.1.1: looks numeric, is not an IPv4 address
   }
 }
+
+/** "API.example.com:8080" → "api.example.com"; "[::1]:80" → "[::1]"; absent → "". */
+export function normaliseHost(hostHeader: string | undefined): string {
+  if (hostHeader === undefined) return ''
+  const end = hostHeader.startsWith('[') ? hostHeader.indexOf(']') + 1 : hostHeader.indexOf(':')
+  const host = end > 0 ? hostHeader.slice(0, end) : hostHeader
+  return host.toLowerCase()
+}

@@ -1,7 +1,8 @@
 import { pino, type Logger } from 'pino'
-import type { LogLevel } from '../config/types.js'
 
 export type { Logger }
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
 /** JSON lines on stdout (pino), ISO timestamps; the level comes from config. */
 export function createLogger(level: LogLevel): Logger {

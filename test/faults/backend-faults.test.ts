@@ -4,14 +4,14 @@ import { startBackends } from '../helpers/fake-backend.js'
 import { healthConfig, retryConfig, startHealingRig } from '../helpers/healing-rig.js'
 import { EARLY_ANSWER_BODY, FaultBackend, TRICKLED_BODY, type FaultMode } from './fault-backend.js'
 import { errorBody, send, type Received, type SendOptions } from './fault-client.js'
-import { LeakCheck } from './leak-check.js'
+import { LeakCheck } from '../helpers/leak-check.js'
 
 // Issue 10, fault suite, backend side: an upstream of two endpoints, 'a' with one fault (fault-backend.ts) and
 // 'b' healthy (FakeBackend's /echo, which names the method and the body bytes it got). Each case states what
 // the client sees for the request that met 'a', and whether it was retried on 'b'. Idempotent requests are
 // retried while nothing reached the client; a POST whose bytes may have reached 'a' is not (RFC 9110 §9.2.2)
 // and gets a JSON 502/504; a refused connect is safe to retry for any method. Then every try has ended and
-// nothing is left over: no socket, timer, pool connection or fd (leak-check.ts).
+// nothing is left over: no socket, timer, pool connection or fd (test/helpers/leak-check.ts).
 
 /**
  * Ejection is made insensitive (100 in a row) so every case meets the fault; a 300 ms per-try timeout keeps the

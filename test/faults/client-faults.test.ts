@@ -5,7 +5,7 @@ import { startBackends, type FakeBackend } from '../helpers/fake-backend.js'
 import { eventually } from '../helpers/harness.js'
 import { healthConfig, retryConfig, sleep, startHealingRig } from '../helpers/healing-rig.js'
 import { abortMidUpload, send, type Received } from './fault-client.js'
-import { LeakCheck } from './leak-check.js'
+import { LeakCheck } from '../helpers/leak-check.js'
 
 // Issue 10, fault suite, client side: clients that leave mid-body, leave while waiting, leave mid-response,
 // read slowly or upload slowly. None of it is the backend's fault (DESIGN.md, "a client abort is not the

@@ -4,7 +4,8 @@ import { AdaptiveModel, BREAKDOWN_SIZE, Part } from '../../model/adaptive-model.
 import { sampleNormal } from '../../model/gaussian.js'
 import type { Clock } from '../../util/clock.js'
 import type { Rng } from '../../util/rng.js'
-import { Outcome, type Endpoint, type PickContext, type PickExplanation, type Policy } from '../types.js'
+import type { Endpoint, PickContext, PickExplanation, Policy } from '../types.js'
+import { Outcome } from '../../util/outcome.js'
 
 export interface AdaptiveDeps {
   /** Monotonic clock (ms): picks, decay, timers. */

@@ -1,6 +1,7 @@
 import type { Clock } from '../../util/clock.js'
 import type { Rng } from '../../util/rng.js'
-import { Outcome, type Endpoint, type PickContext, type Policy } from '../types.js'
+import type { Endpoint, PickContext, Policy } from '../types.js'
+import { Outcome } from '../../util/outcome.js'
 
 export interface PeakEwmaOptions {
   /** Time constant τ of the moving average, ms (Finagle and Linkerd use 10 s). */

@@ -6,7 +6,7 @@ import { startAdminServer, type AdminServer } from '../../../src/admin/admin-ser
 import type { UpstreamView } from '../../../src/admin/types.js'
 import { adminToken } from '../../../src/config/admin-token.js'
 import { defaultAdmin } from '../../../src/config/build-admin.js'
-import { buildRegistry } from '../../../src/metrics/prometheus.js'
+import { buildRegistry } from '../../../src/admin/prometheus.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { createLogger } from '../../../src/util/logger.js'
 import { fakeEndpoint, fakeUpstream } from '../metrics/fake-upstreams.js'

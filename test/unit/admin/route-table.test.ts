@@ -2,7 +2,7 @@ import t from 'tap'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { RouteTable, type RouteAccess } from '../../../src/admin/route-table.js'
-import { sendError } from '../../../src/server/error-response.js'
+import { sendError } from '../../../src/util/error-response.js'
 import { rawRequest } from '../../helpers/raw-client.js'
 
 t.test('a route whose access contradicts its method is refused when added', async (t) => {

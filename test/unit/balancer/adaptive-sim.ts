@@ -1,5 +1,6 @@
 import { defaultPolicy } from '../../../src/config/build.js'
-import { Outcome, type Endpoint, type PickContext, type Policy } from '../../../src/balancer/types.js'
+import type { Endpoint, PickContext, Policy } from '../../../src/balancer/types.js'
+import { Outcome } from '../../../src/util/outcome.js'
 import { sampleNormal } from '../../../src/model/gaussian.js'
 import type { ManualClock } from '../../../src/util/clock.js'
 import { SeededRng } from '../../../src/util/rng.js'

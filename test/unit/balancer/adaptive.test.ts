@@ -1,6 +1,7 @@
 import t from 'tap'
 import { AdaptivePolicy } from '../../../src/balancer/policies/adaptive.js'
-import { Outcome, type Endpoint, type PickContext } from '../../../src/balancer/types.js'
+import type { Endpoint, PickContext } from '../../../src/balancer/types.js'
+import { Outcome } from '../../../src/util/outcome.js'
 import { sampleNormal } from '../../../src/model/gaussian.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { SeededRng } from '../../../src/util/rng.js'

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { Balancer } from '../../../src/balancer/balancer.js'
-import { Outcome, type Endpoint, type PickContext, type Policy } from '../../../src/balancer/types.js'
+import type { Endpoint, PickContext, Policy } from '../../../src/balancer/types.js'
+import { Outcome } from '../../../src/util/outcome.js'
 import { RandomPolicy } from '../../../src/balancer/policies/random.js'
 import { RoundRobinPolicy } from '../../../src/balancer/policies/round-robin.js'
 import { SeededRng } from '../../../src/util/rng.js'

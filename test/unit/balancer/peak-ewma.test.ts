@@ -1,6 +1,6 @@
 import t from 'tap'
 import { PeakEwmaPolicy } from '../../../src/balancer/policies/peak-ewma.js'
-import { Outcome } from '../../../src/balancer/types.js'
+import { Outcome } from '../../../src/util/outcome.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { SeededRng } from '../../../src/util/rng.js'
 import { makeEndpoints, shares } from '../../helpers/endpoints.js'

@@ -4,7 +4,7 @@ import { LeastRequestPolicy } from '../../../src/balancer/policies/least-request
 import { PeakEwmaPolicy } from '../../../src/balancer/policies/peak-ewma.js'
 import { RandomPolicy } from '../../../src/balancer/policies/random.js'
 import { RoundRobinPolicy } from '../../../src/balancer/policies/round-robin.js'
-import { createPolicy } from '../../../src/balancer/policy-factory.js'
+import { createPolicy } from '../../../src/balancer/policies/policy-factory.js'
 import type { PolicyConfig } from '../../../src/config/types.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { SeededRng } from '../../../src/util/rng.js'

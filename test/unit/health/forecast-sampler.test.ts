@@ -1,5 +1,5 @@
 import t from 'tap'
-import { Outcome } from '../../../src/balancer/types.js'
+import { Outcome } from '../../../src/util/outcome.js'
 import { ForecastSampler, type ForecastSink } from '../../../src/health/forecast-sampler.js'
 
 class RecordingSink implements ForecastSink {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { Outcome } from '../../../src/balancer/types.js'
+import { Outcome } from '../../../src/util/outcome.js'
 import type { HealthConfig } from '../../../src/config/types.js'
 import { EventLog } from '../../../src/health/events.js'
 import { UpstreamHealth } from '../../../src/health/health-state.js'

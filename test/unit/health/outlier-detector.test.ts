@@ -1,5 +1,5 @@
 import t from 'tap'
-import { Outcome } from '../../../src/balancer/types.js'
+import { Outcome } from '../../../src/util/outcome.js'
 import { upperBound } from '../../../src/health/log-histogram.js'
 import { OutlierDetector, type OutlierReason } from '../../../src/health/outlier-detector.js'
 import { outlierConfig } from './fixtures.js'

@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { RouteConfig } from '../../../src/config/types.js'
-import { normaliseHost, Router } from '../../../src/router/router.js'
+import { Router } from '../../../src/router/router.js'
+import { normaliseHost } from '../../../src/util/authority.js'
 
 const routes: RouteConfig[] = [
   { name: 'api-v1', host: 'api.example.com', pathPrefix: '/v1/', upstream: 'v1', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false },

@@ -1,7 +1,7 @@
 import { createHook, type AsyncHook } from 'node:async_hooks'
 import { readdirSync } from 'node:fs'
 import type { Test } from 'tap'
-import { sleep } from '../helpers/healing-rig.js'
+import { sleep } from './healing-rig.js'
 
 /**
  * What the process holds at one moment: `process.getActiveResourcesInfo()` counted by type (TCPSocketWrap,
@@ -91,6 +91,11 @@ export class LeakCheck {
 
   static baseline(): LeakCheck {
     return new LeakCheck(countResources())
+  }
+
+  /** What the process holds above the baseline right now, without waiting: shows the check sees what it should. */
+  held(): Record<string, number> {
+    return leftOver(this.before, countResources())
   }
 
   async expectNoLeaks(t: Test, what = 'no socket, timer or fd left over'): Promise<Record<string, number>> {

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { EventLog } from '../../../src/health/events.js'
 import type { UpstreamView } from '../../../src/admin/types.js'
-import { buildRegistry } from '../../../src/metrics/prometheus.js'
-import { fakeEndpoint, fakeUpstream } from './fake-upstreams.js'
+import { buildRegistry } from '../../../src/admin/prometheus.js'
+import { fakeEndpoint, fakeUpstream } from '../metrics/fake-upstreams.js'
 
 /** The value of the one sample line `series{labels} value` in Prometheus text, or null. */
 function sample(text: string, series: string): number | null {

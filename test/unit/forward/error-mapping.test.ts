@@ -1,5 +1,5 @@
 import t from 'tap'
-import { classifyUpstreamError } from '../../../src/upstream/error-mapping.js'
+import { classifyUpstreamError } from '../../../src/forward/error-mapping.js'
 
 t.test('undici and socket errors map to stable codes and statuses', async (t) => {
   const cases: [unknown, string, number][] = [

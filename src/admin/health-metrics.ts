@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client'
-import type { UpstreamView } from '../admin/types.js'
+import type { UpstreamView } from './types.js'
 import { HEALTH_EVENT_KINDS, type EventLog } from '../health/events.js'
 import type { UpstreamHealthStats } from '../health/health-state.js'
 import { OUTLIER_REASONS } from '../health/outlier-detector.js'

@@ -1,4 +1,4 @@
-import { Outcome } from '../balancer/types.js'
+import { Outcome } from '../util/outcome.js'
 import { ProxyError } from '../util/errors.js'
 
 /** An error a request body stream is destroyed with; its code maps to a client fault below. */

@@ -1,6 +1,6 @@
-import type { Cluster } from '../cluster/cluster.js'
+import type { Cluster } from './cluster.js'
 import type { Logger } from '../util/logger.js'
-import type { AdaptiveEvent } from './adaptive-manager.js'
+import type { AdaptiveEvent } from '../model/adaptive-manager.js'
 
 /**
  * Start and stop of the learned models: at start, load each upstream's saved model when it matches the

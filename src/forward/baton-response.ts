@@ -1,6 +1,5 @@
 import { ServerResponse, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
-import type { DecisionTrace } from '../debug/decision-trace.js'
 
 /** What a response needs from the exchange that feeds it: told when the client can take more, or left. */
 export interface ResponseFeeder {
@@ -16,8 +15,11 @@ export interface ResponseFeeder {
  */
 export class BatonResponse extends ServerResponse<IncomingMessage> {
   feeder: ResponseFeeder | null = null
-  /** The balancer's decision, kept only for requests sampled into the decision log. */
-  decision: DecisionTrace | null = null
+  /**
+   * The balancer's decision, kept only for requests sampled into the decision log. Opaque here: the debug
+   * layer (debug/decision-recorder.ts) writes and reads it, and forwarding never looks inside.
+   */
+  decision: object | null = null
 
   constructor(req: IncomingMessage) {
     super(req)

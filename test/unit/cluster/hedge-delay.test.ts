@@ -1,6 +1,6 @@
 import t from 'tap'
 import { EndpointStats } from '../../../src/metrics/endpoint-stats.js'
-import { HedgeDelay } from '../../../src/upstream/hedge-delay.js'
+import { HedgeDelay } from '../../../src/cluster/hedge-delay.js'
 
 /** Endpoints whose statistics hold the given latencies to headers, ms. */
 function endpoints(...latencies: number[][]): { stats: EndpointStats }[] {

@@ -1,9 +1,9 @@
 import t from 'tap'
 import { defaultListener, DEFAULT_VIA } from '../../../src/config/build.js'
 import type { ListenerConfig } from '../../../src/config/types.js'
-import { connectionNamedHeaders } from '../../../src/upstream/hop-by-hop.js'
-import { RequestHead, UpstreamHeaderBuilder } from '../../../src/upstream/request-headers.js'
-import { buildClientHeaders } from '../../../src/upstream/response-headers.js'
+import { connectionNamedHeaders } from '../../../src/forward/hop-by-hop.js'
+import { RequestHead, UpstreamHeaderBuilder } from '../../../src/forward/request-headers.js'
+import { buildClientHeaders } from '../../../src/forward/response-headers.js'
 
 function builder(listener: Partial<ListenerConfig> = {}): UpstreamHeaderBuilder {
   return new UpstreamHeaderBuilder(defaultListener(listener), DEFAULT_VIA, 'http')

@@ -1,13 +1,13 @@
 import { join } from 'node:path'
-import type { AdaptivePolicyConfig, PolicyConfig, PolicyName } from '../config/types.js'
-import type { Clock } from '../util/clock.js'
-import type { Rng } from '../util/rng.js'
-import { AdaptivePolicy } from './policies/adaptive.js'
-import { LeastRequestPolicy } from './policies/least-request.js'
-import { PeakEwmaPolicy } from './policies/peak-ewma.js'
-import { RandomPolicy } from './policies/random.js'
-import { RoundRobinPolicy } from './policies/round-robin.js'
-import type { Policy } from './types.js'
+import type { AdaptivePolicyConfig, PolicyConfig, PolicyName } from '../../config/types.js'
+import type { Clock } from '../../util/clock.js'
+import type { Rng } from '../../util/rng.js'
+import { AdaptivePolicy } from './adaptive.js'
+import { LeastRequestPolicy } from './least-request.js'
+import { PeakEwmaPolicy } from './peak-ewma.js'
+import { RandomPolicy } from './random.js'
+import { RoundRobinPolicy } from './round-robin.js'
+import type { Policy } from '../types.js'
 
 export interface PolicyDeps {
   clock: Clock

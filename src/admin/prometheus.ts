@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
-import type { EndpointView, UpstreamView } from '../admin/types.js'
+import type { EndpointView, UpstreamView } from './types.js'
 import type { EventLog } from '../health/events.js'
-import type { LatencySummary, StatusClassCounts } from './endpoint-stats.js'
+import type { LatencySummary, StatusClassCounts } from '../metrics/endpoint-stats.js'
 import { registerHealthMetrics } from './health-metrics.js'
 
 type EndpointLabels = 'upstream' | 'endpoint'
