@@ -1,6 +1,5 @@
 import { Balancer } from '../balancer/balancer.js'
-import { AdaptivePolicy } from '../balancer/policies/adaptive.js'
-import { createPolicy } from '../balancer/policies/policy-factory.js'
+import { buildPolicy } from '../balancer/policies/policy-factory.js'
 import type { PickContext } from '../balancer/types.js'
 import { Outcome } from '../util/outcome.js'
 import type { RetryConfig, UpstreamConfig } from '../config/types.js'
@@ -61,8 +60,9 @@ export class Cluster {
     this.clock = deps.clock
     const startMs = deps.clock.now()
     this.endpoints = config.endpoints.map((e, i) => new UpstreamEndpoint(i, e, config, startMs))
-    this.balancer = new Balancer<UpstreamEndpoint>(createPolicy(config.policy, { ...deps, upstream: config.name }), deps.rng)
-    this.model = this.balancer.policy instanceof AdaptivePolicy ? this.balancer.policy.manager : null
+    const built = buildPolicy(config.policy, { ...deps, upstream: config.name })
+    this.balancer = new Balancer<UpstreamEndpoint>(built.policy, deps.rng)
+    this.model = built.model
     this.health = new UpstreamHealth(
       config.name,
       this.endpoints.map((e) => e.id),

@@ -1,3 +1,5 @@
+import { PeakEwma } from '../balancer/load/peak-ewma.js'
+
 /**
  * The adaptive policy's per-endpoint feature table: what it knows about each endpoint's recent behaviour,
  * in typed arrays indexed by Endpoint.index. Every record* method is O(1) and allocates nothing (hot path).
@@ -49,9 +51,8 @@ export const NEVER_FAILED = -1
 
 export class AdaptiveFeatures {
   readonly size: number
-  /** Peak-EWMA of successful latency, ms, and when it was last updated. */
-  readonly peakMs: Float64Array
-  private readonly peakStampMs: Float64Array
+  /** Peak-EWMA of successful latency, ms (its first sample replaces the default). */
+  readonly peak: PeakEwma
   /** Time-weighted mean and variance of ln(latency ms), and when they were last updated. */
   private readonly logMean: Float64Array
   private readonly logVariance: Float64Array
@@ -71,8 +72,7 @@ export class AdaptiveFeatures {
 
   constructor(size: number) {
     this.size = size
-    this.peakMs = new Float64Array(size).fill(DEFAULT_LATENCY_MS)
-    this.peakStampMs = new Float64Array(size).fill(-Infinity)
+    this.peak = new PeakEwma(size, PEAK_DECAY_MS, DEFAULT_LATENCY_MS, -Infinity)
     this.logMean = new Float64Array(size).fill(Math.log(DEFAULT_LATENCY_MS))
     this.logVariance = new Float64Array(size)
     this.logStampMs = new Float64Array(size).fill(-Infinity)
@@ -96,7 +96,7 @@ export class AdaptiveFeatures {
   recordSuccess(i: number, latencyMs: number, nowMs: number): void {
     this.answered(i, nowMs)
     this.count(i, 0, 1, nowMs)
-    this.updatePeak(i, latencyMs, nowMs)
+    this.peak.update(i, latencyMs, nowMs)
     this.updateLogNormal(i, latencyMs, nowMs)
   }
 
@@ -182,17 +182,6 @@ export class AdaptiveFeatures {
   private countDecay(i: number, nowMs: number): number {
     const elapsed = nowMs - this.countStampMs[i]
     return elapsed <= 0 ? 1 : Math.exp(-elapsed / ERROR_DECAY_MS)
-  }
-
-  private updatePeak(i: number, latencyMs: number, nowMs: number): void {
-    const current = this.peakMs[i]
-    if (latencyMs > current) {
-      this.peakMs[i] = latencyMs
-    } else {
-      const w = Math.exp(-(nowMs - this.peakStampMs[i]) / PEAK_DECAY_MS)
-      this.peakMs[i] = current * w + latencyMs * (1 - w)
-    }
-    this.peakStampMs[i] = nowMs
   }
 
   /**

@@ -342,7 +342,7 @@ export class AdaptiveModel {
   private vector(i: number, q: number): void {
     const x = this.x
     x[0] = q / INFLIGHT_SCALE
-    x[1] = this.features.peakMs[i] / LATENCY_SCALE_MS
+    x[1] = this.features.peak.estimateMs[i] / LATENCY_SCALE_MS
   }
 
   /**

@@ -4,6 +4,7 @@ import { AdaptiveModel, BREAKDOWN_SIZE, Part } from '../../model/adaptive-model.
 import { sampleNormal } from '../../model/gaussian.js'
 import type { Clock } from '../../util/clock.js'
 import type { Rng } from '../../util/rng.js'
+import { TwoChoices } from '../two-choices.js'
 import type { Endpoint, PickContext, PickExplanation, Policy } from '../types.js'
 import { Outcome } from '../../util/outcome.js'
 
@@ -45,6 +46,7 @@ export class AdaptivePolicy implements Policy {
   readonly lastPickCosts = new Float64Array(2)
   private readonly clock: Clock
   private readonly rng: Rng
+  private readonly choices = new TwoChoices()
   private readonly config: AdaptivePolicyConfig
   private model: AdaptiveModel
   /** Endpoint ids by index, as far as rebuild has shown them. */
@@ -82,13 +84,9 @@ export class AdaptivePolicy implements Policy {
   }
 
   pick(available: readonly Endpoint[], ctx: PickContext): Endpoint | null {
-    const n = available.length
-    const rng = this.rng
-    let a = (rng.next() * n) | 0
-    let b = (rng.next() * (n - 1)) | 0
-    if (b >= a) b++ // two distinct candidates
-    if (available[a].index === ctx.exclude) a = b
-    else if (available[b].index === ctx.exclude) b = a
+    this.choices.draw(available, this.rng, ctx.exclude)
+    const a = this.choices.a
+    const b = this.choices.b
     const now = this.clock.now()
     this.sampleCost(0, available[a], now)
     this.sampleCost(1, available[b], now)
@@ -123,7 +121,7 @@ export class AdaptivePolicy implements Policy {
     this.model.evaluate(i, e.inflight, now, parts)
     return {
       inflight: e.inflight,
-      peakEwmaMs: features.peakMs[i],
+      peakEwmaMs: features.peak.estimateMs[i],
       p99Ms: features.p99Ms(i),
       secondsSinceFailure: features.secondsSinceFailure(i, now),
       regressionMs: parts[Part.Regression],

@@ -7,6 +7,7 @@ import { LeastRequestPolicy } from './least-request.js'
 import { PeakEwmaPolicy } from './peak-ewma.js'
 import { RandomPolicy } from './random.js'
 import { RoundRobinPolicy } from './round-robin.js'
+import type { AdaptiveModelManager } from '../../model/adaptive-manager.js'
 import type { Policy } from '../types.js'
 
 export interface PolicyDeps {
@@ -18,23 +19,42 @@ export interface PolicyDeps {
   upstream?: string
 }
 
-type Builder<N extends PolicyName> = (config: Extract<PolicyConfig, { name: N }>, deps: PolicyDeps) => Policy
+/**
+ * A policy and, when it learns, the manager of what it learned (versions, rollback, persistence): the cluster
+ * hands the manager to warm start, shutdown and the admin API without asking which policy it holds.
+ */
+export interface BuiltPolicy {
+  readonly policy: Policy
+  readonly model: AdaptiveModelManager | null
+}
+
+type Builder<N extends PolicyName> = (config: Extract<PolicyConfig, { name: N }>, deps: PolicyDeps) => BuiltPolicy
+
+const stateless = (policy: Policy): BuiltPolicy => ({ policy, model: null })
 
 /** One line per policy, keyed by the name YAML uses. */
 const BUILDERS: { [N in PolicyName]: Builder<N> } = {
-  round_robin: () => new RoundRobinPolicy(),
-  random: (_c, deps) => new RandomPolicy(deps.rng),
-  least_request: (c, deps) => new LeastRequestPolicy(c, deps.rng),
-  peak_ewma: (c, deps) => new PeakEwmaPolicy({ ...c, ...deps }),
-  adaptive: (c, deps) => new AdaptivePolicy(ownStateDir(c, deps.upstream), deps),
+  round_robin: () => stateless(new RoundRobinPolicy()),
+  random: (_c, deps) => stateless(new RandomPolicy(deps.rng)),
+  least_request: (c, deps) => stateless(new LeastRequestPolicy(c, deps.rng)),
+  peak_ewma: (c, deps) => stateless(new PeakEwmaPolicy({ ...c, ...deps })),
+  adaptive: (c, deps) => {
+    const policy = new AdaptivePolicy(ownStateDir(c, deps.upstream), deps)
+    return { policy, model: policy.manager }
+  },
 }
 
 const POLICY_NAMES = Object.keys(BUILDERS) as readonly PolicyName[]
 
-export function createPolicy(config: PolicyConfig, deps: PolicyDeps): Policy {
+export function buildPolicy(config: PolicyConfig, deps: PolicyDeps): BuiltPolicy {
   const build = (BUILDERS as Record<string, Builder<PolicyName> | undefined>)[config.name]
   if (build === undefined) throw new Error(`unknown policy "${String(config.name)}"; known: ${POLICY_NAMES.join(', ')}`)
   return build(config, deps)
+}
+
+/** The policy alone (benchmarks and tests that need no model manager). */
+export function createPolicy(config: PolicyConfig, deps: PolicyDeps): Policy {
+  return buildPolicy(config, deps).policy
 }
 
 /** stateDir/<upstream>: upstreams sharing one configured stateDir must not overwrite each other's model. */

@@ -8,13 +8,13 @@ const close = (a: number, b: number, tolerance: number) => Math.abs(a - b) <= to
 t.test('peak-EWMA jumps up, decays towards lower samples with w = e^(−Δt/10 s), and takes the first sample after a silence', async (t) => {
   const f = new AdaptiveFeatures(1)
   f.recordSuccess(0, 12, 0)
-  t.equal(f.peakMs[0], 12, 'first sample replaces the 30 ms default (w = e^−∞ = 0)')
+  t.equal(f.peak.estimateMs[0], 12, 'first sample replaces the 30 ms default (w = e^−∞ = 0)')
   f.recordSuccess(0, 50, 100)
-  t.equal(f.peakMs[0], 50, 'peak: jumps straight up')
+  t.equal(f.peak.estimateMs[0], 50, 'peak: jumps straight up')
   f.recordSuccess(0, 10, 10_100) // Δt = τ: w = e^−1
-  t.ok(close(f.peakMs[0], 50 * Math.exp(-1) + 10 * (1 - Math.exp(-1)), 1e-9), 'EWMA step down')
+  t.ok(close(f.peak.estimateMs[0], 50 * Math.exp(-1) + 10 * (1 - Math.exp(-1)), 1e-9), 'EWMA step down')
   f.recordSuccess(0, 5, 1_000_000)
-  t.ok(close(f.peakMs[0], 5, 1e-9), 'after a long silence the new sample is all that counts')
+  t.ok(close(f.peak.estimateMs[0], 5, 1e-9), 'after a long silence the new sample is all that counts')
 })
 
 t.test('recent p99 of log-normal latencies matches exp(μ + 2.326σ) within 10%', async (t) => {
