@@ -91,20 +91,36 @@ export class Cluster {
   }
 
   /*
-   * How an attempt went, reported once per attempt to each listener. The policy learns the latency at the
-   * response headers; health (outlier detection, forecasts) waits for the end of a non-5xx body, so a
-   * backend that sends 200 and then dies counts as failing, not as a success followed by a failure.
+   * The one observation point: how each attempt went reaches the endpoint's statistics, the policy, health
+   * and the retry budget through these calls, once each. The policy learns the latency at the response
+   * headers; health (outlier detection, forecasts) waits for the end of a non-5xx body, so a backend that
+   * sends 200 and then dies counts as failing, not as a success followed by a failure.
    */
+
+  /** A request entered this upstream (the retry budget's base). */
+  requestStarted(): void {
+    this.retryBudget.requestStarted()
+  }
+
+  /** The request is over with every try; `retryTokens` (its retries and hedges) go back to the budget. */
+  requestEnded(retryTokens: number): void {
+    this.retryBudget.requestEnded(retryTokens)
+  }
 
   /** Response headers arrived after latencyMs. A 5xx is final for health here: its body changes nothing. */
   observeHeaders(e: UpstreamEndpoint, latencyMs: number, status: number, nowMs: number): void {
+    e.stats.recordResponse(status, latencyMs)
     const outcome = status >= 500 ? Outcome.HttpError : Outcome.Success
     this.balancer.observe(e, latencyMs, status, outcome, nowMs)
     if (status >= 500) this.health.observe(e.index, outcome, status, latencyMs)
   }
 
-  /** The body of a response with headers after latencyMs ended: complete (Success) or broken off. */
-  observeBodyEnd(e: UpstreamEndpoint, latencyMs: number, status: number, outcome: Outcome, nowMs: number): void {
+  /**
+   * The body of a response with headers after latencyMs ended: complete (Success) or broken off (with the
+   * failure's code, counted as a broken response unless null or the client's doing).
+   */
+  observeBodyEnd(e: UpstreamEndpoint, latencyMs: number, status: number, outcome: Outcome, code: string | null, nowMs: number): void {
+    if (code !== null && outcome !== Outcome.ClientAbort) e.stats.recordBrokenResponse(code)
     if (status >= 500) return
     // The policy already learned this answer's latency; a broken body is one more thing it should know.
     // A client leaving mid-body is nobody's failure, and the policy has nothing pending for it any more.
@@ -112,8 +128,12 @@ export class Cluster {
     this.health.observe(e.index, outcome, status, latencyMs)
   }
 
-  /** The attempt failed after latencyMs without any response (refused, reset, timeout, client abort). */
-  observeFailure(e: UpstreamEndpoint, latencyMs: number, outcome: Outcome, nowMs: number): void {
+  /**
+   * The attempt failed after latencyMs without any response (refused, reset, timeout, client abort, a client
+   * fault), `code` being the failure's; a ClientAbort outcome is the client's (error-mapping.ts), never the endpoint's.
+   */
+  observeFailure(e: UpstreamEndpoint, latencyMs: number, outcome: Outcome, code: string, nowMs: number): void {
+    e.stats.recordFailure(code, outcome === Outcome.ClientAbort)
     this.balancer.observe(e, latencyMs, 0, outcome, nowMs)
     this.health.observe(e.index, outcome, 0, latencyMs)
   }

@@ -96,7 +96,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
 
   start(): void {
     this.res.feeder = this
-    this.cluster.retryBudget.active++
+    this.cluster.requestStarted()
     const overallMs = this.cluster.retry.overallTimeoutMs
     if (overallMs > 0) this.overallTimer = setTimeout(overallTimeoutFired, overallMs, this)
     const hedgeMs = this.cluster.hedgeDelay.delayMs
@@ -114,7 +114,6 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     const nowMs = this.clock.now()
     attempt.latencyMs = nowMs - attempt.startMs
     attempt.status = statusCode
-    attempt.endpoint.stats.recordResponse(statusCode, attempt.latencyMs)
     this.cluster.observeHeaders(attempt.endpoint, attempt.latencyMs, statusCode, nowMs)
     // A retryable status is read to its end and dropped while the other try may still answer, or when a retry follows.
     if (this.cluster.retry.retryOnStatus.includes(statusCode) && (this.otherMayAnswer(attempt) || this.mayRetry(attempt, false))) {
@@ -131,7 +130,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
   }
 
   onAttemptComplete(attempt: UpstreamAttempt): void {
-    this.cluster.observeBodyEnd(attempt.endpoint, attempt.latencyMs, attempt.status, Outcome.Success, this.clock.now())
+    this.cluster.observeBodyEnd(attempt.endpoint, attempt.latencyMs, attempt.status, Outcome.Success, null, this.clock.now())
     if (attempt.discarding && attempt.next !== null && !this.answered()) {
       this.retry(attempt)
       return
@@ -258,15 +257,13 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
 
   private recordFailure(attempt: UpstreamAttempt, failure: Failure): void {
     const code = failure.error.code
-    const byClient = failure.error.source === 'client'
     const nowMs = this.clock.now()
     if (attempt.latencyMs < 0) {
       attempt.latencyMs = nowMs - attempt.startMs
-      attempt.endpoint.stats.recordFailure(code, byClient)
-      this.cluster.observeFailure(attempt.endpoint, attempt.latencyMs, failure.outcome, nowMs)
+      this.cluster.observeFailure(attempt.endpoint, attempt.latencyMs, failure.outcome, code, nowMs)
     } else {
-      if (!byClient && !attempt.discarding) attempt.endpoint.stats.recordBrokenResponse(code)
-      this.cluster.observeBodyEnd(attempt.endpoint, attempt.latencyMs, attempt.status, failure.outcome, nowMs)
+      // A discarded retryable status breaking off is no new failure: its status was counted at the headers.
+      this.cluster.observeBodyEnd(attempt.endpoint, attempt.latencyMs, attempt.status, failure.outcome, attempt.discarding ? null : code, nowMs)
     }
     if (failure === FAILURES.hedgeLost) return // the other try answered: nothing failed
     this.errorCode = code
@@ -299,9 +296,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
   private finish(attempt: UpstreamAttempt): void {
     attempt.retire()
     if (--this.inFlight > 0) return
-    const budget = this.cluster.retryBudget
-    budget.active--
-    budget.retrying -= this.tokens
+    this.cluster.requestEnded(this.tokens)
     this.res.feeder = null
     if (this.env.listener !== null) this.env.listener.onExchangeEnd(this)
   }

@@ -18,7 +18,18 @@ export class RetryBudget {
     private readonly minConcurrent: number,
   ) {}
 
-  /** Takes a retry token if the budget allows; the caller must `releaseRetry()` when that retry ends. */
+  /** A request (with all its tries) began. */
+  requestStarted(): void {
+    this.active++
+  }
+
+  /** A request ended; the retry tokens it held (retries and hedges) come back. */
+  requestEnded(tokens: number): void {
+    this.active--
+    this.retrying -= tokens
+  }
+
+  /** Takes a retry token if the budget allows; it comes back when its request ends (requestEnded). */
   tryAcquireRetry(): boolean {
     const allowed = Math.max(this.minConcurrent, this.percent * this.active)
     if (this.retrying < allowed) {
@@ -28,9 +39,5 @@ export class RetryBudget {
     }
     this.refused++
     return false
-  }
-
-  releaseRetry(): void {
-    this.retrying--
   }
 }

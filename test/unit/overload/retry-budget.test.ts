@@ -26,11 +26,12 @@ t.test('retries in flight ≤ max(minConcurrent, percent × active)', async (t) 
   }
 })
 
-t.test('a released token can be taken again; growing load raises the cap', async (t) => {
+t.test('a token comes back when its request ends; growing load raises the cap', async (t) => {
   const budget = new RetryBudget(0.2, 3)
   budget.active = 10
   t.equal(drain(budget), 3)
-  budget.releaseRetry()
+  budget.requestStarted()
+  budget.requestEnded(1) // a request that held one retry ended: active is back to 10, one token free
   t.ok(budget.tryAcquireRetry(), 'released: one more')
   t.notOk(budget.tryAcquireRetry(), 'and no more')
   budget.active = 50
