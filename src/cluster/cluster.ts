@@ -55,7 +55,7 @@ export class Cluster {
     this.policy = config.policy.name
     this.rewriteHost = config.rewriteHost
     this.retry = config.retry
-    this.retryBudget = new RetryBudget(config.retry.budgetPercent, config.retry.budgetMinConcurrent)
+    this.retryBudget = new RetryBudget(config.retry.budgetFraction, config.retry.budgetMinConcurrent)
     this.hedgeDelay = new HedgeDelay(config.retry.hedge)
     this.clock = deps.clock
     const startMs = deps.clock.now()

@@ -9,7 +9,14 @@ export const retrySchema = z
     retryOnStatus: z.array(z.number().int().min(500).max(599)).default([502, 503, 504]),
     retryNonIdempotent: z.boolean().default(false),
     replayBuffer: size('64KiB'),
-    budgetPercent: z.number().min(0).max(1).default(0.2),
+    // A percentage, 0..100, like every *Percent key (it was a fraction 0..1 before 2026-12): a value in (0, 1)
+    // is refused rather than read as under 1 %, so an old config fails loudly instead of starving retries.
+    budgetPercent: z
+      .number()
+      .min(0)
+      .max(100)
+      .refine((v) => v === 0 || v >= 1, { error: 'budgetPercent is a percentage from 0 to 100 (write 20 for 20 %); values between 0 and 1 are refused since it stopped being a fraction' })
+      .default(20),
     budgetMinConcurrent: z.number().int().min(0).default(3),
     perTryTimeout: duration('0ms'),
     overallTimeout: duration('0ms'),

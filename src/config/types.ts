@@ -279,7 +279,7 @@ export interface OutlierConfig {
   /** Default 300 s. */
   readonly maxEjectionMs: number
   /** At most this fraction ejected at once (at least one endpoint). Default 0.1. */
-  readonly maxEjectionPercent: number
+  readonly maxEjectionFraction: number
   /** Success-rate outlier: below mean − k·σ. Default 1.9. */
   readonly successRateStdevFactor: number
   /** Endpoints with enough volume an interval needs for success-rate ejection. Default 5 (Envoy). */
@@ -341,7 +341,7 @@ export interface RetryConfig {
   /** Request bodies up to this size are kept for a replay; a larger body is never retried. Default 64 KiB. */
   readonly replayBufferBytes: number
   /** Retries in flight ≤ this fraction of active requests. Default 0.2. */
-  readonly budgetPercent: number
+  readonly budgetFraction: number
   /** …but always at least this many concurrent retries. Default 3. */
   readonly budgetMinConcurrent: number
   /** Timeout of one try (to response headers); 0 uses the upstream's responseHeaders timeout. Default 0. */

@@ -7,7 +7,7 @@ export interface EjectionOptions {
   /** Cap on one ejection, ms. */
   maxEjectionMs: number
   /** At most this fraction (0..1) of the endpoints ejected at once, but always at least one may be. */
-  maxEjectionPercent: number
+  maxEjectionFraction: number
   /** The backoff multiplier drops by one per this many ms in service. */
   decayMs: number
 }
@@ -23,7 +23,7 @@ export interface EjectionOptions {
  * is the same rule with decayMs = intervalMs). Decay is computed from exact elapsed time, not tick count.
  *
  * Cap: an ejection is refused ('overflow', counted) when (ejected + 1) would exceed
- * floor(maxEjectionPercent × N), except that the first ejection is always allowed (Envoy: "will eject at
+ * floor(maxEjectionFraction × N), except that the first ejection is always allowed (Envoy: "will eject at
  * least one host regardless of the value"), so a small upstream can still shed its one bad endpoint.
  */
 export class EjectionManager {
@@ -46,7 +46,7 @@ export class EjectionManager {
     this.decayFrom = new Float64Array(endpoints)
     this.totals = new Uint32Array(endpoints)
     // 1e-9 absorbs float error in fraction × N: 0.29 × 100 is 28.999999999999996 in binary floating point.
-    this.maxEjected = Math.floor(options.maxEjectionPercent * endpoints + 1e-9)
+    this.maxEjected = Math.floor(options.maxEjectionFraction * endpoints + 1e-9)
     this.maxMultiplier = Math.max(1, Math.ceil(options.maxEjectionMs / options.baseEjectionMs))
   }
 

@@ -66,7 +66,7 @@ export interface UpstreamHealthStats {
   /** Outlier detections by reason, and those that became ejections. */
   detected: Record<OutlierReason, number>
   enforced: Record<OutlierReason, number>
-  /** Ejections refused by maxEjectionPercent. */
+  /** Ejections refused by maxEjectionFraction. */
   ejectionOverflow: number
   /** Predicted failures not drained because draining would have pushed the upstream into panic. */
   drainsRefused: number
@@ -130,7 +130,7 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
     this.ejection = new EjectionManager(n, {
       baseEjectionMs: outlier.baseEjectionMs,
       maxEjectionMs: outlier.maxEjectionMs,
-      maxEjectionPercent: outlier.maxEjectionPercent,
+      maxEjectionFraction: outlier.maxEjectionFraction,
       decayMs: outlier.baseEjectionMs,
     })
     this.slowStart = new SlowStart(n, config.slowStart)

@@ -1,7 +1,7 @@
 /**
- * Envoy's retry budget: retries in flight may be at most `percent` of the requests in flight, with a floor
+ * Envoy's retry budget: retries in flight may be at most `fraction` (0..1) of the requests in flight, with a floor
  * of `minConcurrent` so a quiet upstream can still retry. A retry storm (every request failing and
- * retrying) is thereby capped at 1 + percent times the offered load instead of multiplying it.
+ * retrying) is thereby capped at 1 + fraction times the offered load instead of multiplying it.
  */
 export class RetryBudget {
   /** Requests in flight on the upstream, retries included. */
@@ -14,7 +14,7 @@ export class RetryBudget {
   granted = 0
 
   constructor(
-    private readonly percent: number,
+    private readonly fraction: number,
     private readonly minConcurrent: number,
   ) {}
 
@@ -31,7 +31,7 @@ export class RetryBudget {
 
   /** Takes a retry token if the budget allows; it comes back when its request ends (requestEnded). */
   tryAcquireRetry(): boolean {
-    const allowed = Math.max(this.minConcurrent, this.percent * this.active)
+    const allowed = Math.max(this.minConcurrent, this.fraction * this.active)
     if (this.retrying < allowed) {
       this.retrying++
       this.granted++

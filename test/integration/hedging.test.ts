@@ -70,7 +70,7 @@ t.test('requests with a body or another method are never hedged', async (t) => {
 })
 
 t.test('hedges come out of the retry budget: with none, no hedge', async (t) => {
-  const retry = hedging(20, { budgetPercent: 0, budgetMinConcurrent: 0 })
+  const retry = hedging(20, { budgetFraction: 0, budgetMinConcurrent: 0 })
   const { url, backends, baton } = await startRig(t, [{ name: 'slow', delayMs: 300 }, 'fast'], { overrides: { retry } })
   const bodies: string[] = []
   for (let i = 0; i < 4; i++) bodies.push((await getText(`${url}/`)).body)

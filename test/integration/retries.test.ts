@@ -72,7 +72,7 @@ t.test('a body larger than the replay buffer streams once and is not retried', a
 })
 
 t.test('the retry budget caps concurrent retries', async (t) => {
-  const retry = { ...DEFAULT_RETRY, maxRetries: 3, budgetPercent: 0, budgetMinConcurrent: 1 }
+  const retry = { ...DEFAULT_RETRY, maxRetries: 3, budgetFraction: 0, budgetMinConcurrent: 1 }
   const { url, backends, baton } = await startRig(t, ['a', 'b', 'c'], { overrides: { retry } })
   const requests = Array.from({ length: 20 }, () => getText(`${url}/status/503`))
   await Promise.all(requests)

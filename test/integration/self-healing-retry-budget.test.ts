@@ -40,7 +40,7 @@ for (const storm of storms) {
     const backends = await startScripted('a', 'b', 'c')
     const rig = await startHealingRig(t, backends, {
       overrides: {
-        retry: retryConfig({ maxRetries: 2, budgetPercent: 0.2, budgetMinConcurrent: 3 }),
+        retry: retryConfig({ maxRetries: 2, budgetPercent: 20, budgetMinConcurrent: 3 }),
         health: healthConfig({ outlier: { enabled: false } }),
       },
     })

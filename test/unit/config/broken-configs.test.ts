@@ -316,11 +316,11 @@ ${base()}`,
   },
   {
     name: 'numbers out of range without a message of their own',
-    text: base('    pool: { connections: 0 }\n    retry: { maxRetries: 11, budgetPercent: 2 }\n'),
+    text: base('    pool: { connections: 0 }\n    retry: { maxRetries: 11, budgetPercent: 0.2 }\n'),
     expected: [
       'upstreams[0].pool.connections: must be at least 1, got 0 at x.yaml:5:26',
       'upstreams[0].retry.maxRetries: must be at most 10, got 11 at x.yaml:6:26',
-      'upstreams[0].retry.budgetPercent: must be at most 1, got 2 at x.yaml:6:45',
+      'upstreams[0].retry.budgetPercent: budgetPercent is a percentage from 0 to 100 (write 20 for 20 %); values between 0 and 1 are refused since it stopped being a fraction at x.yaml:6:45',
     ],
   },
   {

@@ -3,7 +3,7 @@ import { EjectionManager, type EjectionOptions } from '../../../src/health/eject
 
 const BASE = 30_000
 function manager(n: number, overrides: Partial<EjectionOptions> = {}): EjectionManager {
-  return new EjectionManager(n, { baseEjectionMs: BASE, maxEjectionMs: 300_000, maxEjectionPercent: 1, decayMs: BASE, ...overrides })
+  return new EjectionManager(n, { baseEjectionMs: BASE, maxEjectionMs: 300_000, maxEjectionFraction: 1, decayMs: BASE, ...overrides })
 }
 
 t.test('the n-th ejection in a row lasts base × n, capped at max', async (t) => {
@@ -88,7 +88,7 @@ t.test('a multiplier never decays while ejected', async (t) => {
 })
 
 t.test('max ejection percent: floor(fraction × N) at once, but always one; refusals counted as overflow', async (t) => {
-  const ten = manager(10, { maxEjectionPercent: 0.1 })
+  const ten = manager(10, { maxEjectionFraction: 0.1 })
   t.equal(ten.maxEjectedCount(), 1)
   t.equal(ten.eject(0, 0), 'ejected')
   t.equal(ten.eject(1, 0), 'overflow')
@@ -98,17 +98,17 @@ t.test('max ejection percent: floor(fraction × N) at once, but always one; refu
   ten.tick(30_000)
   t.equal(ten.eject(1, 30_000), 'ejected', 'room again once the first returned')
 
-  const three = manager(3, { maxEjectionPercent: 0.1 })
+  const three = manager(3, { maxEjectionFraction: 0.1 })
   t.equal(three.maxEjectedCount(), 0, '10 % of 3 rounds down to none…')
   t.equal(three.eject(2, 0), 'ejected', '…but the first ejection is always allowed')
   t.equal(three.eject(1, 0), 'overflow')
 
-  const hundred = manager(100, { maxEjectionPercent: 0.29 })
+  const hundred = manager(100, { maxEjectionFraction: 0.29 })
   t.equal(hundred.maxEjectedCount(), 29, '0.29 × 100 is 28.999999999999996 in floating point: still 29')
   for (let i = 0; i < 29; i++) t.equal(hundred.eject(i, 0), 'ejected')
   t.equal(hundred.eject(29, 0), 'overflow')
 
-  const none = manager(4, { maxEjectionPercent: 0 })
+  const none = manager(4, { maxEjectionFraction: 0 })
   t.equal(none.eject(0, 0), 'ejected', 'even 0 % allows one')
   t.equal(none.eject(1, 0), 'overflow')
 })

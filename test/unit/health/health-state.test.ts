@@ -28,7 +28,7 @@ function fail5xx(health: UpstreamHealth, i: number, times: number): void {
   for (let k = 0; k < times; k++) health.observe(i, Outcome.HttpError, 500, 3)
 }
 
-const quickOutlier = outlierConfig({ consecutive5xx: 3, baseEjectionMs: 10_000, maxEjectionPercent: 0.5 })
+const quickOutlier = outlierConfig({ consecutive5xx: 3, baseEjectionMs: 10_000, maxEjectionFraction: 0.5 })
 const slowStart = { windowMs: 10_000, aggression: 1, minFraction: 0.1 }
 
 t.test('at start every endpoint is routed, silently; the frozen set keeps its identity until a change', async (t) => {
@@ -85,7 +85,7 @@ t.test('client aborts never eject', async (t) => {
 })
 
 t.test('the ejection cap: detected and enforced are counted apart, refusals as overflow', async (t) => {
-  const { health, log } = setup(4, { outlier: outlierConfig({ consecutive5xx: 3, maxEjectionPercent: 0.25 }) })
+  const { health, log } = setup(4, { outlier: outlierConfig({ consecutive5xx: 3, maxEjectionFraction: 0.25 }) })
   fail5xx(health, 0, 3)
   fail5xx(health, 1, 3)
   t.same(log(), ['ejected@e0'])
@@ -124,7 +124,7 @@ t.test('panic: below panicThreshold of endpoints available, all are routed; even
 })
 
 t.test('`rise` consecutive passing checks end a gateway-error ejection, not a 5xx one', async (t) => {
-  const outlier = outlierConfig({ consecutive5xx: 3, consecutiveGatewayErrors: 3, baseEjectionMs: 30_000, maxEjectionPercent: 0.5 })
+  const outlier = outlierConfig({ consecutive5xx: 3, consecutiveGatewayErrors: 3, baseEjectionMs: 30_000, maxEjectionFraction: 0.5 })
   const { clock, events, health, log } = setup(4, { active: activeConfig({ rise: 2 }), outlier })
   for (let k = 0; k < 3; k++) health.observe(0, Outcome.ConnectFailure, 0, 1)
   fail5xx(health, 1, 3)

@@ -8,19 +8,19 @@ function drain(budget: RetryBudget): number {
   return granted
 }
 
-t.test('retries in flight ≤ max(minConcurrent, percent × active)', async (t) => {
-  const cases: { active: number; percent: number; min: number; allowed: number }[] = [
-    { active: 0, percent: 0.2, min: 3, allowed: 3 }, // a quiet upstream may still retry: the floor
-    { active: 10, percent: 0.2, min: 3, allowed: 3 }, // 20 % of 10 = 2 < 3
-    { active: 100, percent: 0.2, min: 3, allowed: 20 },
-    { active: 101, percent: 0.2, min: 3, allowed: 21 }, // 20.2: a 21st token while 20 < 20.2
-    { active: 100, percent: 0, min: 0, allowed: 0 }, // retries off by budget
-    { active: 60, percent: 0.2, min: 3, allowed: 12 },
+t.test('retries in flight ≤ max(minConcurrent, fraction × active)', async (t) => {
+  const cases: { active: number; fraction: number; min: number; allowed: number }[] = [
+    { active: 0, fraction: 0.2, min: 3, allowed: 3 }, // a quiet upstream may still retry: the floor
+    { active: 10, fraction: 0.2, min: 3, allowed: 3 }, // 20 % of 10 = 2 < 3
+    { active: 100, fraction: 0.2, min: 3, allowed: 20 },
+    { active: 101, fraction: 0.2, min: 3, allowed: 21 }, // 20.2: a 21st token while 20 < 20.2
+    { active: 100, fraction: 0, min: 0, allowed: 0 }, // retries off by budget
+    { active: 60, fraction: 0.2, min: 3, allowed: 12 },
   ]
   for (const c of cases) {
-    const budget = new RetryBudget(c.percent, c.min)
+    const budget = new RetryBudget(c.fraction, c.min)
     budget.active = c.active
-    t.equal(drain(budget), c.allowed, `${c.active} active, ${c.percent * 100} %, floor ${c.min}: ${c.allowed} retries`)
+    t.equal(drain(budget), c.allowed, `${c.active} active, ${c.fraction * 100} %, floor ${c.min}: ${c.allowed} retries`)
     t.equal(budget.refused, 1, 'the one that did not fit is counted as refused')
     t.equal(budget.granted, c.allowed, 'and the granted ones as granted')
   }
