@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { UpstreamView } from './types.js'
 import { HEALTH_EVENT_KINDS, type EventLog } from '../health/events.js'
-import type { UpstreamHealthStats } from '../health/health-state.js'
+import type { ClusterHealthStats } from '../health/health-view.js'
 import { OUTLIER_REASONS } from '../health/outlier-detector.js'
 
 /**
@@ -53,7 +53,7 @@ function upstreamGauge(
   upstreams: () => readonly UpstreamView[],
   name: string,
   help: string,
-  read: (stats: UpstreamHealthStats, upstream: UpstreamView) => number,
+  read: (stats: ClusterHealthStats, upstream: UpstreamView) => number,
 ): void {
   new Gauge({
     name,
@@ -87,7 +87,7 @@ function outlierCounter(
   upstreams: () => readonly UpstreamView[],
   name: string,
   help: string,
-  read: (stats: UpstreamHealthStats) => Record<string, number>,
+  read: (stats: ClusterHealthStats) => Record<string, number>,
 ): void {
   new Counter({
     name,

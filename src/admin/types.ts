@@ -1,7 +1,7 @@
 import type { Policy } from '../balancer/types.js'
 import type { CheckResult } from '../health/active-checker.js'
 import type { EventLog } from '../health/events.js'
-import type { EndpointHealth, UpstreamHealthStats } from '../health/health-state.js'
+import type { EndpointHealth, ClusterHealthStats } from '../health/health-view.js'
 import type { EndpointStats } from '../metrics/endpoint-stats.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 
@@ -23,11 +23,11 @@ export interface EndpointView {
   readonly stats: EndpointStats
 }
 
-/** Health of an upstream and its endpoints by index (UpstreamHealth satisfies it). */
+/** Health of an upstream and its endpoints by index (ClusterHealth satisfies it). */
 export interface HealthView {
   describe(i: number, nowMs: number): EndpointHealth
   isRouted(i: number): boolean
-  stats(): UpstreamHealthStats
+  stats(): ClusterHealthStats
 }
 
 /** Retry budget counters (RetryBudget satisfies it). */

@@ -1,5 +1,5 @@
 import type { CheckResult } from '../health/active-checker.js'
-import type { EndpointHealth, UpstreamHealthStats } from '../health/health-state.js'
+import type { EndpointHealth, ClusterHealthStats } from '../health/health-view.js'
 import type { EndpointStatsSnapshot } from '../metrics/endpoint-stats.js'
 import type { RetryBudgetView, UpstreamView } from './types.js'
 
@@ -16,7 +16,7 @@ export interface EndpointJson extends EndpointStatsSnapshot {
 export interface UpstreamJson {
   name: string
   policy: string
-  health: UpstreamHealthStats
+  health: ClusterHealthStats
   retryBudget: RetryBudgetView
   endpoints: EndpointJson[]
 }

@@ -5,7 +5,7 @@ import { Outcome } from '../util/outcome.js'
 import type { RetryConfig, UpstreamConfig } from '../config/types.js'
 import { ActiveChecker } from '../health/active-checker.js'
 import type { EventLog } from '../health/events.js'
-import { UpstreamHealth } from '../health/health-state.js'
+import { ClusterHealth } from '../health/cluster-health.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 import { RetryBudget } from '../overload/retry-budget.js'
 import { HedgeDelay } from './hedge-delay.js'
@@ -39,7 +39,7 @@ export class Cluster {
   readonly retryBudget: RetryBudget
   /** When a request without headers yet gets a hedged copy; its p95 form is recomputed on tick. */
   readonly hedgeDelay: HedgeDelay
-  readonly health: UpstreamHealth
+  readonly health: ClusterHealth
   /** null when active checks are off. */
   readonly checker: ActiveChecker | null
   /** The learned model's versions and persistence; null unless the policy is adaptive. */
@@ -63,7 +63,7 @@ export class Cluster {
     const built = buildPolicy(config.policy, { ...deps, upstream: config.name })
     this.balancer = new Balancer<UpstreamEndpoint>(built.policy, deps.rng)
     this.model = built.model
-    this.health = new UpstreamHealth(
+    this.health = new ClusterHealth(
       config.name,
       this.endpoints.map((e) => e.id),
       config.health,

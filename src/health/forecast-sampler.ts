@@ -2,7 +2,7 @@ import { Outcome } from '../util/outcome.js'
 import { medianInPlace } from '../util/median.js'
 import { LogHistograms, shiftGroup } from './log-histogram.js'
 
-/** What a forecast sample is handed to: UpstreamHealth.recordForecastSample. */
+/** What a forecast sample is handed to: ClusterHealth.recordForecastSample. */
 export interface ForecastSink {
   recordForecastSample(i: number, nowMs: number, p99Ms: number, errorRate: number): void
   /** The median of the interval's endpoint p99s, ms; NaN with fewer than two endpoints answering. */

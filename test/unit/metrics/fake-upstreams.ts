@@ -2,7 +2,7 @@ import type { EndpointView, UpstreamView } from '../../../src/admin/types.js'
 import { RoundRobinPolicy } from '../../../src/balancer/policies/round-robin.js'
 import { DEFAULT_HEALTH } from '../../../src/config/build-health.js'
 import { EventLog } from '../../../src/health/events.js'
-import { UpstreamHealth } from '../../../src/health/health-state.js'
+import { ClusterHealth } from '../../../src/health/cluster-health.js'
 import { EndpointStats } from '../../../src/metrics/endpoint-stats.js'
 import { RetryBudget } from '../../../src/overload/retry-budget.js'
 import { ManualClock } from '../../../src/util/clock.js'
@@ -18,7 +18,7 @@ export function fakeEndpoint(id: string, weight = 1, inflight = 0, index = 0): F
 
 /** An upstream view around real health state (default rules, manual clock), a real retry budget and no active checks. */
 export function fakeUpstream(name: string, endpoints: FakeEndpoint[], policy = 'round_robin', events = new EventLog()): UpstreamView {
-  const health = new UpstreamHealth(
+  const health = new ClusterHealth(
     name,
     endpoints.map((e) => e.id),
     DEFAULT_HEALTH,

@@ -8,16 +8,18 @@ import { ForecastSampler, type ForecastSink } from './forecast-sampler.js'
 import { type Forecast, type ForecastDecision, Forecaster } from './forecaster.js'
 import {
   byReason,
-  type IntervalStats,
   OUTLIER_REASON_INDEX,
   OUTLIER_REASONS,
   OutlierDetector,
   type OutlierReason,
 } from './outlier-detector.js'
-import { ACTIVE_HEALTHY, ACTIVE_STATES, ACTIVE_UNHEALTHY, ACTIVE_UNKNOWN, type ActiveState } from './rise-fall.js'
+import { ACTIVE_HEALTHY, ACTIVE_STATES, ACTIVE_UNHEALTHY, ACTIVE_UNKNOWN } from './rise-fall.js'
 import { SlowStart } from './slow-start.js'
+import { GatewayEjectionRelease } from './gateway-release.js'
+import type { ClusterHealthStats, EndpointHealth, EndpointHealthState } from './health-view.js'
+import { PANIC_CHANGED, ROUTED_CHANGED, RoutedSet } from './routed-set.js'
 
-export interface UpstreamHealthDeps {
+export interface ClusterHealthDeps {
   /** Monotonic ms: ejection and slow-start times. The `nowMs` passed to tick() must come from it too. */
   clock: Clock
   /** Wall-clock ms since the epoch, for event timestamps. */
@@ -30,69 +32,23 @@ export interface UpstreamHealthDeps {
   onAvailabilityChange: ((available: readonly number[], panic: boolean) => void) | null
 }
 
-/** Why an endpoint is or is not routable, most fundamental first. */
-export type EndpointHealthState = 'available' | 'unknown' | 'unhealthy' | 'ejected' | 'drained'
-
-/** One endpoint's health, for the admin API. */
-export interface EndpointHealth {
-  state: EndpointHealthState
-  /** In the set handed to the balancer (true for every known endpoint in panic mode). */
-  routed: boolean
-  /** Active checks say healthy (always true when active checks are off). */
-  activeHealthy: boolean
-  activeState: ActiveState
-  ejected: boolean
-  /** Ejections since start. */
-  ejectionCount: number
-  /** Backoff multiplier: the next ejection lasts base × (this + 1), capped. */
-  ejectionMultiplier: number
-  ejectionRemainingMs: number
-  /** Weight multiplier in (0, 1]: below 1 while ramping after (re)entering service. */
-  slowStartFactor: number
-  drained: boolean
-  /** The more imminent of the latency and error-rate forecasts; null before a fit or with forecasts off. */
-  forecast: Forecast | null
-  /** The last outlier interval's figures; null with outlier detection off. */
-  outlier: IntervalStats | null
-}
-
-/** Counters for Prometheus and the admin API. */
-export interface UpstreamHealthStats {
-  panic: boolean
-  available: number
-  ejected: number
-  /** Endpoints that may be ejected at once (besides the always-allowed first). */
-  maxEjected: number
-  /** Outlier detections by reason, and those that became ejections. */
-  detected: Record<OutlierReason, number>
-  enforced: Record<OutlierReason, number>
-  /** Ejections refused by maxEjectionFraction. */
-  ejectionOverflow: number
-  /** Predicted failures not drained because draining would have pushed the upstream into panic. */
-  drainsRefused: number
-}
-
 /**
- * The health of one upstream of N endpoints: active check results (fed by an ActiveChecker, which this
+ * The health of one upstream (its Cluster) of N endpoints: active check results (fed by an ActiveChecker, which this
  * class listens to), passive outlier detection and ejection, predictive drains, slow start and panic mode,
  * combined into the set of endpoint indexes the balancer may use. Pure: no timers, no I/O.
  *
- * An endpoint is available when active checks say healthy, it is not ejected and not drained. The routed
- * set is the available endpoints, except in panic mode: when fewer than panicThreshold of the known
- * endpoints are available, all known endpoints are routed (a degraded backend beats none; Envoy's panic
- * threshold). An endpoint still 'unknown' (initialState 'unknown', first check pending) is not known: it is
- * never routed, not even in panic, and does not count towards the fraction.
- * The routed set is recomputed only when something changed, as a new frozen array.
+ * An endpoint is available when active checks say healthy, it is not ejected and not drained; which of
+ * them the balancer gets (panic mode included) is the RoutedSet's (routed-set.ts). Early release from a
+ * gateway-error ejection is GatewayEjectionRelease's (gateway-release.ts); what it shows, health-view.ts.
  * Slow start begins whenever an endpoint becomes available again (not for the initial set).
  * A predicted failure drains its endpoint only if the rest stay above the panic threshold (else it is
  * counted as refused and retried on every tick while the prediction holds), so forecasts never cause panic.
  */
-export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
+export class ClusterHealth implements ActiveCheckListener, ForecastSink {
   private readonly n: number
   private readonly active: Uint8Array
   private readonly drained: Uint8Array
-  /** Own availability (healthy && !ejected && !drained) at the last refresh. */
-  private readonly available: Uint8Array
+  private readonly routedSet: RoutedSet
   private readonly detector: OutlierDetector | null
   private readonly ejection: EjectionManager
   private readonly slowStart: SlowStart
@@ -100,24 +56,25 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
   /** Each forecast interval's p99 and error rate per endpoint, fed to the forecaster; null with forecasts off. */
   private readonly sampler: ForecastSampler | null
   private readonly enforced: Float64Array
-  /** Slot in OUTLIER_REASONS of the reason for each endpoint's latest ejection. */
-  private readonly ejectionReason: Uint8Array
-  /** Consecutive active checks passed since the endpoint's latest ejection. */
-  private readonly passesSinceEjection: Uint32Array
-  private routed: readonly number[] = Object.freeze([])
-  private panic = false
+  /** null without active checks (nothing to release an ejection early). */
+  private readonly release: GatewayEjectionRelease | null
   private nextOutlierMs: number
   private nextForecastMs: number
   private drainsRefused = 0
   /** Median p99 of the upstream's endpoints over the last forecast interval, ms; NaN until known. */
   private latencyBaselineMs = Number.NaN
   private readonly isEjected = (i: number): boolean => this.ejection.isEjected(i)
+  private readonly ownAvailability = (i: number): number =>
+    this.active[i] === ACTIVE_HEALTHY && !this.ejection.isEjected(i) && this.drained[i] === 0 ? 1 : 0
+  /** The time of the refresh under way: when endpoints returning in it begin their slow start. */
+  private refreshMs = 0
+  private readonly beginSlowStart = (i: number): void => this.slowStart.begin(i, this.refreshMs)
 
   constructor(
     readonly upstream: string,
     readonly endpointIds: readonly string[],
     private readonly config: HealthConfig,
-    private readonly deps: UpstreamHealthDeps,
+    private readonly deps: ClusterHealthDeps,
   ) {
     const n = endpointIds.length
     const outlier = config.outlier
@@ -125,7 +82,7 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
     this.n = n
     this.active = new Uint8Array(n).fill(config.active?.initialState === 'unknown' ? ACTIVE_UNKNOWN : ACTIVE_HEALTHY)
     this.drained = new Uint8Array(n)
-    this.available = new Uint8Array(n)
+    this.routedSet = new RoutedSet(n, config.panicThreshold, this.active)
     this.detector = outlier.enabled ? new OutlierDetector(n, outlier, { onOutlier: (i, r, d) => this.handleOutlier(i, r, d) }) : null
     this.ejection = new EjectionManager(n, {
       baseEjectionMs: outlier.baseEjectionMs,
@@ -139,11 +96,10 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
       : null
     this.sampler = config.forecast.enabled ? new ForecastSampler(n) : null
     this.enforced = new Float64Array(OUTLIER_REASONS.length)
-    this.ejectionReason = new Uint8Array(n)
-    this.passesSinceEjection = new Uint32Array(n)
+    this.release = config.active === null ? null : new GatewayEjectionRelease(n, config.active.rise)
     this.nextOutlierMs = nowMs + outlier.intervalMs
     this.nextForecastMs = nowMs + config.forecast.intervalMs
-    for (let i = 0; i < n; i++) this.available[i] = this.ownAvailability(i)
+    for (let i = 0; i < n; i++) this.routedSet.available[i] = this.ownAvailability(i) // the initial set: no slow start
     this.recompute(nowMs) // the initial set: read with availableIndexes(), not announced
   }
 
@@ -196,45 +152,31 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
     this.refresh(this.deps.clock.now())
   }
 
-  /**
-   * ActiveCheckListener, after every check: `rise` consecutive passes since an ejection for gateway errors
-   * (connect failures, resets, timeouts), with the active state healthy, end that ejection: the checks saw
-   * the fault go away, so the endpoint need not sit out the rest of its backoff (Envoy's
-   * successful_active_health_check_uneject_host, which unejects on one pass; `rise` confirms it, as for any
-   * recovery). Other ejections stand: a passing health path says nothing about a 5xx rate or a latency
-   * outlier on real traffic.
-   */
+  /** ActiveCheckListener, after every check: may end a gateway-error ejection early (gateway-release.ts). */
   onCheckResult(i: number, passed: boolean): void {
-    if (!this.wantsFastChecks(i)) return
-    if (!passed) {
-      this.passesSinceEjection[i] = 0
-      return
-    }
-    const rise = this.config.active?.rise ?? 1 // the fallback is never taken: results come only from active checks
-    if (++this.passesSinceEjection[i] < rise || this.active[i] !== ACTIVE_HEALTHY) return
+    if (this.release === null || !this.wantsFastChecks(i)) return
+    if (!this.release.checked(i, passed, this.active[i] === ACTIVE_HEALTHY)) return
     const nowMs = this.deps.clock.now()
     this.ejection.release(i, nowMs)
-    this.emit(i, 'returned', `${rise} consecutive active checks passed after a gateway-error ejection`, { timesEjected: this.ejection.timesEjected(i) })
+    this.emit(i, 'returned', `${this.release.passesToRelease} consecutive active checks passed after a gateway-error ejection`, {
+      timesEjected: this.ejection.timesEjected(i),
+    })
     this.refresh(nowMs)
   }
 
   /** ActiveCheckListener: an endpoint ejected for gateway errors is checked at the unhealthy interval, to see it recover sooner. */
   wantsFastChecks(i: number): boolean {
-    return this.ejectionReason[i] === GATEWAY_ERRORS && this.ejection.isEjected(i)
+    return this.release !== null && this.release.watching(i, this.ejection.isEjected(i))
   }
 
   /** The endpoint indexes the balancer may use: the same frozen array until something changes. */
   availableIndexes(): readonly number[] {
-    return this.routed
+    return this.routedSet.routed
   }
 
   /** Whether the balancer may send to endpoint i now. */
   isRouted(i: number): boolean {
-    return this.routed.includes(i)
-  }
-
-  isPanic(): boolean {
-    return this.panic
+    return this.routedSet.routed.includes(i)
   }
 
   describe(i: number, nowMs: number): EndpointHealth {
@@ -255,10 +197,10 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
     }
   }
 
-  stats(): UpstreamHealthStats {
+  stats(): ClusterHealthStats {
     return {
-      panic: this.panic,
-      available: count(this.available),
+      panic: this.routedSet.panic,
+      available: this.routedSet.availableCount(),
       ejected: this.ejection.ejectedCount(),
       maxEjected: this.ejection.maxEjectedCount(),
       detected: this.detector === null ? byReason(new Float64Array(OUTLIER_REASONS.length)) : this.detector.detectedCounts(),
@@ -273,8 +215,7 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
     if (this.ejection.eject(i, nowMs) !== 'ejected') return
     const slot = OUTLIER_REASON_INDEX.get(reason)!
     this.enforced[slot]++
-    this.ejectionReason[i] = slot
-    this.passesSinceEjection[i] = 0
+    if (this.release !== null) this.release.ejected(i, slot === GATEWAY_ERRORS)
     const durationMs = Math.round(this.ejection.remainingMs(i, nowMs)) // whole ms: the float clock leaves 1000.0000000000002
     this.emit(i, 'ejected', reason, { ...data, durationMs, timesEjected: this.ejection.timesEjected(i) })
     this.refresh(nowMs)
@@ -289,7 +230,7 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
       return
     }
     this.emit(i, 'predicted-failure', cause, data)
-    if (this.mayDrain(i)) this.drain(i, cause, data)
+    if (this.routedSet.mayRemove(i)) this.drain(i, cause, data)
     else this.drainsRefused++
   }
 
@@ -308,7 +249,7 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
   private retryDrains(): void {
     if (this.forecaster === null) return
     for (let i = 0; i < this.n; i++) {
-      if (this.drained[i] === 0 && this.forecaster.wantsDrain(i) && this.mayDrain(i)) {
+      if (this.drained[i] === 0 && this.forecaster.wantsDrain(i) && this.routedSet.mayRemove(i)) {
         const forecast = this.forecaster.forecast(i)
         this.drain(i, 'predicted failure, drain no longer pushes the upstream into panic', forecast === null ? {} : forecastData(forecast))
       }
@@ -317,68 +258,30 @@ export class UpstreamHealth implements ActiveCheckListener, ForecastSink {
 
   private drain(i: number, cause: string, data: Record<string, number | string>): void {
     this.drained[i] = 1
-    this.available[i] = 0 // so a second drain in the same evaluation counts this one (refresh agrees)
+    this.routedSet.remove(i)
     this.emit(i, 'drain', cause, data)
-  }
-
-  /** Draining i must leave at least one available endpoint and the upstream out of panic. */
-  private mayDrain(i: number): boolean {
-    if (this.available[i] === 0) return true // already out of the set: draining it changes nothing now
-    const availableAfter = count(this.available) - 1
-    return availableAfter >= 1 && !this.isPanicFraction(availableAfter, this.knownCount())
-  }
-
-  /** Endpoints whose active state is known (not waiting for a first check). */
-  private knownCount(): number {
-    let known = 0
-    for (let i = 0; i < this.n; i++) if (this.active[i] !== ACTIVE_UNKNOWN) known++
-    return known
-  }
-
-  /** Panic: fewer than panicThreshold of the known endpoints available (never with none known). */
-  private isPanicFraction(available: number, known: number): boolean {
-    return known > 0 && available < this.config.panicThreshold * known
-  }
-
-  private ownAvailability(i: number): number {
-    return this.active[i] === ACTIVE_HEALTHY && !this.ejection.isEjected(i) && this.drained[i] === 0 ? 1 : 0
   }
 
   /** Recomputes the routed set and tells the listener when it changed. */
   private refresh(nowMs: number): void {
-    if (this.recompute(nowMs) && this.deps.onAvailabilityChange !== null) this.deps.onAvailabilityChange(this.routed, this.panic)
+    if (this.recompute(nowMs) && this.deps.onAvailabilityChange !== null) this.deps.onAvailabilityChange(this.routedSet.routed, this.routedSet.panic)
   }
 
-  /** Recomputes availability, starts slow start for returning endpoints, handles panic; true when the routed set changed. */
+  /** Recomputes the routed set (slow start for returning endpoints), announcing panic; true when the set changed. */
   private recompute(nowMs: number): boolean {
-    for (let i = 0; i < this.n; i++) {
-      const now = this.ownAvailability(i)
-      if (now === 1 && this.available[i] === 0) this.slowStart.begin(i, nowMs)
-      this.available[i] = now
-    }
-    const availableCount = count(this.available)
-    const known = this.knownCount()
-    const panic = this.isPanicFraction(availableCount, known)
-    if (panic !== this.panic) {
-      this.panic = panic
-      this.emit(-1, panic ? 'panic-on' : 'panic-off', `${availableCount} of ${known} endpoints available`, {
-        available: availableCount,
+    this.refreshMs = nowMs
+    const set = this.routedSet
+    const changed = set.update(this.ownAvailability, this.beginSlowStart)
+    if ((changed & PANIC_CHANGED) !== 0) {
+      const available = set.availableCount()
+      const known = set.knownCount()
+      this.emit(-1, set.panic ? 'panic-on' : 'panic-off', `${available} of ${known} endpoints available`, {
+        available,
         known,
         threshold: this.config.panicThreshold,
       })
     }
-    const next = this.routedIndexes(panic)
-    if (sameIndexes(next, this.routed)) return false
-    this.routed = Object.freeze(next)
-    return true
-  }
-
-  private routedIndexes(panic: boolean): number[] {
-    const out: number[] = []
-    for (let i = 0; i < this.n; i++) {
-      if (panic ? this.active[i] !== ACTIVE_UNKNOWN : this.available[i] === 1) out.push(i)
-    }
-    return out
+    return (changed & ROUTED_CHANGED) !== 0
   }
 
   private stateOf(i: number): EndpointHealthState {
@@ -406,17 +309,4 @@ const GATEWAY_ERRORS = OUTLIER_REASON_INDEX.get('consecutive-gateway-errors')!
 
 function forecastData(f: Forecast): Record<string, number | string> {
   return { metric: f.metric, current: f.current, limit: f.limit, slopePerSecond: f.slopePerSecond, crossingInMs: f.crossingInMs, r2: f.r2 }
-}
-
-/** How many flags are set. */
-function count(flags: Uint8Array): number {
-  let n = 0
-  for (let i = 0; i < flags.length; i++) n += flags[i]
-  return n
-}
-
-function sameIndexes(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false
-  return true
 }

@@ -2,7 +2,7 @@ import t from 'tap'
 import { Outcome } from '../../../src/util/outcome.js'
 import type { HealthConfig } from '../../../src/config/types.js'
 import { EventLog } from '../../../src/health/events.js'
-import { UpstreamHealth } from '../../../src/health/health-state.js'
+import { ClusterHealth } from '../../../src/health/cluster-health.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { activeConfig, forecastConfig, healthConfig, outlierConfig } from './fixtures.js'
 
@@ -13,7 +13,7 @@ function setup(n: number, overrides: Partial<HealthConfig> = {}) {
   const events = new EventLog()
   const changes: [number[], boolean][] = []
   const ids = Array.from({ length: n }, (_, i) => `e${i}`)
-  const health = new UpstreamHealth('api', ids, healthConfig(overrides), {
+  const health = new ClusterHealth('api', ids, healthConfig(overrides), {
     clock,
     wallClock: () => EPOCH + clock.now(),
     events,
@@ -24,7 +24,7 @@ function setup(n: number, overrides: Partial<HealthConfig> = {}) {
   return { clock, events, changes, health, log }
 }
 
-function fail5xx(health: UpstreamHealth, i: number, times: number): void {
+function fail5xx(health: ClusterHealth, i: number, times: number): void {
   for (let k = 0; k < times; k++) health.observe(i, Outcome.HttpError, 500, 3)
 }
 
@@ -102,12 +102,12 @@ t.test('panic: below panicThreshold of endpoints available, all are routed; even
   const { clock, events, changes, health, log } = setup(4, { active: activeConfig() })
   health.onHealthChange(0, false, '3 consecutive checks failed, last: status 500')
   health.onHealthChange(1, false, 'x')
-  t.notOk(health.isPanic(), '2 of 4 is not below 0.5')
+  t.notOk(health.stats().panic, '2 of 4 is not below 0.5')
   health.onHealthChange(2, false, 'x')
-  t.ok(health.isPanic())
+  t.ok(health.stats().panic)
   t.same(health.availableIndexes(), [0, 1, 2, 3])
   health.onHealthChange(2, true, '2 consecutive checks passed')
-  t.notOk(health.isPanic())
+  t.notOk(health.stats().panic)
   t.same(log(), ['unhealthy@e0', 'unhealthy@e1', 'unhealthy@e2', 'panic-on@', 'healthy@e2', 'panic-off@'])
   t.same(changes, [
     [[1, 2, 3], false],
@@ -181,7 +181,7 @@ t.test('panic by ejection: the only endpoint of an upstream is ejected but still
 t.test("'unknown' endpoints are not routed, not even in panic, and do not count towards it", async (t) => {
   const { health, log } = setup(3, { active: activeConfig({ initialState: 'unknown' }) })
   t.same(health.availableIndexes(), [])
-  t.notOk(health.isPanic(), 'nothing known yet: no panic')
+  t.notOk(health.stats().panic, 'nothing known yet: no panic')
   health.onHealthChange(0, true, 'first check passed')
   t.same(health.availableIndexes(), [0])
   health.onHealthChange(1, false, 'first check failed: ECONNREFUSED')
@@ -249,7 +249,7 @@ t.test('a drain that would push the upstream into panic is refused, counted, and
   t.same(h.log(), ['predicted-failure@e0', 'drain@e0', 'predicted-failure@e1'], 'e1 would leave nothing available')
   t.equal(h.health.stats().drainsRefused, 1)
   t.same(h.health.availableIndexes(), [1])
-  t.notOk(h.health.isPanic())
+  t.notOk(h.health.stats().panic)
   // e0 recovers (flat again) while e1 keeps climbing: e0 is undrained, then e1 may drain.
   feedForecast(h, 17_000, 40_000, (i, ms) => (i === 0 ? 20 : ramp(i, ms)), 2)
   const kinds = h.log()
