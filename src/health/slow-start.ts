@@ -31,8 +31,4 @@ export class SlowStart {
     const ramp = t <= 0 ? 0 : this.exponent === 1 ? t / this.config.windowMs : (t / this.config.windowMs) ** this.exponent
     return ramp > this.config.minFraction ? ramp : this.config.minFraction
   }
-
-  ramping(i: number, nowMs: number): boolean {
-    return nowMs - this.startedAt[i] < this.config.windowMs
-  }
 }

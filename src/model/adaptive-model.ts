@@ -1,49 +1,9 @@
 import { AdaptiveFeatures } from './adaptive-features.js'
-import { CapacityFit } from './capacity-fit.js'
+import { CapacityCurves, CURVE_COEFFICIENTS } from './capacity-curves.js'
 import { OnlineRegression, type RegressionState } from './online-regression.js'
 import { PageHinkley } from './page-hinkley.js'
 
-/**
- * The adaptive policy's model of every endpoint: what one more request sent there now is expected to cost
- * (ms), and how sure the model is of that. Learning (learn*, O(1) per answer) and evaluating (evaluate,
- * O(D²)) allocate nothing; refits, ageing and drift bookkeeping run on the policy's timer.
- *
- *   cost     = latency + P(error) · errorPenaltyMs
- *   latency  = max(regression(x) + queue(q), stall, drain)
- *   variance = σ̂²·xᵀPx + latency²·STALENESS·idle + errorPenaltyMs² · P(1 − P) / (evidence + 1)
- *
- * - regression(x): recursive least squares (OnlineRegression) on x = [q/Q, peak-EWMA/L], q the in-flight
- *   count including this request, learning the latency the capacity curve does not explain (y − queue(q)).
- *   The peak-EWMA carries the level: the prior is "latency = peak-EWMA", so before much data the model
- *   behaves like Linkerd's estimator, and it follows a degrading backend at its first slow answer. There
- *   is no constant term: for a steady backend a constant is nearly collinear with the peak-EWMA, the
- *   covariance winds up along that unexcited direction until OnlineRegression's trace bound, and that
- *   starved the load weight of gain (a changed load slope was not learned after 5,000 answers; without
- *   the constant it is within a few hundred).
- *   The table's other features are not regressors, by measurement in simulation
- *   (test/unit/balancer/adaptive-sim.ts): the p99 of a backend that just changed speed is a mixture's and
- *   swings far outside its usual range, and the regression extrapolated on it (a recovered backend took
- *   twice as long to win its traffic back); errors are priced by the error model below instead.
- * - queue(q): the load-dependent part, from the endpoint's latency-vs-in-flight curve (CapacityFit,
- *   polynomial, refitted on the timer): curve(q) − curve(1), flat below the knee and bending up past it.
- *   It is the prior for the load term; the regression's q weight corrects it near the data.
- * - stall, drain: model-free lower bounds from what is waiting at the endpoint (AdaptiveFeatures): how
- *   long it has answered nothing, and how long what waits takes to drain at its answer rate. They hold
- *   while the learned terms are still wrong: a backend that hangs, or one driven past its capacity.
- * - P(error): AdaptiveFeatures' decayed Beta estimate. Only answers that are not errors train latency,
- *   so a backend refusing connections in 1 ms costs about errorPenaltyMs, never 1 ms.
- * - variance: the uncertainty about the expected cost, never the noise σ̂² of single answers, so Thompson
- *   sampling stops exploring an endpoint it knows well and there is no fixed exploration rate:
- *   · σ̂²·xᵀPx, the regression's uncertainty at x (its prediction variance minus σ̂²);
- *   · latency²·STALENESS·idle: an endpoint not heard from for `idle` seconds may have changed. Its log
- *     latency is taken to random-walk with variance STALENESS per second (a Kalman filter's process
- *     noise), so to first order its latency's standard deviation is latency·√(STALENESS·idle): a backend
- *     ten times slower than its peers is probed every few seconds, and one that recovered is found;
- *   · P(error)'s Beta variance P(1 − P)/(evidence + 1), priced at errorPenaltyMs.
- *   What the regression learned also ages with time, not only with samples (age(): P grows by e every
- *   AGE_E_FOLD_MS), so the first answers of a rarely used endpoint move it far: a probe that finds a
- *   recovered backend is believed at once.
- */
+/** What an AdaptiveModel is built with. */
 export interface AdaptiveModelOptions {
   /** Endpoints, indexed by Endpoint.index. */
   endpoints: number
@@ -120,42 +80,66 @@ const DRIFT_THRESHOLD = 40
 const DRIFT_REFRACTORY_MS = 5_000
 /** e-folds of P growth on drift: e^50 reaches the trace bound from any learned P. */
 const DRIFT_E_FOLDS = 50
-/** Candidate degrees of the capacity curve (CapacityFit keeps one by held-out error), so at most 4 coefficients. */
-const CURVE_DEGREES: readonly number[] = [1, 2, 3]
-const CURVE_COEFFICIENTS = 4
 /**
  * A refit pass fits at most REFITS_PER_PASS curves, continuing round-robin where the last one stopped,
- * and skips endpoints with fewer than MIN_NEW_SAMPLES answers since their last fit (nothing new to
+ * and skips endpoints with too few answers since their last fit (capacity-curves.ts, nothing new to
  * learn). A fit of a full 512-sample ring (degrees 1–3) costs 0.2–0.35 ms (bench/micro/pick-adaptive.ts),
  * and it runs on the proxy's event loop, so a pass stays under about 3 ms however many endpoints there
  * are; with 1,000 busy endpoints each curve is refitted every 125 passes (about 2 minutes at 1 s).
  */
 const REFITS_PER_PASS = 8
-const MIN_NEW_SAMPLES = 32
-/** No fitted capacity curve. */
-const NO_CURVE = Number.NaN
 
+/**
+ * The adaptive policy's model of every endpoint: what one more request sent there now is expected to cost
+ * (ms), and how sure the model is of that. Learning (learn*, O(1) per answer) and evaluating (evaluate,
+ * O(D²)) allocate nothing; refits, ageing and drift bookkeeping run on the policy's timer.
+ *
+ *   cost     = latency + P(error) · errorPenaltyMs
+ *   latency  = max(regression(x) + queue(q), stall, drain)
+ *   variance = σ̂²·xᵀPx + latency²·STALENESS·idle + errorPenaltyMs² · P(1 − P) / (evidence + 1)
+ *
+ * - regression(x): recursive least squares (OnlineRegression) on x = [q/Q, peak-EWMA/L], q the in-flight
+ *   count including this request, learning the latency the capacity curve does not explain (y − queue(q)).
+ *   The peak-EWMA carries the level: the prior is "latency = peak-EWMA", so before much data the model
+ *   behaves like Linkerd's estimator, and it follows a degrading backend at its first slow answer. There
+ *   is no constant term: for a steady backend a constant is nearly collinear with the peak-EWMA, the
+ *   covariance winds up along that unexcited direction until OnlineRegression's trace bound, and that
+ *   starved the load weight of gain (a changed load slope was not learned after 5,000 answers; without
+ *   the constant it is within a few hundred).
+ *   The table's other features are not regressors, by measurement in simulation
+ *   (test/unit/balancer/adaptive-sim.ts): the p99 of a backend that just changed speed is a mixture's and
+ *   swings far outside its usual range, and the regression extrapolated on it (a recovered backend took
+ *   twice as long to win its traffic back); errors are priced by the error model below instead.
+ * - queue(q): the load-dependent part, from the endpoint's latency-vs-in-flight curve (CapacityCurves,
+ *   a polynomial refitted on the timer): curve(q) − curve(1), flat below the knee and bending up past it.
+ *   It is the prior for the load term; the regression's q weight corrects it near the data.
+ * - stall, drain: model-free lower bounds from what is waiting at the endpoint (AdaptiveFeatures): how
+ *   long it has answered nothing, and how long what waits takes to drain at its answer rate. They hold
+ *   while the learned terms are still wrong: a backend that hangs, or one driven past its capacity.
+ * - P(error): AdaptiveFeatures' decayed Beta estimate. Only answers that are not errors train latency,
+ *   so a backend refusing connections in 1 ms costs about errorPenaltyMs, never 1 ms.
+ * - variance: the uncertainty about the expected cost, never the noise σ̂² of single answers, so Thompson
+ *   sampling stops exploring an endpoint it knows well and there is no fixed exploration rate:
+ *   · σ̂²·xᵀPx, the regression's uncertainty at x (its prediction variance minus σ̂²);
+ *   · latency²·STALENESS·idle: an endpoint not heard from for `idle` seconds may have changed. Its log
+ *     latency is taken to random-walk with variance STALENESS per second (a Kalman filter's process
+ *     noise), so to first order its latency's standard deviation is latency·√(STALENESS·idle): a backend
+ *     ten times slower than its peers is probed every few seconds, and one that recovered is found;
+ *   · P(error)'s Beta variance P(1 − P)/(evidence + 1), priced at errorPenaltyMs.
+ *   What the regression learned also ages with time, not only with samples (age(): P grows by e every
+ *   AGE_E_FOLD_MS), so the first answers of a rarely used endpoint move it far: a probe that finds a
+ *   recovered backend is believed at once.
+ */
 export class AdaptiveModel {
   readonly size: number
   readonly features: AdaptiveFeatures
   private readonly errorPenaltyMs: number
   private readonly forgettingRate: number
   private readonly regression: OnlineRegression
-  private readonly capacity: CapacityFit
+  private readonly capacity: CapacityCurves
   private readonly drift: PageHinkley
   /** Scratch feature vector, reused by every learn and evaluate. */
   private readonly x = new Float64Array(FEATURES)
-  /** Largest in-flight recorded into the capacity curve: the curve is trusted up to it. */
-  private readonly maxInflight: Float64Array
-  /** Per endpoint, from the last refit: curve(1) (NaN: no curve), the top q, curve(top), slope beyond top. */
-  private readonly curveBaseMs: Float64Array
-  private readonly curveTop: Float64Array
-  private readonly curveTopMs: Float64Array
-  private readonly curveSlope: Float64Array
-  /** Held-out MSE of each curve's last fit, ms²; NaN when not fitted here (loaded or rolled back curves too). */
-  private readonly curveMse: Float64Array
-  /** Answers recorded into each capacity curve since its last fit. */
-  private readonly newSamples: Int32Array
   /** Where the next refit pass starts. */
   private refitCursor = 0
   /** When age() last ran; NaN before the first. */
@@ -177,15 +161,8 @@ export class AdaptiveModel {
       forgetting: options.forgetting,
       initialCovariance: PRIOR_COVARIANCE,
     })
-    this.capacity = new CapacityFit({ endpoints: n, degrees: CURVE_DEGREES })
+    this.capacity = new CapacityCurves(n)
     this.drift = new PageHinkley({ endpoints: n, tolerance: DRIFT_TOLERANCE, threshold: DRIFT_THRESHOLD, detectDecrease: true })
-    this.maxInflight = new Float64Array(n)
-    this.newSamples = new Int32Array(n)
-    this.curveMse = new Float64Array(n).fill(Number.NaN)
-    this.curveBaseMs = new Float64Array(n).fill(NO_CURVE)
-    this.curveTop = new Float64Array(n)
-    this.curveTopMs = new Float64Array(n)
-    this.curveSlope = new Float64Array(n)
     this.drifted = new Uint8Array(n)
     this.driftedAtMs = new Float64Array(n).fill(-Infinity)
     for (let i = 0; i < n; i++) this.regression.setWeights(i, PRIOR_WEIGHTS)
@@ -198,11 +175,9 @@ export class AdaptiveModel {
   learnSuccess(i: number, inflight: number, latencyMs: number, nowMs: number): void {
     const scale = Math.sqrt(this.regression.residualVariance(i))
     this.vector(i, inflight)
-    const learned = this.regression.update(i, this.x, latencyMs - this.queueMs(i, inflight))
+    const learned = this.regression.update(i, this.x, latencyMs - this.capacity.queueMs(i, inflight))
     if (learned && this.drift.add(i, this.regression.residual(i) / scale)) this.onDrift(i, nowMs)
     this.capacity.record(i, inflight, latencyMs)
-    this.newSamples[i] += 1
-    if (inflight > this.maxInflight[i]) this.maxInflight[i] = inflight
     this.features.recordSuccess(i, latencyMs, nowMs)
   }
 
@@ -216,7 +191,7 @@ export class AdaptiveModel {
     const q = inflight + 1
     this.vector(i, q)
     const regression = this.regression.predict(i, this.x)
-    const queue = this.queueMs(i, q)
+    const queue = this.capacity.queueMs(i, q)
     const stall = this.features.stallMs(i, nowMs, inflight)
     const drain = this.features.drainMs(i, nowMs, inflight)
     const expected = regression + queue > 0 ? regression + queue : 0
@@ -276,31 +251,20 @@ export class AdaptiveModel {
     for (let visited = 0; visited < this.size && tried < REFITS_PER_PASS; visited++) {
       const i = this.refitCursor
       this.refitCursor = i + 1 === this.size ? 0 : i + 1
-      if (this.newSamples[i] < MIN_NEW_SAMPLES) continue
+      if (!this.capacity.wantsRefit(i)) continue
       tried++
-      this.refitCurve(i)
+      this.capacity.refit(i)
     }
   }
 
-  /** Refit endpoint i's capacity curve (it keeps the previous one when there are too few samples). */
+  /** Refit endpoint i's capacity curve now (it keeps the previous one when there are too few samples). */
   refitCurve(i: number): void {
-    this.newSamples[i] = 0
-    const result = this.capacity.fit(i)
-    if (result === null) return
-    this.curveMse[i] = result.heldOutMse
-    this.updateCurve(i)
+    this.capacity.refit(i)
   }
 
   /** Mean held-out MSE (ms²) of the current capacity curves as last fitted; null when none was fitted. */
   heldOutError(): number | null {
-    let sum = 0
-    let fitted = 0
-    for (let i = 0; i < this.size; i++) {
-      if (Number.isNaN(this.curveMse[i])) continue
-      sum += this.curveMse[i]
-      fitted++
-    }
-    return fitted === 0 ? null : sum / fitted
+    return this.capacity.heldOutError()
   }
 
   /** Endpoint i's model as numbers: the D regression weights, then the capacity curve (ascending powers of q). */
@@ -313,8 +277,6 @@ export class AdaptiveModel {
     this.regression.setWeights(i, coefficients.slice(0, FEATURES))
     const curve = coefficients.slice(FEATURES)
     this.capacity.setCoefficients(i, curve.length === 0 ? null : curve)
-    this.curveMse[i] = Number.NaN
-    this.updateCurve(i)
   }
 
   /** Regression state and capacity curves in index order, for persistence. */
@@ -330,11 +292,7 @@ export class AdaptiveModel {
     const tooLong = capacity.findIndex((c) => c !== null && c.length > CURVE_COEFFICIENTS)
     if (tooLong !== -1) return `capacity[${tooLong}] has more than ${CURVE_COEFFICIENTS} coefficients`
     if (!this.regression.importState(regression)) return 'regression does not have one entry per endpoint'
-    capacity.forEach((c, i) => {
-      this.capacity.setCoefficients(i, c)
-      this.curveMse[i] = Number.NaN
-      this.updateCurve(i)
-    })
+    capacity.forEach((c, i) => this.capacity.setCoefficients(i, c))
     return null
   }
 
@@ -343,31 +301,6 @@ export class AdaptiveModel {
     const x = this.x
     x[0] = q / INFLIGHT_SCALE
     x[1] = this.features.peak.estimateMs[i] / LATENCY_SCALE_MS
-  }
-
-  /**
-   * curve(q) − curve(1), never below 0; 0 without a curve. Beyond the largest in-flight the curve was fitted
-   * on, a polynomial's extrapolation is arbitrary (a cubic may turn down), so it continues as a straight
-   * line with the curve's last slope.
-   */
-  private queueMs(i: number, q: number): number {
-    const base = this.curveBaseMs[i]
-    if (Number.isNaN(base)) return 0 // no curve
-    const top = this.curveTop[i]
-    const atQ = q <= top ? this.capacity.predict(i, q) : this.curveTopMs[i] + (q - top) * this.curveSlope[i]
-    return atQ > base ? atQ - base : 0
-  }
-
-  /** Recompute the cached points of endpoint i's curve after a fit, rollback or load. */
-  private updateCurve(i: number): void {
-    const base = this.capacity.predict(i, 1)
-    const top = this.maxInflight[i] > 1 ? this.maxInflight[i] : 1
-    const topMs = this.capacity.predict(i, top)
-    const slope = topMs - this.capacity.predict(i, top - 1)
-    this.curveBaseMs[i] = base
-    this.curveTop[i] = top
-    this.curveTopMs[i] = topMs
-    this.curveSlope[i] = slope > 0 ? slope : 0
   }
 
   /**
