@@ -61,7 +61,7 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
   const router = new Router(config.routes, (r) => routeTarget(r, byName.get(r.upstream)!))
   const decisionLog = config.debug.decisionLog === null ? null : new DecisionLogFile(config.debug.decisionLog.path)
   const decisions =
-    config.debug.decisionHeaders || decisionLog !== null ? new DecisionRecorder(config.debug, deps.rng, decisionLog) : null
+    config.debug.decisionHeaders || decisionLog !== null ? new DecisionRecorder(config.debug, deps.rng, decisionLog, deps.wallClock) : null
   const accessLog = config.logging.accessLog ? new AccessLog(logger) : null
   const exchangeListener = combineListeners([accessLog, decisions])
   const servers = config.listeners.map((l) => new ProxyServer(l, new RequestHandler(l, config.via, router, clock, exchangeListener, decisions), logger))

@@ -29,6 +29,8 @@ export class DecisionRecorder implements ExchangeListener, DecisionCapture {
     private readonly config: DebugConfig,
     private readonly rng: Rng,
     private readonly sink: DecisionSink | null,
+    /** Wall clock, ms since the epoch: each line's timeMs. */
+    private readonly wallClock: () => number,
   ) {
     this.sampleRate = config.decisionLog === null || sink === null ? 0 : config.decisionLog.sampleRate
   }
@@ -51,7 +53,7 @@ export class DecisionRecorder implements ExchangeListener, DecisionCapture {
     if (trace === null || this.sink === null) return
     exchange.res.decision = null
     const outcome = {
-      timeMs: Date.now(),
+      timeMs: this.wallClock(),
       ...trace,
       servedBy: exchange.endpoint.id,
       retries: exchange.retries,
