@@ -1,4 +1,4 @@
-import type { HealthEvent, HealthEventKind } from '../../src/health/events.js'
+import type { HealthEvent, HealthEventKind } from '../../src/health/event-log.js'
 
 /** One health event of a run (events.ts), named by backend and timed on the run's own clock. */
 export interface RunEvent {

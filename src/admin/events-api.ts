@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { EventLog } from '../health/events.js'
+import type { EventLog } from '../health/event-log.js'
 import { sendError } from '../util/error-response.js'
 import { sendJson } from './send-json.js'
 

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { UpstreamView } from './types.js'
-import { HEALTH_EVENT_KINDS, type EventLog } from '../health/events.js'
+import { HEALTH_EVENT_KINDS, type EventLog } from '../health/event-log.js'
 import type { ClusterHealthStats } from '../health/health-view.js'
 import { OUTLIER_REASONS } from '../health/outlier-detector.js'
 

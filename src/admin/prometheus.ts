@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { EndpointView, UpstreamView } from './types.js'
-import type { EventLog } from '../health/events.js'
+import type { EventLog } from '../health/event-log.js'
 import type { LatencySummary, StatusClassCounts } from '../metrics/endpoint-stats.js'
 import { registerHealthMetrics } from './health-metrics.js'
 

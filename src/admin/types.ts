@@ -1,13 +1,13 @@
 import type { Policy } from '../balancer/types.js'
 import type { CheckResult } from '../health/active-checker.js'
-import type { EventLog } from '../health/events.js'
+import type { EventLog } from '../health/event-log.js'
 import type { EndpointHealth, ClusterHealthStats } from '../health/health-view.js'
 import type { EndpointStats } from '../metrics/endpoint-stats.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 
 /**
  * The read-only view of the proxy that the admin server and the Prometheus registry consume. The cluster
- * objects satisfy it structurally (Cluster is an UpstreamView, UpstreamEndpoint an EndpointView), so reading
+ * objects satisfy it structurally (Cluster is an UpstreamView, ClusterEndpoint an EndpointView), so reading
  * it copies nothing and always shows the current values.
  */
 export interface EndpointView {

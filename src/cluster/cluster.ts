@@ -4,14 +4,14 @@ import type { PickContext } from '../balancer/types.js'
 import { Outcome } from '../util/outcome.js'
 import type { RetryConfig, UpstreamConfig } from '../config/types.js'
 import { ActiveChecker } from '../health/active-checker.js'
-import type { EventLog } from '../health/events.js'
+import type { EventLog } from '../health/event-log.js'
 import { ClusterHealth } from '../health/cluster-health.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 import { RetryBudget } from '../overload/retry-budget.js'
 import { HedgeDelay } from './hedge-delay.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
-import { UpstreamEndpoint } from './upstream-endpoint.js'
+import { ClusterEndpoint } from './cluster-endpoint.js'
 
 export interface ClusterDeps {
   /** Monotonic ms. */
@@ -31,8 +31,8 @@ export interface ClusterDeps {
 export class Cluster {
   readonly name: string
   readonly policy: string
-  readonly endpoints: readonly UpstreamEndpoint[]
-  readonly balancer: Balancer<UpstreamEndpoint>
+  readonly endpoints: readonly ClusterEndpoint[]
+  readonly balancer: Balancer<ClusterEndpoint>
   /** Whether the Host header is replaced by the endpoint's host:port. */
   readonly rewriteHost: boolean
   readonly retry: RetryConfig
@@ -59,9 +59,9 @@ export class Cluster {
     this.hedgeDelay = new HedgeDelay(config.retry.hedge)
     this.clock = deps.clock
     const startMs = deps.clock.now()
-    this.endpoints = config.endpoints.map((e, i) => new UpstreamEndpoint(i, e, config, startMs))
+    this.endpoints = config.endpoints.map((e, i) => new ClusterEndpoint(i, e, config, startMs))
     const built = buildPolicy(config.policy, { ...deps, upstream: config.name })
-    this.balancer = new Balancer<UpstreamEndpoint>(built.policy, deps.rng)
+    this.balancer = new Balancer<ClusterEndpoint>(built.policy, deps.rng)
     this.model = built.model
     this.health = new ClusterHealth(
       config.name,
@@ -84,7 +84,7 @@ export class Cluster {
   }
 
   /** An endpoint for attempt number `attempt` (1 for the first retry), avoiding the one that failed. */
-  pickRetry(failedIndex: number, attempt: number): UpstreamEndpoint | null {
+  pickRetry(failedIndex: number, attempt: number): ClusterEndpoint | null {
     this.retryContext.exclude = failedIndex
     this.retryContext.attempt = attempt
     return this.balancer.pick(this.retryContext)
@@ -108,7 +108,7 @@ export class Cluster {
   }
 
   /** Response headers arrived after latencyMs. A 5xx is final for health here: its body changes nothing. */
-  observeHeaders(e: UpstreamEndpoint, latencyMs: number, status: number, nowMs: number): void {
+  observeHeaders(e: ClusterEndpoint, latencyMs: number, status: number, nowMs: number): void {
     e.stats.recordResponse(status, latencyMs)
     const outcome = status >= 500 ? Outcome.HttpError : Outcome.Success
     this.balancer.observe(e, latencyMs, status, outcome, nowMs)
@@ -119,7 +119,7 @@ export class Cluster {
    * The body of a response with headers after latencyMs ended: complete (Success) or broken off (with the
    * failure's code, counted as a broken response unless null or the client's doing).
    */
-  observeBodyEnd(e: UpstreamEndpoint, latencyMs: number, status: number, outcome: Outcome, code: string | null, nowMs: number): void {
+  observeBodyEnd(e: ClusterEndpoint, latencyMs: number, status: number, outcome: Outcome, code: string | null, nowMs: number): void {
     if (code !== null && outcome !== Outcome.ClientAbort) e.stats.recordBrokenResponse(code)
     if (status >= 500) return
     // The policy already learned this answer's latency; a broken body is one more thing it should know.
@@ -132,7 +132,7 @@ export class Cluster {
    * The attempt failed after latencyMs without any response (refused, reset, timeout, client abort, a client
    * fault), `code` being the failure's; a ClientAbort outcome is the client's (error-mapping.ts), never the endpoint's.
    */
-  observeFailure(e: UpstreamEndpoint, latencyMs: number, outcome: Outcome, code: string, nowMs: number): void {
+  observeFailure(e: ClusterEndpoint, latencyMs: number, outcome: Outcome, code: string, nowMs: number): void {
     e.stats.recordFailure(code, outcome === Outcome.ClientAbort)
     this.balancer.observe(e, latencyMs, 0, outcome, nowMs)
     this.health.observe(e.index, outcome, 0, latencyMs)

@@ -1,5 +1,5 @@
 import type { Cluster } from '../cluster/cluster.js'
-import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
+import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js'
 import type { DebugConfig } from '../config/types.js'
 import type { BatonResponse } from '../forward/baton-response.js'
 import type { ExchangeListener, ProxyExchange } from '../forward/proxy-exchange.js'
@@ -39,7 +39,7 @@ export class DecisionRecorder implements ExchangeListener, DecisionCapture {
    * Right after the first pick for a request, before any other pick on this thread (the policy keeps only its
    * last); `debugHeader` is the request's x-baton-debug value, or null.
    */
-  capture(debugHeader: string | null, res: BatonResponse, cluster: Cluster, chosen: UpstreamEndpoint): void {
+  capture(debugHeader: string | null, res: BatonResponse, cluster: Cluster, chosen: ClusterEndpoint): void {
     const header = this.config.decisionHeaders && debugHeader === '1'
     const logged = this.sampleRate > 0 && this.rng.next() < this.sampleRate
     if (!header && !logged) return

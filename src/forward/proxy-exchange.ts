@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { Outcome } from '../util/outcome.js'
 import type { Cluster } from '../cluster/cluster.js'
-import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
+import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js'
 import type { RouteTarget } from './route-target.js'
 import type { BatonResponse, ResponseFeeder } from './baton-response.js'
 import { sendError } from '../util/error-response.js'
@@ -58,7 +58,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
   /** Hedged copies sent: 0 or 1. */
   hedges = 0
   /** The endpoint whose answer the client got, or the last one that failed; the first pick until then. */
-  endpoint: UpstreamEndpoint
+  endpoint: ClusterEndpoint
   /** The first try, reused for retries. */
   private readonly first: UpstreamAttempt
   /** The hedged try, once sent. */
@@ -79,7 +79,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     readonly req: IncomingMessage,
     readonly res: BatonResponse,
     readonly route: RouteTarget,
-    endpoint: UpstreamEndpoint,
+    endpoint: ClusterEndpoint,
     private readonly env: ExchangeEnv,
     path: string,
     headers: string[],
@@ -195,7 +195,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     if (this.hedge !== null) this.cancelWaiting(this.hedge, FAILURES.overallTimeout)
   }
 
-  private launch(attempt: UpstreamAttempt, endpoint: UpstreamEndpoint): void {
+  private launch(attempt: UpstreamAttempt, endpoint: ClusterEndpoint): void {
     this.inFlight++
     attempt.dispatch(endpoint, this.clock.now())
   }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
-import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
+import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js'
 import { classifyUpstreamError, FAILURES, type Failure } from './error-mapping.js'
 
 /** What an attempt reports to the exchange that owns it; 1xx interim responses are not reported. */
@@ -22,7 +22,7 @@ export interface AttemptOwner {
  * endpoint; a hedge is a second one (sibling()).
  */
 export class UpstreamAttempt implements Dispatcher.DispatchOptions {
-  endpoint: UpstreamEndpoint
+  endpoint: ClusterEndpoint
   /** When this try was dispatched, ms on the exchange's clock. */
   startMs = 0
   /** To response headers, or to the failure when none came, ms; -1 until one of them happens. */
@@ -32,7 +32,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
   /** Its response is a retryable status read to its end (so the connection is reused), not forwarded. */
   discarding = false
   /** Where the retry goes once the discarded response ends; null when none was decided. */
-  next: UpstreamEndpoint | null = null
+  next: ClusterEndpoint | null = null
   /**
    * Why this try was cancelled (by the exchange, or by its per-try timeout); undici gets its error at once, or
    * at onConnect if not connected yet (a try still queued for a connection is cut when it gets one).
@@ -47,7 +47,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
 
   constructor(
     private readonly owner: AttemptOwner,
-    endpoint: UpstreamEndpoint,
+    endpoint: ClusterEndpoint,
     readonly path: string,
     readonly method: Dispatcher.HttpMethod,
     /** The exchange's upstream headers, Host last (request-headers.ts). */
@@ -73,7 +73,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchOptions {
   }
 
   /** Sends this try to `endpoint`; undici may report a failure before this returns. */
-  dispatch(endpoint: UpstreamEndpoint, nowMs: number): void {
+  dispatch(endpoint: ClusterEndpoint, nowMs: number): void {
     this.endpoint = endpoint
     endpoint.inflight++
     this.inFlight = true

@@ -1,5 +1,5 @@
 import type { Logger } from '../util/logger.js'
-import type { HealthEvent, HealthEventKind } from './events.js'
+import type { HealthEvent, HealthEventKind } from './event-log.js'
 
 /** Transitions that take capacity away are warnings; the rest (capacity coming back) are information. */
 const WARNINGS: ReadonlySet<HealthEventKind> = new Set(['unhealthy', 'ejected', 'panic-on', 'predicted-failure', 'drain'])

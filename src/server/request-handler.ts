@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { PickContext } from '../balancer/types.js'
 import type { Cluster } from '../cluster/cluster.js'
-import type { UpstreamEndpoint } from '../cluster/upstream-endpoint.js'
+import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js'
 import type { ListenerConfig, ViaConfig } from '../config/types.js'
 import type { RouteTarget } from '../forward/route-target.js'
 import type { Router } from '../router/router.js'
@@ -20,7 +20,7 @@ import { isValidHost, readTarget, RequestTarget } from './request-target.js'
  * right after the first pick, before any other pick on this thread.
  */
 export interface DecisionCapture {
-  capture(debugHeader: string | null, res: BatonResponse, cluster: Cluster, chosen: UpstreamEndpoint): void
+  capture(debugHeader: string | null, res: BatonResponse, cluster: Cluster, chosen: ClusterEndpoint): void
 }
 
 /** RFC 9110 §9.3.7: OPTIONS * asks about the server itself; Baton answers it without bothering a backend. */
@@ -123,7 +123,7 @@ export class RequestHandler {
     req: IncomingMessage,
     res: BatonResponse,
     route: RouteTarget,
-    endpoint: UpstreamEndpoint,
+    endpoint: ClusterEndpoint,
     path: string,
     headers: string[],
     body: Buffer | StreamedBody | null,
@@ -136,7 +136,7 @@ export class RequestHandler {
     req: IncomingMessage,
     res: BatonResponse,
     route: RouteTarget,
-    endpoint: UpstreamEndpoint,
+    endpoint: ClusterEndpoint,
     path: string,
     headers: string[],
   ): Promise<void> {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { HealthEvent } from '../../src/health/events.js'
+import type { HealthEvent } from '../../src/health/event-log.js'
 import { eventually } from '../helpers/harness.js'
 import {
   adminJson,

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { EventLog } from '../../../src/health/events.js'
+import { EventLog } from '../../../src/health/event-log.js'
 import { Gauge, Registry } from 'prom-client'
 import { Client, request } from 'undici'
 import { startAdminServer, type AdminServer } from '../../../src/admin/admin-server.js'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { EventLog } from '../../../src/health/events.js'
+import { EventLog } from '../../../src/health/event-log.js'
 import type { UpstreamView } from '../../../src/admin/types.js'
 import { buildRegistry } from '../../../src/admin/prometheus.js'
 import { fakeEndpoint, fakeUpstream } from '../metrics/fake-upstreams.js'

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Outcome } from '../../../src/util/outcome.js'
 import type { HealthConfig } from '../../../src/config/types.js'
-import { EventLog } from '../../../src/health/events.js'
+import { EventLog } from '../../../src/health/event-log.js'
 import { ClusterHealth } from '../../../src/health/cluster-health.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { activeConfig, forecastConfig, healthConfig, outlierConfig } from './fixtures.js'

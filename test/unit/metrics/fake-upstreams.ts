@@ -1,7 +1,7 @@
 import type { EndpointView, UpstreamView } from '../../../src/admin/types.js'
 import { RoundRobinPolicy } from '../../../src/balancer/policies/round-robin.js'
 import { DEFAULT_HEALTH } from '../../../src/config/build-health.js'
-import { EventLog } from '../../../src/health/events.js'
+import { EventLog } from '../../../src/health/event-log.js'
 import { ClusterHealth } from '../../../src/health/cluster-health.js'
 import { EndpointStats } from '../../../src/metrics/endpoint-stats.js'
 import { RetryBudget } from '../../../src/overload/retry-budget.js'

@@ -7,7 +7,7 @@ import { EndpointStats } from '../metrics/endpoint-stats.js'
  * One backend of one upstream: what the balancer sees (id, index, weight, in-flight), the undici pool that
  * carries its requests, and its statistics. Fixed shape, created once per config snapshot.
  */
-export class UpstreamEndpoint implements Endpoint {
+export class ClusterEndpoint implements Endpoint {
   readonly id: string
   readonly weight: number
   readonly url: string

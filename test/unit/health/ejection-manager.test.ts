@@ -1,5 +1,5 @@
 import t from 'tap'
-import { EjectionManager, type EjectionOptions } from '../../../src/health/ejection.js'
+import { EjectionManager, type EjectionOptions } from '../../../src/health/ejection-manager.js'
 
 const BASE = 30_000
 function manager(n: number, overrides: Partial<EjectionOptions> = {}): EjectionManager {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { EventLog, type HealthEvent, type HealthEventKind } from '../../../src/health/events.js'
+import { EventLog, type HealthEvent, type HealthEventKind } from '../../../src/health/event-log.js'
 
 function event(timeMs: number, kind: HealthEventKind = 'ejected', upstream = 'api'): HealthEvent {
   return { timeMs, upstream, endpoint: `e${timeMs}`, kind, cause: 'test', data: {} }
