@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import type { UpstreamEndpoint } from '../../src/cluster/upstream-endpoint.js'
+import type { ClusterEndpoint } from '../../src/cluster/cluster-endpoint.js'
 import { expectSettled } from '../helpers/exchange-checks.js'
 import { startBackends, type FakeBackend } from '../helpers/fake-backend.js'
 import { eventually } from '../helpers/harness.js'
@@ -46,7 +46,7 @@ interface Scene {
   /** Baton's proxy URL. */
   url: string
   backend: FakeBackend
-  endpoint: UpstreamEndpoint
+  endpoint: ClusterEndpoint
 }
 
 interface ClientFaultCase {
