@@ -89,7 +89,7 @@ export function proxyConfig(policy: PolicyConfig, backendUrls: readonly string[]
     // 'error': health events and model drift log at warn; the bench reads events from the handle instead.
     logging: { level: 'error', accessLog: false },
     // Nothing outlives the proxy timeout, so 2 s drains everything.
-    shutdown: { drainTimeoutMs: PROXY_RESPONSE_TIMEOUT_MS },
+    shutdown: { drainDelayMs: 0, drainTimeoutMs: PROXY_RESPONSE_TIMEOUT_MS, tunnelGraceMs: 0 },
     via: DEFAULT_VIA,
     debug: DEFAULT_DEBUG,
     routes: [catchAllRoute('all', 'backends')],
@@ -105,6 +105,7 @@ export function proxyConfig(policy: PolicyConfig, backendUrls: readonly string[]
         bodyTimeoutMs: PROXY_RESPONSE_TIMEOUT_MS,
         idleTimeoutMs: 60_000,
         rewriteHost: false,
+        tls: null,
         retry: RETRY[mode],
         health: HEALTH[mode],
       },

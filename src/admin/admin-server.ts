@@ -59,7 +59,9 @@ export async function startAdminServer(config: AdminConfig, source: AdminSource,
 /** The admin API. A route's access (public, read, write) decides the checks it gets (admin-auth.ts). */
 function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps, guard: RouteGuard): RouteTable {
   return new RouteTable(guard)
-    .add('GET', '/healthz', 'public', (_req, res) => sendJson(res, 200, { status: 'ok' }))
+    .add('GET', '/healthz', 'public', (_req, res) =>
+      source.draining() ? sendJson(res, 503, { status: 'draining' }) : sendJson(res, 200, { status: 'ok' }),
+    )
     .add('GET', '/metrics', 'read', async (_req, res) => {
       const body = await registry.metrics()
       res.writeHead(200, {
@@ -73,6 +75,11 @@ function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps
     .add('GET', '/api/events', 'read', (req, res) => serveEvents(source.events, req, res))
     .add('GET', '/api/model', 'read', (_req, res) => serveModels(source.upstreams(), res))
     .add('POST', '/api/model/rollback', 'write', (req, res) => serveRollback(source.upstreams(), req, res, logger))
+    .add('POST', '/api/reload', 'write', async (_req, res) => {
+      const outcome = await source.reload()
+      if (outcome.ok) sendJson(res, 200, outcome)
+      else sendJson(res, 400, { error: 'BATON_CONFIG_INVALID', message: 'the config file was refused; the running config stays', ...outcome })
+    })
     .add('GET', '/api/model/explain', 'read', (_req, res) => serveExplain(source.upstreams(), res))
 }
 

@@ -1,3 +1,4 @@
+import type { ReloadOutcome } from '../config/config-diff.js'
 import type { Policy } from '../balancer/types.js'
 import type { CheckResult } from '../health/active-checker.js'
 import type { EventLog } from '../health/event-log.js'
@@ -18,8 +19,10 @@ export interface EndpointView {
   /** Origin the endpoint is reached at, e.g. "http://10.0.0.5:8080". */
   readonly url: string
   readonly weight: number
-  /** Requests sent and not yet finished. */
+  /** Requests sent and not yet finished (open WebSocket tunnels included). */
   readonly inflight: number
+  /** WebSocket tunnels open through the endpoint. */
+  readonly tunnels: number
   readonly stats: EndpointStats
 }
 
@@ -56,4 +59,8 @@ export interface UpstreamView {
 export interface AdminSource {
   upstreams(): readonly UpstreamView[]
   readonly events: EventLog
+  /** Shutting down: /healthz answers 503 so load balancers in front stop sending. */
+  draining(): boolean
+  /** Reads the config file again and applies it (or refuses it, changing nothing). */
+  reload(): Promise<ReloadOutcome>
 }

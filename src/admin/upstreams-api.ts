@@ -8,6 +8,8 @@ export interface EndpointJson extends EndpointStatsSnapshot {
   url: string
   weight: number
   inflight: number
+  /** Open WebSocket tunnels (also counted in inflight). */
+  tunnels: number
   health: EndpointHealth
   /** The last active check; null before the first or with active checks off. */
   lastCheck: CheckResult | null
@@ -33,6 +35,7 @@ export function describeUpstreams(upstreams: readonly UpstreamView[], nowMs: num
       url: e.url,
       weight: e.weight,
       inflight: e.inflight,
+      tunnels: e.tunnels,
       health: u.health.describe(i, nowMs),
       lastCheck: u.checker === null ? null : u.checker.lastCheck(i),
       ...e.stats.snapshot(nowMs),

@@ -47,4 +47,10 @@ export interface Policy {
   explain?(e: Endpoint): Record<string, number>
   /** The candidates and costs behind the latest pick (allocates: debug only); null before any pick. */
   explainPick?(): PickExplanation | null
+  /**
+   * After a config reload rebuilt the upstream: take over what `previous` (the policy it replaces, possibly
+   * of another kind: then nothing is taken) learned about the endpoints that stayed. from[j] is endpoint
+   * j's index in the previous set, −1 for a new one. Off the hot path.
+   */
+  adopt?(previous: Policy, from: Int32Array): void
 }

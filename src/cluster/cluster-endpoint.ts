@@ -2,27 +2,35 @@ import { Pool } from 'undici'
 import type { Endpoint } from '../balancer/types.js'
 import type { EndpointConfig, UpstreamConfig } from '../config/types.js'
 import { EndpointStats } from '../metrics/endpoint-stats.js'
+import { upstreamTlsOptions } from './upstream-tls.js'
 
 /**
  * One backend of one upstream: what the balancer sees (id, index, weight, in-flight), the undici pool that
- * carries its requests, and its statistics. Fixed shape, created once per config snapshot.
+ * carries its requests, and its statistics. Fixed shape. A config reload that keeps the endpoint (same
+ * upstream, id, URL and pool settings) hands this same object to the new cluster, which gives it its new
+ * position and weight: pool, connections and counters go on.
  */
 export class ClusterEndpoint implements Endpoint {
   readonly id: string
-  readonly weight: number
+  /** Set by the cluster that holds it (a reload may move it); only clusters write it. */
+  index: number
+  weight: number
   readonly url: string
   /** host:port, sent as Host when the upstream rewrites it. */
   readonly authority: string
   inflight = 0
+  /** WebSocket tunnels open through this endpoint (each also counts in `inflight` while it lasts). */
+  tunnels = 0
   readonly pool: Pool
   readonly stats: EndpointStats
 
   constructor(
-    readonly index: number,
+    index: number,
     config: EndpointConfig,
     upstream: UpstreamConfig,
     startMs: number,
   ) {
+    this.index = index
     this.id = config.id
     this.weight = config.weight
     this.url = config.url
@@ -36,6 +44,8 @@ export class ClusterEndpoint implements Endpoint {
       bodyTimeout: upstream.bodyTimeoutMs,
       keepAliveTimeout: upstream.idleTimeoutMs,
       keepAliveMaxTimeout: upstream.idleTimeoutMs,
+      // https:// endpoints: the server certificate is verified (the upstream's CA and name, else Node's defaults).
+      connect: upstreamTlsOptions(upstream.tls),
     })
   }
 

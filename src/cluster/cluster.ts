@@ -11,7 +11,9 @@ import { RetryBudget } from '../overload/retry-budget.js'
 import { HedgeDelay } from './hedge-delay.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
-import { ClusterEndpoint } from './cluster-endpoint.js'
+import type { ClusterEndpoint } from './cluster-endpoint.js'
+import { succeed } from './cluster-succession.js'
+import { upstreamTlsOptions } from './upstream-tls.js'
 
 export interface ClusterDeps {
   /** Monotonic ms. */
@@ -42,6 +44,8 @@ export class Cluster {
   readonly health: ClusterHealth
   /** null when active checks are off. */
   readonly checker: ActiveChecker | null
+  /** Endpoint objects taken over whole from the cluster this one replaced (its retire() must not close them). */
+  readonly inherited: ReadonlySet<ClusterEndpoint>
   /** The learned model's versions and persistence; null unless the policy is adaptive. */
   readonly model: AdaptiveModelManager | null
   private readonly clock: Clock
@@ -50,7 +54,15 @@ export class Cluster {
   /** Reused for retry picks: picks never overlap on this thread. */
   private readonly retryContext: PickContext = { hashKey: 0, attempt: 0, exclude: -1 }
 
-  constructor(config: UpstreamConfig, deps: ClusterDeps) {
+  /**
+   * `previous`: the cluster this one replaces on a config reload (same upstream name), whose endpoints that
+   * stay hand over their pools, counters, health and learned state (cluster-succession.ts); null at start.
+   */
+  constructor(
+    readonly config: UpstreamConfig,
+    deps: ClusterDeps,
+    previous: Cluster | null = null,
+  ) {
     this.name = config.name
     this.policy = config.policy.name
     this.rewriteHost = config.rewriteHost
@@ -59,7 +71,9 @@ export class Cluster {
     this.hedgeDelay = new HedgeDelay(config.retry.hedge)
     this.clock = deps.clock
     const startMs = deps.clock.now()
-    this.endpoints = config.endpoints.map((e, i) => new ClusterEndpoint(i, e, config, startMs))
+    const succession = succeed(config, previous, startMs)
+    this.endpoints = succession.endpoints
+    this.inherited = succession.handedOver
     const built = buildPolicy(config.policy, { ...deps, upstream: config.name })
     this.balancer = new Balancer<ClusterEndpoint>(built.policy, deps.rng)
     this.model = built.model
@@ -73,9 +87,17 @@ export class Cluster {
     this.checker =
       active === null
         ? null
-        : new ActiveChecker(this.endpoints.map((e) => e.url), active, { ...deps, listener: this.health })
+        : new ActiveChecker(this.endpoints.map((e) => e.url), active, { ...deps, listener: this.health, tls: upstreamTlsOptions(config.tls) })
     this.ramp = new Float64Array(this.endpoints.length).fill(1)
     this.route(this.health.availableIndexes())
+    if (previous !== null) this.adopt(previous, succession.from)
+  }
+
+  /** Takes over the previous cluster's health and learned state for the endpoints that stayed. */
+  private adopt(previous: Cluster, from: Int32Array): void {
+    this.health.adopt(previous.health, from)
+    const policy = this.balancer.policy
+    if (policy.adopt !== undefined) policy.adopt(previous.balancer.policy, from)
   }
 
   /** Starts the active health checks, if configured. */
@@ -152,8 +174,16 @@ export class Cluster {
   }
 
   async close(graceMs: number): Promise<void> {
+    await this.retire(new Set(), graceMs)
+  }
+
+  /**
+   * Replaced by a reload or removed: active checks stop, and the endpoints not handed over to a successor
+   * finish what they carry (within graceMs) and close their pools.
+   */
+  async retire(handedOver: ReadonlySet<ClusterEndpoint>, graceMs: number): Promise<void> {
     if (this.checker !== null) await this.checker.stop()
-    await Promise.all(this.endpoints.map((e) => e.close(graceMs)))
+    await Promise.all(this.endpoints.filter((e) => !handedOver.has(e)).map((e) => e.close(graceMs)))
   }
 
   /**

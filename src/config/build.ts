@@ -4,7 +4,8 @@ import { buildAdmin } from './build-admin.js'
 import { buildHealth, buildRetry } from './build-health.js'
 import { endpointId } from './cross-checks.js'
 import { listenerSchema, policySchema, viaSchema, type RawConfig } from './schema.js'
-import type { AdminToken, BatonConfig, DebugConfig, ListenerConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig, ViaConfig } from './types.js'
+import { readTlsFilesOrThrow, type TlsMaterial } from './tls-files.js'
+import type { AdminToken, BatonConfig, DebugConfig, ListenerConfig, ListenerTlsConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig, UpstreamTlsConfig, ViaConfig } from './types.js'
 
 type RawUpstream = RawConfig['upstreams'][number]
 
@@ -31,23 +32,25 @@ export const DEFAULT_DEBUG: DebugConfig = { decisionHeaders: false, decisionLog:
  * suffix) become explicit ms/bytes fields, names get their defaults, hosts are normalised, and a config
  * with one upstream and no routes gets a catch-all route. `source` is the file's absolute path; relative
  * paths inside the config (stateDir) are resolved against the file's folder. `adminTokens` are the admin
- * tokens with their secrets, read by load.ts (admin-secrets.ts) from the environment or files.
+ * tokens with their secrets, read by load.ts (admin-secrets.ts) from the environment or files. `tls` holds the
+ * TLS blocks with their certificate files read (tls-files.ts); load.ts reads them, else they are read here.
  */
-export function buildConfig(raw: RawConfig, source: string, adminTokens: readonly AdminToken[] = []): BatonConfig {
+export function buildConfig(raw: RawConfig, source: string, adminTokens: readonly AdminToken[] = [], tls?: TlsMaterial): BatonConfig {
   const baseDir = configDir(source)
+  const files = tls ?? readTlsFilesOrThrow(raw, baseDir)
   return {
     source,
-    listeners: raw.listeners.map(buildListener),
+    listeners: raw.listeners.map((l, i) => buildListener(l, i, files.listeners[i] ?? null)),
     admin: raw.admin.enabled ? buildAdmin(raw.admin, adminTokens) : null,
     logging: raw.logging,
-    shutdown: { drainTimeoutMs: raw.shutdown.drainTimeout },
+    shutdown: { drainDelayMs: raw.shutdown.drainDelay, drainTimeoutMs: raw.shutdown.drainTimeout, tunnelGraceMs: raw.shutdown.tunnelGrace },
     via: raw.via,
     debug: {
       decisionHeaders: raw.debug.decisionHeaders,
       decisionLog: raw.debug.decisionLog === null ? null : { ...raw.debug.decisionLog, path: resolve(baseDir, raw.debug.decisionLog.path) },
     },
     routes: buildRoutes(raw),
-    upstreams: raw.upstreams.map((u) => buildUpstream(u, baseDir)),
+    upstreams: raw.upstreams.map((u, i) => buildUpstream(u, baseDir, files.upstreams[i] ?? null)),
     demo:
       raw.demo === undefined
         ? null
@@ -64,7 +67,7 @@ export function buildConfig(raw: RawConfig, source: string, adminTokens: readonl
   }
 }
 
-function buildListener(l: RawConfig['listeners'][number], index: number): ListenerConfig {
+function buildListener(l: RawConfig['listeners'][number], index: number, tls: ListenerTlsConfig | null = null): ListenerConfig {
   return {
     name: l.name ?? `listener-${index}`,
     address: l.address,
@@ -80,6 +83,8 @@ function buildListener(l: RawConfig['listeners'][number], index: number): Listen
     trustedProxies: l.trustedProxies,
     mergeSlashes: l.mergeSlashes,
     encodedSlashes: l.encodedSlashes,
+    maxTunnels: l.maxTunnels,
+    tls,
   }
 }
 
@@ -106,7 +111,7 @@ function buildRoutes(raw: RawConfig): RouteConfig[] {
   }))
 }
 
-function buildUpstream(u: RawUpstream, baseDir: string): UpstreamConfig {
+function buildUpstream(u: RawUpstream, baseDir: string, tls: UpstreamTlsConfig | null): UpstreamConfig {
   return {
     name: u.name,
     policy: buildPolicy(u.policy, baseDir),
@@ -117,6 +122,7 @@ function buildUpstream(u: RawUpstream, baseDir: string): UpstreamConfig {
     bodyTimeoutMs: u.timeouts.body,
     idleTimeoutMs: u.timeouts.idle,
     rewriteHost: u.rewriteHost,
+    tls,
     retry: buildRetry(u.retry),
     health: buildHealth(u.health),
   }

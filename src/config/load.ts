@@ -7,6 +7,7 @@ import { buildConfig, configDir } from './build.js'
 import { ConfigError, formatPath, type ConfigIssue } from './config-error.js'
 import { crossCheck } from './cross-checks.js'
 import { substituteEnv } from './env-substitution.js'
+import { readTlsFiles } from './tls-files.js'
 import { issueMessages } from './issue-messages.js'
 import { configSchema } from './schema.js'
 import type { BatonConfig } from './types.js'
@@ -39,9 +40,11 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((i) => schemaIssues(doc, lines, file, i)))
   // Admin token secrets are read here, at load, so a missing variable or file is a located error like any other.
   const secrets = readAdminSecrets(parsed.data.admin, env, configDir(source))
-  const crossIssues = [...crossCheck(parsed.data), ...secrets.issues].map((i) => issueAt(file, locate(doc, lines, i.path), i.path, i.message))
+  // So are certificates and keys: a reload reads them again, and a renewed certificate needs no restart.
+  const tls = readTlsFiles(parsed.data, configDir(source))
+  const crossIssues = [...crossCheck(parsed.data), ...secrets.issues, ...tls.issues].map((i) => issueAt(file, locate(doc, lines, i.path), i.path, i.message))
   if (crossIssues.length > 0) throw new ConfigError(crossIssues)
-  return buildConfig(parsed.data, source, secrets.tokens)
+  return buildConfig(parsed.data, source, secrets.tokens, tls.material)
 }
 
 function syntaxIssues(doc: Document, lines: LineCounter, file: string): ConfigIssue[] {

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { cidrProblem, hostPatternProblem, originProblem } from './address-rules.js'
 import { adminTokensSchema, allowedHostsSchema } from './schema-admin.js'
 import { retrySchema, healthSchema } from './schema-health.js'
+import { listenerTlsSchema, upstreamTlsSchema } from './schema-tls.js'
 import { duration, requiredDuration, requiredSize, size } from './schema-units.js'
 
 /**
@@ -45,6 +46,8 @@ export const listenerSchema = z.strictObject({
   trustedProxies: z.array(checked(z.string({ error: 'expected a CIDR like 10.0.0.0/8' }), cidrProblem)).default([]),
   mergeSlashes: z.boolean().default(true),
   encodedSlashes: z.enum(['keep', 'reject']).default('keep'),
+  maxTunnels: z.number().int().min(0, { error: 'maxTunnels must be between 0 and 1000000' }).max(1_000_000, { error: 'maxTunnels must be between 0 and 1000000' }).default(1024),
+  tls: listenerTlsSchema,
 })
 
 export const adminSchema = z.strictObject({
@@ -60,7 +63,7 @@ const logging = z.strictObject({
   accessLog: z.boolean().default(false),
 })
 
-const shutdown = z.strictObject({ drainTimeout: duration('30s') })
+const shutdown = z.strictObject({ drainDelay: duration('0s'), drainTimeout: duration('30s'), tunnelGrace: duration('5s') })
 
 /** RFC 9110 §7.6.3 pseudonym: a token (tchar), as it stands in a Via entry after the protocol. */
 export const viaSchema = z.strictObject({
@@ -160,6 +163,7 @@ const upstream = z.strictObject({
     })
     .prefault({}),
   rewriteHost: z.boolean().default(false),
+  tls: upstreamTlsSchema,
   retry: retrySchema,
   health: healthSchema,
 })

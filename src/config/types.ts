@@ -55,6 +55,53 @@ export interface ListenerConfig {
   readonly mergeSlashes: boolean
   /** An encoded slash (%2F) in the path: kept as it is (default) or refused with 400. */
   readonly encodedSlashes: 'keep' | 'reject'
+  /** Open WebSocket tunnels (and handshakes waiting for the backend) at most; one more gets 503. Default 1024. */
+  readonly maxTunnels: number
+  /** TLS termination; null (default) for plain HTTP. */
+  readonly tls: ListenerTlsConfig | null
+}
+
+/**
+ * A listener's TLS: its certificate files, read at load (and again on reload, so a renewed certificate needs no
+ * restart). PEM contents sit beside the paths they came from; every `key` is non-enumerable (config/tls-files.ts),
+ * so a printed or logged config never shows a private key.
+ */
+export interface ListenerTlsConfig {
+  /** The default certificate (chain) and key, served when no entry of `certificates` matches the SNI name. */
+  readonly cert: string
+  readonly key: string
+  /** Absolute paths they were read from. */
+  readonly certFile: string
+  readonly keyFile: string
+  /** More certificates chosen by the client's SNI name, first match in order. Default []. */
+  readonly certificates: readonly SniCertificate[]
+  /** Oldest protocol accepted. Default 'TLSv1.2'. */
+  readonly minVersion: 'TLSv1.2' | 'TLSv1.3'
+  /** PEM CA bundle client certificates are verified against; null (default) asks clients for none. */
+  readonly clientCa: string | null
+  readonly clientCaFile: string | null
+  /** With clientCa: refuse the handshake without a valid client certificate (else it is optional). Default false. */
+  readonly requireClientCert: boolean
+}
+
+export interface SniCertificate {
+  /** Lower-cased SNI name: exact ("api.example.com") or a leading wildcard ("*.example.com", one label). */
+  readonly serverName: string
+  readonly cert: string
+  readonly key: string
+  readonly certFile: string
+  readonly keyFile: string
+}
+
+/** How Baton verifies an upstream's https:// endpoints (undici's connect options). */
+export interface UpstreamTlsConfig {
+  /** PEM CA bundle trusted instead of Node's built-in roots; null (default) keeps the built-in roots. */
+  readonly ca: string | null
+  readonly caFile: string | null
+  /** Name sent as SNI and checked against the certificate; null (default): the endpoint URL's host. */
+  readonly servername: string | null
+  /** false accepts any certificate (testing only). Default true. */
+  readonly rejectUnauthorized: boolean
 }
 
 /** How this instance names itself in Via and guards against forwarding loops. */
@@ -103,8 +150,18 @@ export interface LoggingConfig {
 }
 
 export interface ShutdownConfig {
-  /** How long in-flight requests may take to finish after SIGTERM/SIGINT. Default 30 s. */
+  /**
+   * After SIGTERM/SIGINT, how long Baton keeps serving (and accepting) while /healthz answers 503, so load
+   * balancers in front stop sending before the listeners close. Default 0; a few seconds under Kubernetes.
+   */
+  readonly drainDelayMs: number
+  /** How long in-flight requests may take to finish once the listeners close. Default 30 s. */
   readonly drainTimeoutMs: number
+  /**
+   * How long open WebSocket tunnels may go on once draining starts before they are closed
+   * (ProxyServer.closeTunnels). Default 5 s.
+   */
+  readonly tunnelGraceMs: number
 }
 
 /** Looking inside the balancer's decisions. Off by default: both cost a little per request. */
@@ -198,6 +255,8 @@ export interface UpstreamConfig {
   readonly idleTimeoutMs: number
   /** When true the Host header sent upstream is the endpoint's host:port; default false keeps the client's. */
   readonly rewriteHost: boolean
+  /** How https:// endpoints are verified; null (default): Node's built-in roots, the URL's host as the name. */
+  readonly tls: UpstreamTlsConfig | null
   readonly retry: RetryConfig
   readonly health: HealthConfig
 }

@@ -11,7 +11,7 @@ import type { DecisionSink } from './decision-recorder.js'
 export class DecisionLogFile implements DecisionSink {
   private readonly stream: ReturnType<typeof pino.destination>
 
-  constructor(path: string) {
+  constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true })
     this.stream = pino.destination({ dest: path, sync: false, append: true, minLength: 4096 })
   }

@@ -46,6 +46,11 @@ function clientFault(code: string, status: number, message: string): Failure {
 export const FAILURES = {
   connect: failure('BATON_UPSTREAM_CONNECT', 502, true, Outcome.ConnectFailure, 'could not connect to the upstream'),
   connectTimeout: failure('BATON_UPSTREAM_CONNECT_TIMEOUT', 504, true, Outcome.Timeout, 'connecting to the upstream timed out'),
+  /**
+   * The TLS handshake with an https:// endpoint failed: its certificate did not verify (untrusted, expired, another
+   * name) or it does not speak TLS. A connect failure: nothing reached the backend, another endpoint may do.
+   */
+  tls: failure('BATON_UPSTREAM_TLS', 502, true, Outcome.ConnectFailure, 'the TLS handshake with the upstream failed (its certificate did not verify)'),
   headersTimeout: failure('BATON_UPSTREAM_TIMEOUT', 504, true, Outcome.Timeout, 'the upstream did not answer in time'),
   bodyTimeout: failure('BATON_UPSTREAM_BODY_TIMEOUT', 504, false, Outcome.Timeout, 'the upstream stalled while sending the body'),
   reset: failure('BATON_UPSTREAM_RESET', 502, true, Outcome.Reset, 'the upstream closed the connection'),
@@ -90,6 +95,34 @@ const BY_CODE: ReadonlyMap<string, Failure> = new Map([
 ])
 
 /**
+ * OpenSSL's certificate verification errors as Node names them (X509_V_ERR_* without the prefix), for the
+ * upstream's own certificate; handshake failures come as ERR_SSL_* (OpenSSL) or ERR_TLS_* (Node, e.g. the name).
+ */
+const TLS_VERIFY_CODES: ReadonlySet<string> = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'EPROTO',
+])
+
+/**
  * Classifies an error raised by undici (or the socket under it, or the request body stream) for one upstream
  * attempt. Rule: a failure is the endpoint's only when it came from the endpoint or the path to it; whatever
  * the request caused is the client's (source 'client', outcome ClientAbort), so crafted requests cannot eject
@@ -100,6 +133,7 @@ export function classifyUpstreamError(err: unknown): Failure {
   if (code === null) return isParserError(err) ? FAILURES.protocol : FAILURES.other
   const known = BY_CODE.get(code)
   if (known !== undefined) return known
+  if (TLS_VERIFY_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) return FAILURES.tls
   return code.startsWith('HPE_') ? FAILURES.protocol : FAILURES.other
 }
 

@@ -35,4 +35,14 @@ export const REJECTIONS = {
   http09: rejection('BATON_HTTP_VERSION', 400, 'HTTP/0.9 requests are not supported'),
   bodyTooLarge: rejection('BATON_BODY_TOO_LARGE', 413, 'the request body is larger than maxBodySize'),
   noRoute: rejection('BATON_NO_ROUTE', 404, 'no route matches this host and path'),
+  /** RFC 6455 §4.1: a WebSocket opening handshake is an HTTP/1.1 GET without a body. */
+  webSocketNotGet: rejection('BATON_BAD_WEBSOCKET_HANDSHAKE', 400, 'a WebSocket handshake is an HTTP/1.1 GET without a body'),
+  /** RFC 6455 §4.1, §11.3.1: Sec-WebSocket-Key is one base64-encoded 16-byte nonce. */
+  webSocketKey: rejection('BATON_BAD_WEBSOCKET_HANDSHAKE', 400, 'Sec-WebSocket-Key is missing, repeated, or not a base64-encoded 16-byte value'),
+  /** RFC 6455 §4.2.2: only version 13 is defined; the answer names it in Sec-WebSocket-Version. */
+  webSocketVersion: rejection('BATON_BAD_WEBSOCKET_HANDSHAKE', 400, 'Sec-WebSocket-Version must be 13'),
+  /** The listener's maxTunnels are open: not the client's fault, but nothing reached a backend either. */
+  tooManyTunnels: new ProxyError('BATON_TOO_MANY_TUNNELS', 503, 'proxy', false, 'this listener has as many WebSocket tunnels open as maxTunnels allows'),
+  /** Shutting down: tunnels are being closed, new ones are refused. */
+  tunnelsClosing: new ProxyError('BATON_SHUTTING_DOWN', 503, 'proxy', false, 'this listener is shutting down and opens no new WebSocket tunnel'),
 } as const

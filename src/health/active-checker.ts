@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls'
 import { Client } from 'undici'
 import type { ActiveHealthConfig } from '../config/types.js'
 import type { Clock } from '../util/clock.js'
@@ -32,6 +33,8 @@ export interface ActiveCheckerDeps {
   wallClock: () => number
   rng: Rng
   listener: ActiveCheckListener
+  /** How https:// endpoints are verified, as for the upstream's requests; undefined: Node's defaults. */
+  tls?: ConnectionOptions
 }
 
 /**
@@ -67,7 +70,7 @@ export class ActiveChecker {
     if (this.running || this.stopped) throw new Error('ActiveChecker.start() called twice')
     this.running = true
     for (let i = 0; i < this.urls.length; i++) {
-      this.clients[i] = new Client(this.urls[i], { pipelining: 1 })
+      this.clients[i] = new Client(this.urls[i], { pipelining: 1, connect: this.deps.tls })
       this.schedule(i, this.deps.rng.next() * this.config.jitterMs)
     }
   }

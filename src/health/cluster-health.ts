@@ -1,3 +1,4 @@
+import { carrySlots } from '../util/carry-over.js'
 import type { Outcome } from '../util/outcome.js'
 import type { HealthConfig } from '../config/types.js'
 import type { Clock } from '../util/clock.js'
@@ -101,6 +102,22 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
     this.nextForecastMs = nowMs + config.forecast.intervalMs
     for (let i = 0; i < n; i++) this.routedSet.available[i] = this.ownAvailability(i) // the initial set: no slow start
     this.recompute(nowMs) // the initial set: read with availableIndexes(), not announced
+  }
+
+  /**
+   * After a reload that rebuilt this upstream: endpoints that stayed (from[j] = their index in `previous`,
+   * −1 for new ones) keep their active-check state, ejection, drain, slow-start ramp and early-release count;
+   * outlier intervals and forecast trends start afresh (they re-learn within an interval). The routed set is
+   * recomputed without slow start for those that stay routed.
+   */
+  adopt(previous: ClusterHealth, from: Int32Array): void {
+    carrySlots(previous.active, this.active, from)
+    carrySlots(previous.drained, this.drained, from)
+    this.ejection.adopt(previous.ejection, from)
+    this.slowStart.adopt(previous.slowStart, from)
+    if (this.release !== null && previous.release !== null) this.release.adopt(previous.release, from)
+    for (let j = 0; j < from.length; j++) this.routedSet.available[j] = from[j] < 0 ? 0 : previous.routedSet.available[from[j]]
+    this.refresh(this.deps.clock.now())
   }
 
   /** Hot path, O(1): how a request to endpoint i went (status 0 when no response came). */

@@ -1,3 +1,5 @@
+import { carrySlots } from '../util/carry-over.js'
+
 /** What an ejection request came to. */
 export type EjectResult = 'ejected' | 'already-ejected' | 'overflow'
 
@@ -48,6 +50,19 @@ export class EjectionManager {
     // 1e-9 absorbs float error in fraction × N: 0.29 × 100 is 28.999999999999996 in binary floating point.
     this.maxEjected = Math.floor(options.maxEjectionFraction * endpoints + 1e-9)
     this.maxMultiplier = Math.max(1, Math.ceil(options.maxEjectionMs / options.baseEjectionMs))
+  }
+
+  /**
+   * After a reload: endpoints that stayed keep their ejection, its remaining time, backoff and history
+   * (util/carry-over.ts); counted again, since removed endpoints take their ejections with them.
+   */
+  adopt(previous: EjectionManager, from: Int32Array): void {
+    carrySlots(previous.ejectedUntil, this.ejectedUntil, from)
+    carrySlots(previous.multipliers, this.multipliers, from)
+    carrySlots(previous.decayFrom, this.decayFrom, from)
+    carrySlots(previous.totals, this.totals, from)
+    this.ejected = 0
+    for (let i = 0; i < this.ejectedUntil.length; i++) if (this.isEjected(i)) this.ejected++
   }
 
   /** Ejects endpoint i at nowMs unless it is already ejected or the cap refuses it. */

@@ -1,4 +1,7 @@
-/** What happened to an endpoint's (or, for panic, an upstream's) routability. */
+/**
+ * What happened to an endpoint's (or, for panic, an upstream's) routability; and, instance-wide, a config
+ * reload applied or refused (upstream and endpoint '').
+ */
 export type HealthEventKind =
   | 'healthy'
   | 'unhealthy'
@@ -9,6 +12,8 @@ export type HealthEventKind =
   | 'predicted-failure'
   | 'drain'
   | 'undrain'
+  | 'reload'
+  | 'reload-failed'
 
 /** Every kind, in a fixed order: the index of a kind in this list is its counter slot. */
 export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
@@ -21,6 +26,8 @@ export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
   'predicted-failure',
   'drain',
   'undrain',
+  'reload',
+  'reload-failed',
 ]
 
 export interface HealthEvent {

@@ -1,3 +1,5 @@
+import { carrySlots } from '../util/carry-over.js'
+
 /**
  * Early release from an ejection for gateway errors (connect failures, resets, timeouts): `rise` consecutive
  * passing active checks since that ejection, with the active state healthy, end it, because the checks saw
@@ -19,6 +21,12 @@ export class GatewayEjectionRelease {
   ) {
     this.gateway = new Uint8Array(n)
     this.passes = new Uint32Array(n)
+  }
+
+  /** After a reload: endpoints that stayed keep why they were ejected and the passes counted since. */
+  adopt(previous: GatewayEjectionRelease, from: Int32Array): void {
+    carrySlots(previous.gateway, this.gateway, from)
+    carrySlots(previous.passes, this.passes, from)
   }
 
   /** Endpoint i was just ejected; `forGatewayErrors` says why. */

@@ -1,4 +1,5 @@
 import type { SlowStartConfig } from '../config/types.js'
+import { carrySlots } from '../util/carry-over.js'
 
 /**
  * Slow start: an endpoint that (re)enters service gets a growing share of its weight, so a cold cache or
@@ -18,6 +19,11 @@ export class SlowStart {
   ) {
     this.startedAt = new Float64Array(endpoints).fill(-Infinity)
     this.exponent = 1 / config.aggression
+  }
+
+  /** After a reload: ramps of endpoints that stayed go on where they were (util/carry-over.ts). */
+  adopt(previous: SlowStart, from: Int32Array): void {
+    carrySlots(previous.startedAt, this.startedAt, from)
   }
 
   begin(i: number, nowMs: number): void {

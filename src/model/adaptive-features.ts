@@ -1,4 +1,5 @@
 import { PeakEwma } from '../balancer/load/peak-ewma.js'
+import { carrySlots } from '../util/carry-over.js'
 
 /**
  * The adaptive policy's per-endpoint feature table: what it knows about each endpoint's recent behaviour,
@@ -84,6 +85,16 @@ export class AdaptiveFeatures {
     this.lastAnswerMs = new Float64Array(size).fill(-Infinity)
     this.pending = new Int32Array(size)
     this.pendingSinceMs = new Float64Array(size)
+  }
+
+  /**
+   * After a reload: what was learned about endpoints that stayed carries over (util/carry-over.ts). What
+   * waits does not: requests in flight at the reload answer to the previous policy.
+   */
+  adopt(previous: AdaptiveFeatures, from: Int32Array): void {
+    this.peak.adopt(previous.peak, from)
+    const arrays = ['logMean', 'logVariance', 'logStampMs', 'errors', 'attempts', 'answers', 'countStampMs', 'lastFailureMs', 'lastAnswerMs'] as const
+    for (const name of arrays) carrySlots(previous[name], this[name], from)
   }
 
   /** A request was sent to i. */

@@ -97,6 +97,11 @@ export class AdaptiveModelManager {
     this.maybeSave(nowMs)
   }
 
+  /** After a reload: the upstream's version history goes on (ids keep rising; rollback reaches back). */
+  adoptHistory(previous: AdaptiveModelManager): void {
+    this.history.restore(previous.history.list())
+  }
+
   /** Write the model to dir atomically; never throws. */
   async saveState(dir: string): Promise<SaveResult> {
     const state: ModelState = { endpoints: [...this.ids], ...this.model.exportState(), versions: [...this.history.list()] }

@@ -279,6 +279,21 @@ export class AdaptiveModel {
     this.capacity.setCoefficients(i, curve.length === 0 ? null : curve)
   }
 
+  /**
+   * After a reload: endpoints that stayed (from[j] = their index in `previous`, −1 for new ones) keep their
+   * regression (weights, covariance, residual variance), capacity curve and features; new ones keep the prior.
+   */
+  adopt(previous: AdaptiveModel, from: Int32Array): void {
+    const mine = this.exportState()
+    const theirs = previous.exportState()
+    const pick = <T>(own: T[], old: T[]): T[] => own.map((entry, j) => (from[j] < 0 ? entry : old[from[j]]))
+    this.importState(
+      { features: mine.regression.features, endpoints: pick(mine.regression.endpoints, theirs.regression.endpoints) },
+      pick(mine.capacity, theirs.capacity),
+    )
+    this.features.adopt(previous.features, from)
+  }
+
   /** Regression state and capacity curves in index order, for persistence. */
   exportState(): { regression: RegressionState; capacity: (number[] | null)[] } {
     const capacity: (number[] | null)[] = []

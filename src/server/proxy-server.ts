@@ -1,10 +1,15 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerOptions } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
+import type { Server as TlsServer } from 'node:tls'
 import type { Duplex } from 'node:stream'
 import type { ListenerConfig } from '../config/types.js'
 import type { Logger } from '../util/logger.js'
 import { REJECTIONS } from '../forward/request-rejections.js'
 import { BatonResponse, CLOSING } from '../forward/baton-response.js'
 import type { RequestHandler } from './request-handler.js'
+import { BatonRequest } from './baton-request.js'
+import { ListenerTls } from './listener-tls.js'
+import { UpgradeHandler } from './upgrade-handler.js'
 
 /** How often Node checks requests against headersTimeout/requestTimeout, ms (its default of 30 s is too coarse). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000
@@ -15,30 +20,85 @@ const DRAIN_POLL_MS = 50
 export class ProxyServer {
   readonly server: Server<typeof IncomingMessage, typeof BatonResponse>
 
+  private handler: RequestHandler
+  /** WebSocket upgrades and their tunnels. */
+  private readonly upgrades = new UpgradeHandler()
+  /** TLS termination; null on a plain HTTP listener. */
+  private readonly tls: ListenerTls | null
+  /** http://address:port once listening (port 0 becomes the real port); '' before. */
+  url = ''
+
   constructor(
     readonly config: ListenerConfig,
     handler: RequestHandler,
     private readonly logger: Logger,
   ) {
-    this.server = createServer(
-      {
-        ServerResponse: BatonResponse,
-        maxHeaderSize: config.maxHeaderBytes,
-        headersTimeout: config.headersTimeoutMs,
-        requestTimeout: config.requestTimeoutMs,
-        keepAliveTimeout: config.keepAliveTimeoutMs,
-        connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
-      },
-      handler.handle,
-    )
+    this.handler = handler
+    const options: ServerOptions<typeof IncomingMessage, typeof BatonResponse> = {
+      IncomingMessage: BatonRequest,
+      ServerResponse: BatonResponse,
+      maxHeaderSize: config.maxHeaderBytes,
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    }
+    // A TLS listener is the same server behind node:https; its certificates can be replaced while it runs (updateTls).
+    this.tls = config.tls === null ? null : new ListenerTls(config.tls)
+    this.server =
+      config.tls === null || this.tls === null
+        ? createServer(options, handler.handle)
+        : createTlsServer({ ...options, ...this.tls.serverOptions(config.tls) }, handler.handle)
+    if (this.tls !== null) this.tls.attach(this.server as unknown as TlsServer)
     // One field over the limit is kept, so the handler sees the overflow and answers 431; Node alone would drop
     // the fields past its count silently (Content-Length and Transfer-Encoding included).
     this.server.maxHeadersCount = config.maxHeadersCount + 1
     this.server.on('clientError', (err: ParserError, socket: Duplex) => onClientError(err, socket, config.maxHeaderBytes))
     this.server.on('connect', onConnect)
     this.server.on('checkContinue', handler.handleContinue)
-    // No 'upgrade' listener: Node then serves an Upgrade request (h2c, RFC 9113 §3.1 deprecates it) as plain
-    // HTTP/1.1, and Upgrade and Connection are stripped as hop-by-hop, as nginx does.
+    // WebSocket handshakes only (BatonRequest): every other Upgrade (h2c, RFC 9113 §3.1 deprecates it) is served as
+    // plain HTTP/1.1, with Upgrade and Connection stripped as hop-by-hop, as nginx does. The handler serving the
+    // listener now screens it, so a reload applies to upgrades as to requests.
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrades.handle(this.handler, req, socket, head))
+  }
+
+  /**
+   * A config reload: new requests go to `handler` (its routes, rules and upstreams); requests in flight finish
+   * on the old one. `config` must listen where this server does; its timeouts apply from now on.
+   */
+  useHandler(handler: RequestHandler, config: ListenerConfig): void {
+    this.server.off('request', this.handler.handle).on('request', handler.handle)
+    this.server.off('checkContinue', this.handler.handleContinue).on('checkContinue', handler.handleContinue)
+    this.handler = handler
+    this.server.headersTimeout = config.headersTimeoutMs
+    this.server.requestTimeout = config.requestTimeoutMs
+    this.server.keepAliveTimeout = config.keepAliveTimeoutMs
+    this.server.maxHeadersCount = config.maxHeadersCount + 1
+  }
+
+  /** WebSocket upgrades in progress on this listener: handshakes waiting for a backend and open tunnels. */
+  get openTunnels(): number {
+    return this.upgrades.tunnels.size
+  }
+
+  /**
+   * Shutdown of the tunnels: new WebSocket upgrades get 503 from now on, handshakes still waiting for a backend
+   * get 503 at once, open tunnels may go on for `graceMs` (shutdown.tunnelGrace) and are then closed. Resolves
+   * when none is left. Node's server.close() waits for upgraded sockets too, so drain() ends only after this.
+   */
+  closeTunnels(graceMs: number): Promise<void> {
+    return this.upgrades.tunnels.close(graceMs)
+  }
+
+  /**
+   * New certificates for a TLS listener (a reload that read renewed files, `config` being the listener's new
+   * config): handshakes from now on use them, connections already open keep theirs. Returns false, changing
+   * nothing, when the listener's TLS cannot change in place (plain HTTP to TLS or back needs a restart).
+   */
+  updateTls(config: ListenerConfig): boolean {
+    if (this.tls === null || config.tls === null) return this.tls === null && config.tls === null
+    this.tls.update(this.server as unknown as TlsServer, config.tls)
+    return true
   }
 
   /** Binds the socket; resolves with the URL actually bound (port 0 becomes a real port). */
@@ -49,7 +109,8 @@ export class ProxyServer {
         this.server.off('error', reject)
         const address = this.server.address()
         const port = typeof address === 'object' && address !== null ? address.port : this.config.port
-        resolve(`http://${formatHost(this.config.address)}:${port}`)
+        this.url = `${this.config.tls === null ? 'http' : 'https'}://${formatHost(this.config.address)}:${port}`
+        resolve(this.url)
       })
     })
   }
@@ -64,6 +125,7 @@ export class ProxyServer {
       const deadline = setTimeout(() => {
         this.logger.warn({ listener: this.config.name }, 'drain timeout: closing remaining connections')
         this.server.closeAllConnections()
+        void this.closeTunnels(0) // upgraded sockets are off Node's connection list, yet the server waits for them
       }, timeoutMs)
       this.server.close(() => {
         clearInterval(poll)

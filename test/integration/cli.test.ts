@@ -1,6 +1,6 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { startBackends } from '../helpers/fake-backend.js'
@@ -90,6 +90,42 @@ t.test('--version and --help exit 0', async (t) => {
   const help = await runBaton(['--help'])
   t.equal(help.code, 0)
   t.match(help.stdout, /Examples:/)
+})
+
+t.test('SIGHUP through baton reload --pid-file re-reads the config; a broken file keeps the running one', async (t) => {
+  const backends = await startBackends('a', 'b')
+  t.teardown(() => Promise.all(backends.map((b) => b.stop())))
+  const dir = t.testdir()
+  const pidFile = join(dir, 'baton.pid')
+  const file = writeConfig(dir, 'run.yaml', VALID.replace('http://127.0.0.1:1', backends[0].url))
+  const child = spawnBaton(['start', '--config', file, '--pid-file', pidFile])
+  const killer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+  t.teardown(() => clearTimeout(killer))
+  let out = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d
+      const m = /proxy listening on (http:\/\/\S+)/.exec(out)
+      if (m) resolve(m[1])
+    })
+    child.on('exit', (code) => reject(new Error(`baton exited with ${code} before listening: ${out}`)))
+  })
+  const answeredBy = async () => (await request(`${url}/`)).headers['x-backend']
+  t.equal(await answeredBy(), 'a')
+  writeConfig(dir, 'run.yaml', VALID.replace('http://127.0.0.1:1', backends[1].url))
+  const sent = await runBaton(['reload', '--pid-file', pidFile])
+  t.equal(sent.code, 0, sent.stderr)
+  const deadline = Date.now() + 5_000
+  while ((await answeredBy()) !== 'b' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  t.equal(await answeredBy(), 'b', 'the new endpoint serves after SIGHUP')
+  writeConfig(dir, 'run.yaml', 'upstreams: [')
+  t.equal((await runBaton(['reload', '--pid-file', pidFile])).code, 0)
+  await new Promise((r) => setTimeout(r, 300))
+  t.equal(await answeredBy(), 'b', 'a broken file changes nothing')
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  child.kill('SIGTERM')
+  t.equal(await exited, 0)
+  t.notOk(existsSync(pidFile), 'the pid file is removed at exit')
 })
 
 t.test('start serves traffic and SIGTERM drains then exits 0', async (t) => {

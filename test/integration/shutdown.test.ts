@@ -45,7 +45,7 @@ t.test('close() cuts requests that outlive the drain timeout, and releases every
   const [backend] = await startBackends('a')
   t.teardown(() => backend.stop())
   const leaks = LeakCheck.baseline()
-  const baton = await startBaton(testConfig([{ endpoints: [backend.url] }], { shutdown: { drainTimeoutMs: 200 } }))
+  const baton = await startBaton(testConfig([{ endpoints: [backend.url] }], { shutdown: { drainDelayMs: 0, drainTimeoutMs: 200, tunnelGraceMs: 200 } }))
   const outcome = request(`${baton.listenerUrls[0]}/hang`).then(
     () => 'answered',
     () => 'cut',

@@ -1,3 +1,5 @@
+import { carrySlots } from '../../util/carry-over.js'
+
 /**
  * Peak-EWMA latency estimates of a set of endpoints, by endpoint index (Finagle's and Linkerd's load
  * estimator): a sample above the estimate replaces it at once (a slowdown shows immediately); a lower one is
@@ -43,6 +45,12 @@ export class PeakEwma {
     stamp.set(this.stampMs)
     this.estimateMs = estimate
     this.stampMs = stamp
+  }
+
+  /** After a reload: estimates of endpoints that stayed carry over (util/carry-over.ts). */
+  adopt(previous: PeakEwma, from: Int32Array): void {
+    carrySlots(previous.estimateMs, this.estimateMs, from)
+    carrySlots(previous.stampMs, this.stampMs, from)
   }
 
   update(i: number, sampleMs: number, nowMs: number): void {

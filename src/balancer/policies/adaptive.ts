@@ -83,6 +83,20 @@ export class AdaptivePolicy implements Policy {
     this.manager.attach(this.model, this.ids)
   }
 
+  /** Takes over the previous adaptive policy's model for the endpoints that stayed, and its version history. */
+  adopt(previous: Policy, from: Int32Array): void {
+    if (!(previous instanceof AdaptivePolicy)) return
+    if (from.length > this.model.size) {
+      this.model = this.newModel(from.length)
+      this.ids = Array.from({ length: from.length }, (_, i) => this.ids[i] ?? `#${i}`)
+      this.manager.attach(this.model, this.ids)
+    }
+    // An endpoint the previous model never grew to (never routed there) has nothing to take over.
+    const known = from.map((i) => (i < previous.model.size ? i : -1))
+    this.model.adopt(previous.model, known)
+    this.manager.adoptHistory(previous.manager)
+  }
+
   pick(available: readonly Endpoint[], ctx: PickContext): Endpoint | null {
     this.choices.draw(available, this.rng, ctx.exclude)
     const a = this.choices.a

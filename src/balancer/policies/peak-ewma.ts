@@ -55,6 +55,12 @@ export class PeakEwmaPolicy implements Policy {
 
   tick(): void {}
 
+  adopt(previous: Policy, from: Int32Array): void {
+    if (!(previous instanceof PeakEwmaPolicy)) return
+    this.estimates.grow(from.length, this.options.clock.now())
+    this.estimates.adopt(previous.estimates, from)
+  }
+
   explain(e: Endpoint): Record<string, number> {
     const now = this.options.clock.now()
     return { estimateMs: this.estimates.decayedMs(e.index, now), inflight: e.inflight, cost: this.cost(e, now) }

@@ -3,7 +3,7 @@ import { EventLog } from '../../../src/health/event-log.js'
 import { Gauge, Registry } from 'prom-client'
 import { Client, request } from 'undici'
 import { startAdminServer, type AdminServer } from '../../../src/admin/admin-server.js'
-import type { UpstreamView } from '../../../src/admin/types.js'
+import type { AdminSource, UpstreamView } from '../../../src/admin/types.js'
 import { adminToken } from '../../../src/config/admin-token.js'
 import { defaultAdmin } from '../../../src/config/build-admin.js'
 import { buildRegistry } from '../../../src/admin/prometheus.js'
@@ -13,9 +13,14 @@ import { fakeEndpoint, fakeUpstream } from '../metrics/fake-upstreams.js'
 
 const LOOPBACK = defaultAdmin({ port: 0 })
 
+/** What the admin server reads; not draining, and no config file to reload. */
+function adminSource(upstreams: () => readonly UpstreamView[], events = new EventLog()): AdminSource {
+  return { upstreams, events, draining: () => false, reload: async () => ({ ok: false, errors: ['no config file in this test'] }) }
+}
+
 /** A real admin server on a free loopback port, closed after the test. */
 async function startAdmin(t: Test, upstreams: UpstreamView[], registry = buildRegistry(() => upstreams, new EventLog()), clock = new ManualClock()): Promise<AdminServer> {
-  const admin = await startAdminServer(LOOPBACK, { upstreams: () => upstreams, events: new EventLog() }, { clock, logger: createLogger('silent'), registry })
+  const admin = await startAdminServer(LOOPBACK, adminSource(() => upstreams), { clock, logger: createLogger('silent'), registry })
   t.teardown(() => admin.close())
   return admin
 }
@@ -95,6 +100,7 @@ t.test('/api/upstreams lists every endpoint with its live state and statistics',
           url: 'http://10.0.0.1:8080',
           weight: 2,
           inflight: 1,
+          tunnels: 0,
           requests: 6,
           byClass: { '1xx': 0, '2xx': 3, '3xx': 0, '4xx': 1, '5xx': 0 },
           errors: 1,
@@ -108,6 +114,7 @@ t.test('/api/upstreams lists every endpoint with its live state and statistics',
           url: 'http://10.0.0.2:8080',
           weight: 1,
           inflight: 0,
+          tunnels: 0,
           requests: 0,
           byClass: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
           errors: 0,
@@ -159,7 +166,7 @@ t.test('a failing scrape is a 500 and the server keeps serving', async (t) => {
 })
 
 t.test('close() does not wait for idle keep-alive connections', async (t) => {
-  const admin = await startAdminServer(LOOPBACK, { upstreams: () => [], events: new EventLog() }, { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() })
+  const admin = await startAdminServer(LOOPBACK, adminSource(() => []), { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() })
   const client = new Client(admin.url, { keepAliveTimeout: 60_000 })
   t.teardown(() => client.destroy())
   const res = await client.request({ path: '/healthz', method: 'GET' })
@@ -173,7 +180,7 @@ t.test('close() does not wait for idle keep-alive connections', async (t) => {
 t.test('close() cuts a response still in progress after a short grace', async (t) => {
   const registry = new Registry()
   new Gauge({ name: 'stuck', help: 'never finishes collecting', registers: [registry], collect: () => new Promise<void>(() => {}) })
-  const admin = await startAdminServer(LOOPBACK, { upstreams: () => [], events: new EventLog() }, { clock: new ManualClock(), logger: createLogger('silent'), registry })
+  const admin = await startAdminServer(LOOPBACK, adminSource(() => []), { clock: new ManualClock(), logger: createLogger('silent'), registry })
   const pending = request(`${admin.url}/metrics`)
   await new Promise((r) => setTimeout(r, 50))
   const started = Date.now()
@@ -187,7 +194,7 @@ t.test('a port already in use rejects start', async (t) => {
   const first = await startAdmin(t, [])
   const port = Number(new URL(first.url).port)
   await t.rejects(
-    startAdminServer(defaultAdmin({ port }), { upstreams: () => [], events: new EventLog() }, { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() }),
+    startAdminServer(defaultAdmin({ port }), adminSource(() => []), { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() }),
     { code: 'EADDRINUSE' },
   )
 })
@@ -195,7 +202,7 @@ t.test('a port already in use rejects start', async (t) => {
 t.test('/api/events serves the event ring, filtered by since and limit; a bad query is 400', async (t) => {
   const events = new EventLog()
   for (let k = 1; k <= 3; k++) events.push({ timeMs: k * 1_000, upstream: 'api', endpoint: `e${k}`, kind: 'ejected', cause: 'consecutive-5xx', data: { k } })
-  const admin = await startAdminServer(LOOPBACK, { upstreams: () => [], events }, { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() })
+  const admin = await startAdminServer(LOOPBACK, adminSource(() => [], events), { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() })
   t.teardown(() => admin.close())
   const all = JSON.parse((await get(`${admin.url}/api/events`)).body)
   t.same(all.events.map((e: { endpoint: string }) => e.endpoint), ['e1', 'e2', 'e3'], 'oldest first')
@@ -211,7 +218,7 @@ t.test('/api/events serves the event ring, filtered by since and limit; a bad qu
 
 t.test('refuses to listen off loopback without a token; with one it may', async (t) => {
   const deps = { clock: new ManualClock(), logger: createLogger('silent'), registry: new Registry() }
-  const source = { upstreams: () => [], events: new EventLog() }
+  const source = adminSource(() => [])
   for (const address of ['0.0.0.0', '::', '10.0.0.5', 'admin.lan']) {
     await t.rejects(startAdminServer(defaultAdmin({ address, port: 0 }), source, deps), /refusing to start the admin API on .* without a token/, address)
   }

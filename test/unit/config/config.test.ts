@@ -24,12 +24,14 @@ t.test('defaults fill every field', async (t) => {
       trustedProxies: [],
       mergeSlashes: true,
       encodedSlashes: 'keep',
+      maxTunnels: 1024,
+      tls: null,
     },
   ])
   t.same(config.via, { pseudonym: 'baton', maxHops: 10 })
   t.same(config.admin, { address: '127.0.0.1', port: 9901, tokens: [], allowedHosts: [] })
   t.same(config.logging, { level: 'info', accessLog: false })
-  t.same(config.shutdown, { drainTimeoutMs: 30_000 })
+  t.same(config.shutdown, { drainDelayMs: 0, drainTimeoutMs: 30_000, tunnelGraceMs: 5_000 })
   t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'api', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false }])
   t.same(config.upstreams[0], {
     name: 'api',
@@ -41,6 +43,7 @@ t.test('defaults fill every field', async (t) => {
     bodyTimeoutMs: 30_000,
     idleTimeoutMs: 60_000,
     rewriteHost: false,
+    tls: null,
     retry: DEFAULT_RETRY,
     health: DEFAULT_HEALTH,
   })

@@ -13,7 +13,7 @@ export interface FakeEndpoint extends EndpointView {
 }
 
 export function fakeEndpoint(id: string, weight = 1, inflight = 0, index = 0): FakeEndpoint {
-  return { id, index, url: `http://${id}`, weight, inflight, stats: new EndpointStats() }
+  return { id, index, url: `http://${id}`, weight, inflight, tunnels: 0, stats: new EndpointStats() }
 }
 
 /** An upstream view around real health state (default rules, manual clock), a real retry budget and no active checks. */

@@ -1,0 +1,267 @@
+import { isDeepStrictEqual } from 'node:util'
+import { startAdminServer, type AdminServer } from './admin/admin-server.js'
+import { buildRegistry } from './admin/prometheus.js'
+import { Cluster, type ClusterDeps } from './cluster/cluster.js'
+import { saveModels, warmStartModels } from './cluster/model-lifecycle.js'
+import { diffConfigs, isEmptyDiff, type ConfigDiff, type ReloadOutcome } from './config/config-diff.js'
+import { ConfigError } from './config/config-error.js'
+import { loadConfigFile } from './config/load.js'
+import type { BatonConfig, ListenerConfig } from './config/types.js'
+import { DecisionLogFile } from './debug/decision-log-file.js'
+import { DecisionRecorder } from './debug/decision-recorder.js'
+import { startDemoBackends, type DemoBackends } from './demo/demo-backends.js'
+import { routeTarget } from './forward/route-target.js'
+import { Router } from './router/router.js'
+import { AccessLog } from './server/access-log.js'
+import { DrainState } from './server/drain-state.js'
+import { combineListeners } from './server/exchange-listeners.js'
+import { ProxyServer } from './server/proxy-server.js'
+import { RequestHandler, type RequestHandlerDeps } from './server/request-handler.js'
+import type { Logger } from './util/logger.js'
+
+/** Policy decay and refits, ms. */
+const TICK_INTERVAL_MS = 1_000
+/** Length of one statistics interval (histogram rollover, rps), ms. */
+const STATS_INTERVAL_MS = 10_000
+
+/**
+ * A running Baton and the one path every change takes. A reload (SIGHUP, `baton reload`, POST /api/reload)
+ * validates the whole new config first (a refused one changes nothing), then swaps a new snapshot in:
+ * upstreams whose config is unchanged keep their Cluster as it is; a changed one gets a new Cluster that takes
+ * over, from the one it replaces, the endpoints that stayed (pools, counters, health, ejections, learned
+ * model: cluster/cluster-succession.ts); new routes and listener rules apply to new requests while requests
+ * in flight finish on what they started with; replaced and removed clusters retire (their checks stop, pools
+ * of removed endpoints close once idle). A listener that moved opens its new socket before the old one drains.
+ */
+export class BatonRuntime {
+  clusters: Cluster[] = []
+  readonly servers = new Map<string, ProxyServer>()
+  readonly drain = new DrainState()
+  private admin: AdminServer | null = null
+  private demo: DemoBackends | null = null
+  private decisionLog: DecisionLogFile | null = null
+  private timers: NodeJS.Timeout[] = []
+  /** Retiring clusters and draining listeners: shutdown waits for them. */
+  private readonly retiring = new Set<Promise<void>>()
+  /** Reloads run one at a time, in order. */
+  private reloading: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    public config: BatonConfig,
+    private readonly deps: ClusterDeps,
+    readonly logger: Logger,
+  ) {}
+
+  get listenerUrls(): string[] {
+    return [...this.servers.values()].map((s) => s.url)
+  }
+
+  get adminUrl(): string | null {
+    return this.admin?.url ?? null
+  }
+
+  get demoUrls(): readonly string[] {
+    return this.demo?.urls ?? []
+  }
+
+  async start(): Promise<void> {
+    const config = this.config
+    this.demo = config.demo === null ? null : await startDemoBackends(config.demo, this.logger)
+    this.clusters = config.upstreams.map((u) => new Cluster(u, this.deps))
+    await warmStartModels(this.clusters, this.logger)
+    for (const c of this.clusters) c.start()
+    const handlerDeps = this.handlerDeps(config)
+    for (const l of config.listeners) {
+      const server = new ProxyServer(l, new RequestHandler(l, handlerDeps), this.logger)
+      await server.listen()
+      this.servers.set(l.name, server)
+    }
+    if (config.admin !== null) {
+      this.admin = await startAdminServer(
+        config.admin,
+        { upstreams: () => this.clusters, events: this.deps.events, draining: () => this.drain.draining, reload: () => this.reloadFromFile() },
+        { clock: this.deps.clock, logger: this.logger, registry: buildRegistry(() => this.clusters, this.deps.events) },
+      )
+    }
+    this.timers = this.startTimers()
+    this.logger.info({ listeners: this.listenerUrls, admin: this.adminUrl, config: config.source }, 'baton started')
+  }
+
+  /** Reads the config file this instance was started with again and applies it. */
+  reloadFromFile(): Promise<ReloadOutcome> {
+    return this.serialised(async () => {
+      try {
+        return await this.apply(await loadConfigFile(this.config.source))
+      } catch (err) {
+        return this.refused(err)
+      }
+    })
+  }
+
+  /** Applies an already validated config (tests, embedding). */
+  reload(next: BatonConfig): Promise<ReloadOutcome> {
+    return this.serialised(async () => {
+      try {
+        return await this.apply(next)
+      } catch (err) {
+        return this.refused(err)
+      }
+    })
+  }
+
+  /**
+   * SIGTERM: for drainDelay keep serving while /healthz says 503 (every response says Connection: close);
+   * then stop accepting, close idle connections, let in-flight requests finish within drainTimeout; save the
+   * models and release everything.
+   */
+  async shutdown(): Promise<void> {
+    const { drainDelayMs, drainTimeoutMs } = this.config.shutdown
+    this.drain.draining = true
+    this.logger.info({ drainDelayMs, drainTimeoutMs }, 'draining')
+    if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs))
+    await this.reloading.catch(() => undefined)
+    for (const t of this.timers) clearInterval(t)
+    await Promise.all([...this.servers.values()].map((s) => s.drain(drainTimeoutMs)))
+    await Promise.all([...this.retiring])
+    await Promise.all(this.clusters.map((c) => c.close(drainTimeoutMs)))
+    await saveModels(this.clusters, this.logger)
+    if (this.decisionLog !== null) await this.decisionLog.close()
+    if (this.admin !== null) await this.admin.close()
+    if (this.demo !== null) await this.demo.close()
+    this.logger.info('stopped')
+  }
+
+  private serialised(run: () => Promise<ReloadOutcome>): Promise<ReloadOutcome> {
+    const outcome = this.reloading.then(run, run)
+    this.reloading = outcome
+    return outcome
+  }
+
+  private refused(err: unknown): ReloadOutcome {
+    const errors = err instanceof ConfigError ? err.message.split('\n') : [err instanceof Error ? err.message : String(err)]
+    this.logger.error({ errors }, 'reload refused: the running config stays')
+    this.event('reload-failed', 'the new config was refused; the running config stays', { errors: errors.join('\n') })
+    return { ok: false, errors }
+  }
+
+  private async apply(next: BatonConfig): Promise<ReloadOutcome> {
+    if (this.drain.draining) return { ok: false, errors: ['shutting down: reload refused'] }
+    const diff = diffConfigs(this.config, next)
+    if (isEmptyDiff(diff)) return { ok: true, diff }
+    const clusters = await this.nextClusters(next)
+    const previous = this.clusters
+    this.clusters = clusters
+    this.logger.level = next.logging.level
+    await this.nextListeners(next)
+    this.retireReplaced(previous, clusters, next.shutdown.drainTimeoutMs)
+    if (!isDeepStrictEqual(this.config.admin, next.admin)) this.logger.warn('admin settings changed: they apply at the next restart')
+    this.config = next
+    this.logger.info({ diff }, 'config reloaded')
+    this.event('reload', 'config reloaded', summarise(diff))
+    return { ok: true, diff }
+  }
+
+  /** Unchanged upstreams keep their cluster; changed ones succeed theirs; new ones start (warm). */
+  private async nextClusters(next: BatonConfig): Promise<Cluster[]> {
+    const byName = new Map(this.clusters.map((c) => [c.name, c]))
+    const fresh: Cluster[] = []
+    const clusters = next.upstreams.map((u) => {
+      const old = byName.get(u.name)
+      if (old !== undefined && isDeepStrictEqual(old.config, u)) return old
+      const cluster = new Cluster(u, this.deps, old ?? null)
+      if (old === undefined) fresh.push(cluster)
+      return cluster
+    })
+    await warmStartModels(fresh, this.logger)
+    for (const c of clusters) if (!this.clusters.includes(c)) c.start()
+    return clusters
+  }
+
+  /** Every listener gets a handler for the new snapshot; one that moved (or is new) binds before the old one drains. */
+  private async nextListeners(next: BatonConfig): Promise<void> {
+    const deps = this.handlerDeps(next)
+    const names = new Set(next.listeners.map((l) => l.name))
+    for (const l of next.listeners) {
+      const current = this.servers.get(l.name)
+      if (current !== undefined && sameSocket(current.config, l)) {
+        current.useHandler(new RequestHandler(l, deps), l)
+        continue
+      }
+      const server = new ProxyServer(l, new RequestHandler(l, deps), this.logger)
+      await server.listen()
+      this.servers.set(l.name, server)
+      if (current !== undefined) this.retire(current.drain(next.shutdown.drainTimeoutMs))
+    }
+    for (const [name, server] of this.servers) {
+      if (names.has(name)) continue
+      this.servers.delete(name)
+      this.retire(server.drain(next.shutdown.drainTimeoutMs))
+    }
+  }
+
+  private retireReplaced(previous: readonly Cluster[], next: readonly Cluster[], graceMs: number): void {
+    for (const old of previous) {
+      if (next.includes(old)) continue
+      const successor = next.find((c) => c.name === old.name)
+      this.retire(old.retire(successor?.inherited ?? new Set(), graceMs))
+    }
+  }
+
+  private retire(work: Promise<void>): void {
+    const tracked = work.catch((err: unknown) => this.logger.warn({ err }, 'retiring failed')).finally(() => this.retiring.delete(tracked))
+    this.retiring.add(tracked)
+  }
+
+  /** What every handler of one snapshot shares: its router, via, access log and decision capture. */
+  private handlerDeps(config: BatonConfig): RequestHandlerDeps {
+    const byName = new Map(this.clusters.map((c) => [c.name, c]))
+    const router = new Router(config.routes, (r) => routeTarget(r, byName.get(r.upstream)!))
+    const logPath = config.debug.decisionLog?.path ?? null
+    if (this.decisionLog?.path !== logPath) {
+      if (this.decisionLog !== null) this.retire(this.decisionLog.close())
+      this.decisionLog = logPath === null ? null : new DecisionLogFile(logPath)
+    }
+    const decisions =
+      config.debug.decisionHeaders || this.decisionLog !== null
+        ? new DecisionRecorder(config.debug, this.deps.rng, this.decisionLog, this.deps.wallClock)
+        : null
+    const accessLog = config.logging.accessLog ? new AccessLog(this.logger) : null
+    return { via: config.via, router, clock: this.deps.clock, exchangeListener: combineListeners([accessLog, decisions]), decisions, drain: this.drain }
+  }
+
+  private startTimers(): NodeJS.Timeout[] {
+    const clock = this.deps.clock
+    const tick = setInterval(() => {
+      const now = clock.now()
+      for (const c of this.clusters) c.tick(now)
+    }, TICK_INTERVAL_MS)
+    const rollover = setInterval(() => {
+      const now = clock.now()
+      for (const c of this.clusters) c.rollover(now)
+    }, STATS_INTERVAL_MS)
+    tick.unref()
+    rollover.unref()
+    return [tick, rollover]
+  }
+
+  private event(kind: 'reload' | 'reload-failed', cause: string, data: Record<string, string | number>): void {
+    this.deps.events.push({ timeMs: this.deps.wallClock(), upstream: '', endpoint: '', kind, cause, data })
+  }
+}
+
+/** A listener keeps its socket when it listens at the same place with the same head limit (fixed at bind). */
+function sameSocket(a: ListenerConfig, b: ListenerConfig): boolean {
+  return a.address === b.address && a.port === b.port && a.maxHeaderBytes === b.maxHeaderBytes
+}
+
+/** The diff as event data: "name, name" lists per kind of change. */
+function summarise(diff: ConfigDiff): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const part of ['listeners', 'upstreams', 'endpoints', 'routes'] as const) {
+    for (const change of ['added', 'removed', 'changed'] as const) {
+      if (diff[part][change].length > 0) out[`${part}.${change}`] = diff[part][change].join(', ')
+    }
+  }
+  if (diff.sections.length > 0) out.sections = diff.sections.join(', ')
+  return out
+}
