@@ -1,3 +1,4 @@
+import type { Server as NetServer } from 'node:net'
 import { isDeepStrictEqual } from 'node:util'
 import { startAdminServer, type AdminServer } from './admin/admin-server.js'
 import { buildRegistry } from './admin/prometheus.js'
@@ -6,11 +7,15 @@ import { saveModels, warmStartModels } from './cluster/model-lifecycle.js'
 import { diffConfigs, isEmptyDiff, type ConfigDiff, type ReloadOutcome } from './config/config-diff.js'
 import { ConfigError } from './config/config-error.js'
 import { loadConfigFile } from './config/load.js'
-import type { BatonConfig, ListenerConfig } from './config/types.js'
+import type { BatonConfig, DiscoveryConfig, EndpointConfig, ListenerConfig } from './config/types.js'
 import { DecisionLogFile } from './debug/decision-log-file.js'
 import { DecisionRecorder } from './debug/decision-recorder.js'
 import { startDemoBackends, type DemoBackends } from './demo/demo-backends.js'
+import { DiscoveryManager, withRunningEndpoints } from './discovery/discovery-manager.js'
+import { describeSource } from './discovery/source.js'
+import type { DiscoverySink } from './discovery/upstream-discovery.js'
 import { routeTarget } from './forward/route-target.js'
+import type { HandedOverServers, InheritedSockets } from './hot-restart.js'
 import { Router } from './router/router.js'
 import { AccessLog } from './server/access-log.js'
 import { DrainState } from './server/drain-state.js'
@@ -32,6 +37,8 @@ const STATS_INTERVAL_MS = 10_000
  * model: cluster/cluster-succession.ts); new routes and listener rules apply to new requests while requests
  * in flight finish on what they started with; replaced and removed clusters retire (their checks stop, pools
  * of removed endpoints close once idle). A listener that moved opens its new socket before the old one drains.
+ * Discovery (src/discovery/) takes the same path: a source that finds another set applies the current config
+ * with that upstream's endpoints replaced (applyEndpoints).
  */
 export class BatonRuntime {
   clusters: Cluster[] = []
@@ -40,6 +47,7 @@ export class BatonRuntime {
   private admin: AdminServer | null = null
   private demo: DemoBackends | null = null
   private decisionLog: DecisionLogFile | null = null
+  private discovery: DiscoveryManager | null = null
   private timers: NodeJS.Timeout[] = []
   /** Retiring clusters and draining listeners: shutdown waits for them. */
   private readonly retiring = new Set<Promise<void>>()
@@ -64,7 +72,8 @@ export class BatonRuntime {
     return this.demo?.urls ?? []
   }
 
-  async start(): Promise<void> {
+  /** `inherited`: listening sockets handed over by the process this one replaces (hot-restart.ts). */
+  async start(inherited: InheritedSockets | null = null): Promise<void> {
     const config = this.config
     this.demo = config.demo === null ? null : await startDemoBackends(config.demo, this.logger)
     this.clusters = config.upstreams.map((u) => new Cluster(u, this.deps))
@@ -73,7 +82,7 @@ export class BatonRuntime {
     const handlerDeps = this.handlerDeps(config)
     for (const l of config.listeners) {
       const server = new ProxyServer(l, new RequestHandler(l, handlerDeps), this.logger)
-      await server.listen()
+      await server.listen(inherited?.listeners.get(l.name) ?? null)
       this.servers.set(l.name, server)
     }
     if (config.admin !== null) {
@@ -81,10 +90,25 @@ export class BatonRuntime {
         config.admin,
         { upstreams: () => this.clusters, events: this.deps.events, draining: () => this.drain.draining, reload: () => this.reloadFromFile() },
         { clock: this.deps.clock, logger: this.logger, registry: buildRegistry(() => this.clusters, this.deps.events) },
+        inherited?.admin ?? null,
       )
     }
     this.timers = this.startTimers()
+    // Each discovering upstream's first answer is applied before start returns (bounded by the resolver's timeout).
+    this.discovery = new DiscoveryManager({ sink: this.discoverySink(), logger: this.logger })
+    await this.discovery.update(config.upstreams)
     this.logger.info({ listeners: this.listenerUrls, admin: this.adminUrl, config: config.source }, 'baton started')
+  }
+
+  /** The listening servers, for a successor process to take over their sockets. */
+  sockets(): HandedOverServers {
+    const listeners = new Map([...this.servers].map(([name, s]) => [name, s.server as unknown as NetServer]))
+    return { listeners, admin: this.admin?.server ?? null }
+  }
+
+  /** Saves the learned models now (before a successor warm-starts from them). */
+  persist(): Promise<void> {
+    return saveModels(this.clusters, this.logger)
   }
 
   /** Reads the config file this instance was started with again and applies it. */
@@ -110,6 +134,26 @@ export class BatonRuntime {
   }
 
   /**
+   * Discovery found another endpoint set for `upstream`: applies the current config with its endpoints
+   * replaced, serialised with reloads, so endpoints that stay keep their pool, health and model. Refused when
+   * the upstream is gone or, given `source`, no longer discovers from it (a reload replaced it meanwhile).
+   */
+  applyEndpoints(upstream: string, endpoints: readonly EndpointConfig[], source: DiscoveryConfig | null = null): Promise<ReloadOutcome> {
+    return this.serialised(async () => {
+      const current = this.config.upstreams.find((u) => u.name === upstream)
+      if (current === undefined || (source !== null && !isDeepStrictEqual(current.discovery, source))) {
+        return { ok: false, errors: [`upstream "${upstream}" no longer discovers from this source`] }
+      }
+      const next = { ...this.config, upstreams: this.config.upstreams.map((u) => (u === current ? { ...u, endpoints } : u)) }
+      try {
+        return await this.apply(next, upstream)
+      } catch (err) {
+        return this.refused(err)
+      }
+    })
+  }
+
+  /**
    * SIGTERM: for drainDelay keep serving while /healthz says 503 (every response says Connection: close);
    * then stop accepting, close idle connections, let in-flight requests finish within drainTimeout; save the
    * models and release everything.
@@ -117,11 +161,15 @@ export class BatonRuntime {
   async shutdown(): Promise<void> {
     const { drainDelayMs, drainTimeoutMs } = this.config.shutdown
     this.drain.draining = true
+    this.discovery?.stop()
     this.logger.info({ drainDelayMs, drainTimeoutMs }, 'draining')
     if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs))
     await this.reloading.catch(() => undefined)
     for (const t of this.timers) clearInterval(t)
+    // Tunnels (WebSockets) get tunnelGrace to finish, then are cut; requests get drainTimeout.
+    const tunnels = [...this.servers.values()].map((s) => s.closeTunnels(this.config.shutdown.tunnelGraceMs))
     await Promise.all([...this.servers.values()].map((s) => s.drain(drainTimeoutMs)))
+    await Promise.all(tunnels)
     await Promise.all([...this.retiring])
     await Promise.all(this.clusters.map((c) => c.close(drainTimeoutMs)))
     await saveModels(this.clusters, this.logger)
@@ -144,8 +192,11 @@ export class BatonRuntime {
     return { ok: false, errors }
   }
 
-  private async apply(next: BatonConfig): Promise<ReloadOutcome> {
+  /** `discovered`: the upstream whose discovered endpoints this applies; null for a reload. */
+  private async apply(candidate: BatonConfig, discovered: string | null = null): Promise<ReloadOutcome> {
     if (this.drain.draining) return { ok: false, errors: ['shutting down: reload refused'] }
+    // A reloaded file lists no endpoint for a discovering upstream: it keeps what its source found.
+    const next = discovered === null ? withRunningEndpoints(candidate, this.config) : candidate
     const diff = diffConfigs(this.config, next)
     if (isEmptyDiff(diff)) return { ok: true, diff }
     const clusters = await this.nextClusters(next)
@@ -156,8 +207,12 @@ export class BatonRuntime {
     this.retireReplaced(previous, clusters, next.shutdown.drainTimeoutMs)
     if (!isDeepStrictEqual(this.config.admin, next.admin)) this.logger.warn('admin settings changed: they apply at the next restart')
     this.config = next
-    this.logger.info({ diff }, 'config reloaded')
-    this.event('reload', 'config reloaded', summarise(diff))
+    void this.discovery?.update(next.upstreams) // not awaited: a new source's first apply queues behind this one
+    if (discovered !== null) this.discoveryChanged(discovered, diff)
+    else {
+      this.logger.info({ diff }, 'config reloaded')
+      this.event('reload', 'config reloaded', summarise(diff))
+    }
     return { ok: true, diff }
   }
 
@@ -168,8 +223,10 @@ export class BatonRuntime {
     const clusters = next.upstreams.map((u) => {
       const old = byName.get(u.name)
       if (old !== undefined && isDeepStrictEqual(old.config, u)) return old
-      const cluster = new Cluster(u, this.deps, old ?? null)
-      if (old === undefined) fresh.push(cluster)
+      // One without endpoints (discovery before its first answer) has nothing to hand over: start afresh (warm).
+      const previous = old !== undefined && old.endpoints.length > 0 ? old : null
+      const cluster = new Cluster(u, this.deps, previous)
+      if (previous === null) fresh.push(cluster)
       return cluster
     })
     await warmStartModels(fresh, this.logger)
@@ -183,14 +240,24 @@ export class BatonRuntime {
     const names = new Set(next.listeners.map((l) => l.name))
     for (const l of next.listeners) {
       const current = this.servers.get(l.name)
-      if (current !== undefined && sameSocket(current.config, l)) {
+      // A listener that stays takes new rules and certificates in place (renewed files need no restart).
+      const samePlace = current !== undefined && sameSocket(current.config, l)
+      if (current !== undefined && samePlace && current.updateTls(l)) {
         current.useHandler(new RequestHandler(l, deps), l)
         continue
       }
       const server = new ProxyServer(l, new RequestHandler(l, deps), this.logger)
-      await server.listen()
+      if (current !== undefined && samePlace) {
+        // Plain HTTP to TLS or back on the same port: the old socket must go first (a moment of refusals).
+        this.logger.warn({ listener: l.name }, 'listener switches between HTTP and TLS: rebinding its port')
+        this.retire(current.drain(next.shutdown.drainTimeoutMs))
+        await new Promise((resolve) => setImmediate(resolve))
+        await server.listen()
+      } else {
+        await server.listen() // moved or new: the new socket first, then the old one drains
+        if (current !== undefined) this.retire(current.drain(next.shutdown.drainTimeoutMs))
+      }
       this.servers.set(l.name, server)
-      if (current !== undefined) this.retire(current.drain(next.shutdown.drainTimeoutMs))
     }
     for (const [name, server] of this.servers) {
       if (names.has(name)) continue
@@ -244,8 +311,29 @@ export class BatonRuntime {
     return [tick, rollover]
   }
 
-  private event(kind: 'reload' | 'reload-failed', cause: string, data: Record<string, string | number>): void {
-    this.deps.events.push({ timeMs: this.deps.wallClock(), upstream: '', endpoint: '', kind, cause, data })
+  /** Where discovery loops send what they find: applied through applyEndpoints, failures recorded as events. */
+  private discoverySink(): DiscoverySink {
+    return {
+      apply: async (upstream, endpoints, source) => (await this.applyEndpoints(upstream, endpoints, source)).ok,
+      failed: (upstream, source, error, kept) =>
+        this.event('discovery-failed', `${describeSource(source)}: keeping the last ${kept} endpoint(s)`, { source: describeSource(source), error, kept }, upstream),
+    }
+  }
+
+  private discoveryChanged(upstream: string, diff: ConfigDiff): void {
+    const u = this.config.upstreams.find((x) => x.name === upstream)!
+    const source = u.discovery === null ? 'discovery' : describeSource(u.discovery)
+    const data: Record<string, string | number> = { source, endpoints: u.endpoints.length }
+    for (const change of ['added', 'removed', 'changed'] as const) {
+      const ids = diff.endpoints[change].map((key) => key.slice(upstream.length + 1))
+      if (ids.length > 0) data[change] = ids.join(', ')
+    }
+    this.logger.info({ upstream, source, endpoints: diff.endpoints }, 'discovered endpoints applied')
+    this.event('discovery-changed', `${source}: ${u.endpoints.length} endpoint(s)`, data, upstream)
+  }
+
+  private event(kind: 'reload' | 'reload-failed' | 'discovery-changed' | 'discovery-failed', cause: string, data: Record<string, string | number>, upstream = ''): void {
+    this.deps.events.push({ timeMs: this.deps.wallClock(), upstream, endpoint: '', kind, cause, data })
   }
 }
 

@@ -1,7 +1,8 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { Command, CommanderError } from 'commander'
+import { Command, CommanderError, Option } from 'commander'
 import { ConfigError } from './config/config-error.js'
 import { loadConfigFile } from './config/load.js'
+import { announceReady, inheritedSockets, startSuccessor } from './hot-restart.js'
 import { startBaton } from './index.js'
 
 const EXAMPLES = `
@@ -11,6 +12,7 @@ Examples:
   $ PORT=8081 baton start -c my.yaml          \${PORT} in the YAML is taken from the environment
   $ baton start -c my.yaml --pid-file /run/baton.pid
   $ baton reload --pid-file /run/baton.pid    re-read the config file (same as kill -HUP)
+  $ baton start -c my.yaml --upgrade --pid-file /run/baton.pid   restart with no refused connection (kill -USR2)
   $ baton reload --admin http://127.0.0.1:9901 --token-env BATON_ADMIN_TOKEN   the same through the admin API`
 
 /** The `baton` command line; bin/baton only calls this. Exits non-zero with one clear line on any error. */
@@ -34,8 +36,10 @@ function buildProgram(): Command {
     .command('start')
     .description('run the proxy with a config file; SIGHUP reloads it; SIGTERM/SIGINT drain in-flight requests and exit 0')
     .requiredOption('-c, --config <file>', 'YAML config file')
-    .option('--pid-file <file>', 'write the process id here (for baton reload --pid-file); removed at exit')
-    .action((opts: { config: string; pidFile?: string }) => start(opts.config, opts.pidFile ?? null))
+    .option('--pid-file <file>', 'write the process id here (for baton reload and --upgrade); removed at exit')
+    .option('--upgrade', 'restart the Baton named by --pid-file without downtime (it hands its sockets to a new process)')
+    .addOption(new Option('--inherit', 'take over the sockets of the process being replaced (set by --upgrade)').hideHelp())
+    .action((opts: StartOptions) => start(opts))
   program
     .command('reload')
     .description('make a running Baton read its config file again: a refused config changes nothing')
@@ -57,26 +61,86 @@ async function validate(file: string): Promise<void> {
   process.stdout.write(`${file}: valid (${counts.join(', ')})\n`)
 }
 
-async function start(file: string, pidFile: string | null): Promise<void> {
-  const config = await loadConfigOrExit(file)
-  const baton = await startBaton(config)
+interface StartOptions {
+  config: string
+  pidFile?: string
+  upgrade?: boolean
+  inherit?: boolean
+}
+
+async function start(opts: StartOptions): Promise<void> {
+  const pidFile = opts.pidFile ?? null
+  if (opts.upgrade === true) return upgradeRunning(pidFile)
+  const config = await loadConfigOrExit(opts.config)
+  // A successor of a zero-downtime restart takes over its predecessor's sockets instead of binding.
+  const inherited = opts.inherit === true ? inheritedSockets() : undefined
+  const baton = await startBaton(config, { inherited })
   if (pidFile !== null) writeFileSync(pidFile, `${process.pid}\n`)
+  if (inherited !== undefined) announceReady()
   for (const url of baton.listenerUrls) process.stdout.write(`baton: proxy listening on ${url}\n`)
   if (baton.adminUrl !== null) process.stdout.write(`baton: admin on ${baton.adminUrl} (try ${baton.adminUrl}/api/upstreams)\n`)
   let stopping = false
-  const stop = (signal: NodeJS.Signals): void => {
+  const stop = (why: string): void => {
     if (stopping) return
     stopping = true
-    baton.logger.info({ signal }, 'shutting down')
+    baton.logger.info({ why }, 'shutting down')
     void baton.close().then(() => {
-      if (pidFile !== null) rmSync(pidFile, { force: true })
+      // After a restart the pid file names the successor: only remove our own.
+      if (pidFile !== null && readPid(pidFile) === process.pid) rmSync(pidFile, { force: true })
       process.exit(0)
     })
   }
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
   // The nginx habit: HUP re-reads the config. A refused config is logged and changes nothing.
   process.on('SIGHUP', () => void baton.reload())
+  // USR2: zero-downtime restart. Save the models, hand the sockets to a fresh process, drain once it serves.
+  let upgrading = false
+  process.on('SIGUSR2', () => {
+    if (upgrading || stopping) return
+    upgrading = true
+    const args = ['start', '--config', opts.config, '--inherit', ...(pidFile === null ? [] : ['--pid-file', pidFile])]
+    void baton
+      .persist()
+      .then(() => startSuccessor(process.argv[1], args, baton.sockets()))
+      .then(
+        (pid) => {
+          baton.logger.info({ successor: pid }, 'restart: the successor serves; draining')
+          stop('restarted')
+        },
+        (err: Error) => {
+          upgrading = false
+          baton.logger.error({ err: err.message }, 'restart failed: this process keeps serving')
+        },
+      )
+  })
+}
+
+/**
+ * `baton start --upgrade --pid-file F`: ask the Baton whose pid is in F to restart without downtime
+ * (SIGUSR2), and wait until the pid file names its successor.
+ */
+async function upgradeRunning(pidFile: string | null): Promise<void> {
+  if (pidFile === null) throw new Error('--upgrade needs --pid-file, naming the running Baton')
+  const old = readPid(pidFile)
+  if (old === null) throw new Error(`${pidFile} holds no process id`)
+  process.kill(old, 'SIGUSR2')
+  const deadline = Date.now() + 25_000
+  while (readPid(pidFile) === old) {
+    if (Date.now() > deadline) throw new Error(`no successor took over from ${old} (see its log)`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  process.stdout.write(`baton: ${readPid(pidFile)} took over from ${old}\n`)
+}
+
+/** The pid in a pid file, or null when it is missing or holds none. */
+function readPid(file: string): number | null {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim())
+    return Number.isInteger(pid) && pid > 0 ? pid : null
+  } catch {
+    return null
+  }
 }
 
 interface ReloadOptions {
@@ -86,10 +150,10 @@ interface ReloadOptions {
 }
 
 async function reload(opts: ReloadOptions): Promise<void> {
-  if ((opts.pidFile === undefined) === (opts.admin === undefined)) throw new CommanderError(2, 'baton.usage', 'give exactly one of --pid-file or --admin')
+  if ((opts.pidFile === undefined) === (opts.admin === undefined)) throw new Error('give exactly one of --pid-file or --admin')
   if (opts.pidFile !== undefined) {
-    const pid = Number(readFileSync(opts.pidFile, 'utf8').trim())
-    if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${opts.pidFile} holds no process id`)
+    const pid = readPid(opts.pidFile)
+    if (pid === null) throw new Error(`${opts.pidFile} holds no process id`)
     process.kill(pid, 'SIGHUP')
     process.stdout.write(`baton: sent SIGHUP to ${pid}; the outcome is in its log and at /api/events\n`)
     return

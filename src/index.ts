@@ -1,6 +1,7 @@
 import { BatonRuntime } from './baton-runtime.js'
 import type { Cluster } from './cluster/cluster.js'
 import type { ReloadOutcome } from './config/config-diff.js'
+import type { HandedOverServers, InheritedSockets } from './hot-restart.js'
 import type { BatonConfig } from './config/types.js'
 import { EventLog } from './health/event-log.js'
 import { logHealthEvent } from './health/event-logging.js'
@@ -17,6 +18,8 @@ export interface StartOptions {
   rng?: Rng
   /** Wall clock, ms since the epoch: event and model timestamps. Default Date.now. */
   wallClock?: () => number
+  /** Listening sockets handed over by the process this one replaces (zero-downtime restart). */
+  inherited?: InheritedSockets
 }
 
 /** A running Baton: where it listens, how to change it and how to stop it. */
@@ -29,6 +32,10 @@ export interface BatonHandle {
   /** Health transitions of every upstream, and reloads, newest last. */
   readonly events: EventLog
   readonly logger: Logger
+  /** The listening servers, for a successor process to take over their sockets (zero-downtime restart). */
+  sockets(): HandedOverServers
+  /** Saves the learned models now. */
+  persist(): Promise<void>
   /** Applies a new config (already validated), or reads the config file again when none is given. */
   reload(config?: BatonConfig): Promise<ReloadOutcome>
   /** Graceful: drainDelay, stop accepting, let in-flight requests finish within the drain timeout, then release everything. */
@@ -41,7 +48,7 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
   const clock = options.clock ?? systemClock
   const events = new EventLog(undefined, (event) => logHealthEvent(logger, event))
   const runtime = new BatonRuntime(config, { clock, rng: options.rng ?? mathRng, wallClock: options.wallClock ?? Date.now, events }, logger)
-  await runtime.start()
+  await runtime.start(options.inherited ?? null)
   let closing: Promise<void> | null = null
   return {
     get listenerUrls() {
@@ -56,6 +63,8 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
     },
     events,
     logger,
+    sockets: () => runtime.sockets(),
+    persist: () => runtime.persist(),
     reload: (next) => (next === undefined ? runtime.reloadFromFile() : runtime.reload(next)),
     // A second SIGTERM, or a test teardown after an explicit close, waits for the same shutdown.
     close: () => (closing ??= runtime.shutdown()),

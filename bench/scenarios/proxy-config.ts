@@ -106,6 +106,7 @@ export function proxyConfig(policy: PolicyConfig, backendUrls: readonly string[]
         idleTimeoutMs: 60_000,
         rewriteHost: false,
         tls: null,
+        discovery: null,
         retry: RETRY[mode],
         health: HEALTH[mode],
       },

@@ -29,6 +29,8 @@ export interface AdminDeps {
 export interface AdminServer {
   /** http://address:port actually bound (port 0 becomes a real port). */
   readonly url: string
+  /** The listening server, to hand its socket to a successor process (zero-downtime restart). */
+  readonly server: Server
   /** Stops accepting, closes idle keep-alive connections at once and the rest after a short grace. */
   close(): Promise<void>
 }
@@ -38,12 +40,18 @@ export interface AdminServer {
  * admin-auth.ts. Refuses (throws) to listen on a non-loopback address without a token: config validation
  * already rejects that in YAML, this holds for configs built in code too.
  */
-export async function startAdminServer(config: AdminConfig, source: AdminSource, deps: AdminDeps): Promise<AdminServer> {
+export async function startAdminServer(
+  config: AdminConfig,
+  source: AdminSource,
+  deps: AdminDeps,
+  /** The descriptor of a listening socket handed over by a predecessor process (zero-downtime restart). */
+  inherited: { readonly fd: number } | null = null,
+): Promise<AdminServer> {
   if (config.tokens.length === 0 && !isLoopbackAddress(config.address)) {
     throw new Error(`refusing to start the admin API on ${config.address} without a token: anyone who reaches it could use it; set admin.tokens or listen on 127.0.0.1`)
   }
   const server = createServer()
-  const bound = await listen(server, config)
+  const bound = await listen(server, config, inherited)
   // The Host rule needs the port actually bound. Attaching the handler now loses nothing: Node emits
   // 'listening' (and runs this continuation) before it reads any connection's first byte.
   const routes = adminRoutes(source, deps, adminGuard(new AdminAuth(config, bound), deps.logger))
@@ -53,7 +61,7 @@ export async function startAdminServer(config: AdminConfig, source: AdminSource,
       sendError(res, 500, 'internal_error', 'the admin request failed')
     })
   })
-  return { url: urlOf(bound), close: () => close(server) }
+  return { url: urlOf(bound), server, close: () => close(server) }
 }
 
 /** The admin API. A route's access (public, read, write) decides the checks it gets (admin-auth.ts). */
@@ -83,13 +91,16 @@ function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps
     .add('GET', '/api/model/explain', 'read', (_req, res) => serveExplain(source.upstreams(), res))
 }
 
-function listen(server: Server, config: AdminConfig): Promise<AddressInfo> {
+/** Binds, or takes over the listening socket a predecessor process handed over. */
+function listen(server: Server, config: AdminConfig, inherited: { readonly fd: number } | null): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen(config.port, config.address, () => {
+    const bound = (): void => {
       server.off('error', reject)
       resolve(server.address() as AddressInfo)
-    })
+    }
+    if (inherited === null) server.listen(config.port, config.address, bound)
+    else server.listen(inherited, bound)
   })
 }
 

@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path'
 import { normaliseHost } from '../util/authority.js'
 import { buildAdmin } from './build-admin.js'
+import { buildDiscovery, buildEndpoint } from './build-discovery.js'
 import { buildHealth, buildRetry } from './build-health.js'
-import { endpointId } from './cross-checks.js'
 import { listenerSchema, policySchema, viaSchema, type RawConfig } from './schema.js'
 import { readTlsFilesOrThrow, type TlsMaterial } from './tls-files.js'
 import type { AdminToken, BatonConfig, DebugConfig, ListenerConfig, ListenerTlsConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig, UpstreamTlsConfig, ViaConfig } from './types.js'
@@ -115,7 +115,9 @@ function buildUpstream(u: RawUpstream, baseDir: string, tls: UpstreamTlsConfig |
   return {
     name: u.name,
     policy: buildPolicy(u.policy, baseDir),
-    endpoints: u.endpoints.map((e) => ({ id: endpointId(e), url: new URL(e.url).origin, weight: e.weight })),
+    // With discovery: none until its first answer (the runtime fills in what it finds).
+    endpoints: u.discovery === undefined ? (u.endpoints ?? []).map(buildEndpoint) : [],
+    discovery: buildDiscovery(u.discovery, baseDir),
     poolConnections: u.pool.connections,
     connectTimeoutMs: u.timeouts.connect,
     responseHeadersTimeoutMs: u.timeouts.responseHeaders,

@@ -1,5 +1,6 @@
 import { isLoopbackAddress } from '../util/loopback-address.js'
 import { formatPath } from './config-error.js'
+import { discoveryChecks } from './discovery-checks.js'
 import type { PathIssue } from './path-issue.js'
 import type { RawConfig } from './schema.js'
 import { socketClashes } from './socket-checks.js'
@@ -20,6 +21,7 @@ export function crossCheck(config: RawConfig): PathIssue[] {
     ...uniqueNames(['admin', 'tokens'], 'admin token', config.admin.tokens),
     ...adminExposure(config),
     ...endpointIds(config),
+    ...discoveryChecks(config),
     ...routes(config),
     ...healthLimits(config),
   ]
@@ -59,9 +61,9 @@ function uniqueNames(section: string[], what: string, items: readonly { name?: s
 
 function endpointIds(config: RawConfig): PathIssue[] {
   return config.upstreams.flatMap((u, ui) =>
-    duplicates(u.endpoints.map(endpointId), (i, first) => ({
+    duplicates((u.endpoints ?? []).map(endpointId), (i, first) => ({
       path: ['upstreams', ui, 'endpoints', i],
-      message: `duplicate endpoint "${endpointId(u.endpoints[i])}" (first at upstreams[${ui}].endpoints[${first}])`,
+      message: `duplicate endpoint "${endpointId(u.endpoints![i])}" (first at upstreams[${ui}].endpoints[${first}])`,
     })),
   )
 }

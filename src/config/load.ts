@@ -47,12 +47,12 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   return buildConfig(parsed.data, source, secrets.tokens, tls.material)
 }
 
-function syntaxIssues(doc: Document, lines: LineCounter, file: string): ConfigIssue[] {
+export function syntaxIssues(doc: Document, lines: LineCounter, file: string): ConfigIssue[] {
   return doc.errors.map((e) => ({ file, ...position(lines, e.pos[0]), path: '(root)', message: `YAML syntax error: ${firstLine(e.message)}` }))
 }
 
 /** One zod issue → one issue per place it names (an unknown-keys issue names each key). */
-function schemaIssues(doc: Document, lines: LineCounter, file: string, issue: z.core.$ZodIssue): ConfigIssue[] {
+export function schemaIssues(doc: Document, lines: LineCounter, file: string, issue: z.core.$ZodIssue): ConfigIssue[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => issueAt(file, locateKey(doc, lines, issue.path, key), [...issue.path, key], `unknown key "${key}"`))
   }

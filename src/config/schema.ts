@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { cidrProblem, hostPatternProblem, originProblem } from './address-rules.js'
 import { adminTokensSchema, allowedHostsSchema } from './schema-admin.js'
+import { discoverySchema } from './schema-discovery.js'
 import { retrySchema, healthSchema } from './schema-health.js'
 import { listenerTlsSchema, upstreamTlsSchema } from './schema-tls.js'
 import { duration, requiredDuration, requiredSize, size } from './schema-units.js'
@@ -108,8 +109,8 @@ const endpointObject = z.strictObject({
     .max(10_000, { error: 'weight must be between 1 and 10000' })
     .default(1),
 })
-/** An endpoint is `{ url, weight?, id? }` or just its URL. */
-const endpoint = z.preprocess((raw) => (typeof raw === 'string' ? { url: raw } : raw), endpointObject)
+/** An endpoint is `{ url, weight?, id? }` or just its URL (also the entries of a discovery file). */
+export const endpointSchema = z.preprocess((raw) => (typeof raw === 'string' ? { url: raw } : raw), endpointObject)
 
 const policies = [
   z.strictObject({ name: z.literal('round_robin') }),
@@ -152,7 +153,9 @@ function policyError(input: unknown): string {
 const upstream = z.strictObject({
   name,
   policy: policySchema.default({ name: 'round_robin' }),
-  endpoints: z.array(endpoint, { error: 'expected a list of endpoints' }).min(1, { error: 'an upstream needs at least one endpoint' }),
+  // At least one unless discovery is set, and none when it is (discovery-checks.ts).
+  endpoints: z.array(endpointSchema, { error: 'expected a list of endpoints' }).optional(),
+  discovery: discoverySchema,
   pool: z.strictObject({ connections: z.number().int().min(1).max(65_536).default(128) }).prefault({}),
   timeouts: z
     .strictObject({

@@ -32,7 +32,8 @@ export function readTlsFiles(raw: RawConfig, baseDir: string): TlsFiles {
   const listeners = raw.listeners.map((l, i) => (l.tls === null ? null : listenerTls(l.tls, ['listeners', i, 'tls'], baseDir, issues)))
   const upstreams = raw.upstreams.map((u, i) => {
     if (u.tls === null) return null
-    if (!u.endpoints.some((e) => e.url.toLowerCase().startsWith('https:'))) {
+    // With discovery the endpoints are known at run time only (a dns or srv source's scheme, a file's URLs).
+    if (u.discovery === undefined && !(u.endpoints ?? []).some((e) => e.url.toLowerCase().startsWith('https:'))) {
       issues.push({ path: ['upstreams', i, 'tls'], message: 'tls applies to https:// endpoints, and this upstream has none' })
     }
     return upstreamTls(u.tls, ['upstreams', i, 'tls'], baseDir, issues)

@@ -241,8 +241,13 @@ export interface UpstreamConfig {
   readonly name: string
   /** Default { name: 'round_robin' }. YAML accepts `policy: least_request` or `policy: { name: ..., options }`. */
   readonly policy: PolicyConfig
-  /** At least one; ids unique within the upstream. */
+  /**
+   * Ids unique within the upstream. At least one, unless `discovery` is set: then the ones it found last
+   * (none before its first answer), ordered by id.
+   */
   readonly endpoints: readonly EndpointConfig[]
+  /** Where the endpoints come from instead of a static list (src/discovery/); null (default): the static list. */
+  readonly discovery: DiscoveryConfig | null
   /** Max connections per endpoint (undici Pool `connections`). Default 128. */
   readonly poolConnections: number
   /** TCP connect timeout. Default 2 s. */
@@ -268,6 +273,52 @@ export interface EndpointConfig {
   readonly url: string
   /** Positive integer, default 1, at most 10000. */
   readonly weight: number
+}
+
+/**
+ * An upstream's endpoint source (src/discovery/). A failed look-up or a broken file keeps the last good set
+ * (a 'discovery-failed' event); a new set is applied through the reload path ('discovery-changed').
+ */
+export type DiscoveryConfig = DnsDiscoveryConfig | SrvDiscoveryConfig | FileDiscoveryConfig
+
+/** A and/or AAAA records of `name`: one endpoint per address, `scheme://address:port`, id "address:port" (IPv6 in brackets). */
+export interface DnsDiscoveryConfig {
+  readonly kind: 'dns'
+  readonly name: string
+  /** 1..65535. */
+  readonly port: number
+  /** Re-resolution period; the shortest record TTL shortens it, never below 1 s. Default 10 s. */
+  readonly intervalMs: number
+  /** A records (4), AAAA (6) or both ('any', the default). */
+  readonly family: 4 | 6 | 'any'
+  /** DNS server "ip" or "ip:port" ("[v6]:port"); null (default): the system's. */
+  readonly resolver: string | null
+  /** Default 'http'. */
+  readonly scheme: 'http' | 'https'
+}
+
+/**
+ * SRV records of `name` (_service._proto.name): their lowest priority's targets, resolved to addresses like
+ * DnsDiscoveryConfig, with the record's port and its weight as the endpoint's (clamped to 1..10000).
+ */
+export interface SrvDiscoveryConfig {
+  readonly kind: 'srv'
+  readonly name: string
+  readonly intervalMs: number
+  readonly family: 4 | 6 | 'any'
+  readonly resolver: string | null
+  readonly scheme: 'http' | 'https'
+}
+
+/** A file listing endpoints as `endpoints:` does, watched (fs.watch) and polled. */
+export interface FileDiscoveryConfig {
+  readonly kind: 'file'
+  /** Absolute (relative paths in YAML are resolved against the config's folder). */
+  readonly path: string
+  /** Default by extension: .json is JSON, anything else YAML. */
+  readonly format: 'json' | 'yaml'
+  /** Poll period beside fs.watch. Default 5 s. */
+  readonly pollIntervalMs: number
 }
 
 export interface DemoConfig {

@@ -218,8 +218,19 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     this.endpoint = attempt.endpoint
     this.latencyMs = attempt.latencyMs
     this.clearTimers()
+    this.closeIfUploadUnfinished()
     const other = attempt === this.first ? this.hedge : this.first
     if (other !== null) this.cancelWaiting(other, FAILURES.hedgeLost)
+  }
+
+  /**
+   * An answer that comes before the client finished sending a streamed body (a backend's early 413 or 500, a
+   * 502) is the connection's last: the rest of the upload is nobody's to read (undici stopped reading it), and
+   * left unread it would hold the connection until a timeout (found by the soak test: a keep-alive client
+   * waited 6 s for its next answer).
+   */
+  private closeIfUploadUnfinished(): void {
+    if (this.body !== null && !Buffer.isBuffer(this.body) && !this.req.complete) this.res.shouldKeepAlive = false
   }
 
   /** Cancels a try that has no response headers yet; one reading a discarded status finishes on its own. */
@@ -282,6 +293,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     this.status = failure.error.status
     this.errorCode = failure.error.code
     if (failure.error.source === 'client') this.res.shouldKeepAlive = false
+    this.closeIfUploadUnfinished()
     sendError(this.res, failure.error.status, failure.error.code, failure.error.message)
   }
 

@@ -1,6 +1,7 @@
 /**
  * What happened to an endpoint's (or, for panic, an upstream's) routability; and, instance-wide, a config
- * reload applied or refused (upstream and endpoint '').
+ * reload applied or refused (upstream and endpoint ''); and an upstream's discovered endpoints applied or its
+ * source failing (endpoint '').
  */
 export type HealthEventKind =
   | 'healthy'
@@ -14,6 +15,8 @@ export type HealthEventKind =
   | 'undrain'
   | 'reload'
   | 'reload-failed'
+  | 'discovery-changed'
+  | 'discovery-failed'
 
 /** Every kind, in a fixed order: the index of a kind in this list is its counter slot. */
 export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
@@ -28,6 +31,8 @@ export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
   'undrain',
   'reload',
   'reload-failed',
+  'discovery-changed',
+  'discovery-failed',
 ]
 
 export interface HealthEvent {

@@ -1,3 +1,4 @@
+import { Server as NetServer } from 'node:net'
 import { createServer, type IncomingMessage, type Server, type ServerOptions } from 'node:http'
 import { createServer as createTlsServer } from 'node:https'
 import type { Server as TlsServer } from 'node:tls'
@@ -13,6 +14,13 @@ import { UpgradeHandler } from './upgrade-handler.js'
 
 /** How often Node checks requests against headersTimeout/requestTimeout, ms (its default of 30 s is too coarse). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000
+/**
+ * How long a draining server leaves a connection that has no request in flight before closing it, ms. A
+ * connection accepted a moment before the listener closed has not sent its request yet (its client is about
+ * to), which matters most in a zero-downtime restart, where connections keep arriving at the old process
+ * until it stops accepting; its response then says Connection: close.
+ */
+const FRESH_CONNECTION_GRACE_MS = 250
 /** How often a draining server closes connections that have gone idle, ms. */
 const DRAIN_POLL_MS = 50
 
@@ -25,7 +33,7 @@ export class ProxyServer {
   private readonly upgrades = new UpgradeHandler()
   /** TLS termination; null on a plain HTTP listener. */
   private readonly tls: ListenerTls | null
-  /** http://address:port once listening (port 0 becomes the real port); '' before. */
+  /** http(s)://address:port once listening (port 0 becomes the real port); '' before. */
   url = ''
 
   constructor(
@@ -44,12 +52,14 @@ export class ProxyServer {
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
     }
     // A TLS listener is the same server behind node:https; its certificates can be replaced while it runs (updateTls).
-    this.tls = config.tls === null ? null : new ListenerTls(config.tls)
-    this.server =
-      config.tls === null || this.tls === null
-        ? createServer(options, handler.handle)
-        : createTlsServer({ ...options, ...this.tls.serverOptions(config.tls) }, handler.handle)
-    if (this.tls !== null) this.tls.attach(this.server as unknown as TlsServer)
+    const tls = config.tls
+    this.tls = tls === null ? null : new ListenerTls(tls)
+    if (tls === null || this.tls === null) {
+      this.server = createServer(options, handler.handle)
+    } else {
+      this.server = createTlsServer({ ...options, ...this.tls.serverOptions(tls) }, handler.handle)
+      this.tls.attach(this.server as unknown as TlsServer)
+    }
     // One field over the limit is kept, so the handler sees the overflow and answers 431; Node alone would drop
     // the fields past its count silently (Content-Length and Transfer-Encoding included).
     this.server.maxHeadersCount = config.maxHeadersCount + 1
@@ -101,17 +111,23 @@ export class ProxyServer {
     return true
   }
 
-  /** Binds the socket; resolves with the URL actually bound (port 0 becomes a real port). */
-  listen(): Promise<string> {
+  /**
+   * Binds the socket, or takes over `inherited`, the descriptor of a listening socket handed over by the
+   * process this one replaces (a zero-downtime restart: no connection is refused in between); resolves with
+   * the URL actually bound (port 0 becomes a real port).
+   */
+  listen(inherited: { readonly fd: number } | null = null): Promise<string> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject)
-      this.server.listen(this.config.port, this.config.address, () => {
+      const bound = (): void => {
         this.server.off('error', reject)
         const address = this.server.address()
         const port = typeof address === 'object' && address !== null ? address.port : this.config.port
         this.url = `${this.config.tls === null ? 'http' : 'https'}://${formatHost(this.config.address)}:${port}`
         resolve(this.url)
-      })
+      }
+      if (inherited === null) this.server.listen(this.config.port, this.config.address, bound)
+      else this.server.listen(inherited, bound)
     })
   }
 
@@ -121,20 +137,38 @@ export class ProxyServer {
    */
   drain(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
-      const poll = setInterval(() => this.server.closeIdleConnections(), DRAIN_POLL_MS)
+      let poll: NodeJS.Timeout | null = null
+      // Idle connections close only after a moment: one accepted just before is idle until its request arrives.
+      const grace = setTimeout(() => {
+        this.server.closeIdleConnections()
+        poll = setInterval(() => this.server.closeIdleConnections(), DRAIN_POLL_MS)
+      }, FRESH_CONNECTION_GRACE_MS)
       const deadline = setTimeout(() => {
         this.logger.warn({ listener: this.config.name }, 'drain timeout: closing remaining connections')
         this.server.closeAllConnections()
         void this.closeTunnels(0) // upgraded sockets are off Node's connection list, yet the server waits for them
       }, timeoutMs)
-      this.server.close(() => {
-        clearInterval(poll)
+      stopAccepting(this.server, () => {
+        clearTimeout(grace)
+        if (poll !== null) clearInterval(poll)
         clearTimeout(deadline)
         resolve()
       })
-      this.server.closeIdleConnections()
     })
   }
+}
+
+/**
+ * Stops accepting; `closed` runs once every connection has ended. Not http.Server.close(), which also closes
+ * every idle connection at once, fresh ones included (see FRESH_CONNECTION_GRACE_MS); its other step, stopping
+ * the timer that checks request timeouts, is done here when the last connection is gone.
+ */
+function stopAccepting(server: NetServer, closed: () => void): void {
+  NetServer.prototype.close.call(server, () => {
+    const checking = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connectionsCheckingInterval')
+    if (checking !== undefined) clearInterval((server as unknown as Record<symbol, NodeJS.Timeout>)[checking])
+    closed()
+  })
 }
 
 /**

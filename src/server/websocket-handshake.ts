@@ -3,8 +3,8 @@ import type { ProxyError } from '../util/errors.js'
 import type { RequestHead } from '../forward/request-headers.js'
 import { REJECTIONS } from '../forward/request-rejections.js'
 
-/** RFC 6455 §4.1: base64 of a 16-byte nonce is 22 characters and "==". */
-const KEY = /^[A-Za-z0-9+/]{21}[AQgw]==$/
+/** RFC 6455 §4.1: base64 of a 16-byte nonce is 22 characters and "==" (as the ws package checks it). */
+const KEY = /^[A-Za-z0-9+/]{22}==$/
 
 /**
  * The opening-handshake rules of RFC 6455 §4.1 that a proxy must hold before opening a tunnel, checked after

@@ -40,6 +40,7 @@ function upstream(u: TestUpstream, i: number): UpstreamConfig {
     idleTimeoutMs: 10_000,
     rewriteHost: false,
     tls: null,
+    discovery: null,
     retry: DEFAULT_RETRY,
     health: DEFAULT_HEALTH,
     ...u.overrides,

@@ -184,7 +184,7 @@ const BROKEN: { name: string; text: string; expected: string[] }[] = [
     name: 'empty endpoint list',
     text: `upstreams:\n  - name: api\n    endpoints: []\n`,
     expected: [
-      'upstreams[0].endpoints: an upstream needs at least one endpoint at x.yaml:3:16',
+      'upstreams[0].endpoints: an upstream needs at least one endpoint, or a discovery: source at x.yaml:3:16',
     ],
   },
   {
@@ -424,6 +424,56 @@ ${base()}`,
       'admin.allowedHosts[0]: invalid host "*.example.com": expected a host name or IP address with an optional :port, like admin.example.com or admin.example.com:8443 at x.yaml:2:18',
       'admin.allowedHosts[1]: invalid host "a/b": expected a host name or IP address with an optional :port, like admin.example.com or admin.example.com:8443 at x.yaml:2:35',
       'admin.allowedHosts[2]: invalid host "admin.example.com:99999": expected a host name or IP address with an optional :port, like admin.example.com or admin.example.com:8443 at x.yaml:2:42',
+    ],
+  },
+  {
+    name: 'neither endpoints nor discovery',
+    text: `upstreams:\n  - name: api\n`,
+    expected: [
+      'upstreams[0].endpoints: missing required key "endpoints": an upstream needs at least one endpoint, or a discovery: source at x.yaml:2:5',
+    ],
+  },
+  {
+    name: 'both endpoints and discovery',
+    text: `upstreams:\n  - name: api\n    endpoints: [http://127.0.0.1:3001]\n    discovery:\n      dns: { name: api.internal, port: 8080 }\n`,
+    expected: [
+      'upstreams[0].endpoints: an upstream takes its endpoints from endpoints: or from discovery:, not both (leave endpoints out) at x.yaml:3:16',
+    ],
+  },
+  {
+    name: 'discovery with two sources, or none',
+    text: `routes:\n  - upstream: a\nupstreams:\n  - name: a\n    discovery:\n      dns: { name: api.internal, port: 8080 }\n      file: { path: endpoints.yaml }\n  - name: b\n    discovery: {}\n`,
+    expected: [
+      'upstreams[0].discovery.file: discovery takes one source: dns and file are both given at x.yaml:7:13',
+      'upstreams[1].discovery: discovery needs one source: dns, srv or file at x.yaml:9:16',
+    ],
+  },
+  {
+    name: 'bad resolver addresses',
+    text: `routes:\n  - upstream: a\nupstreams:\n  - name: a\n    discovery:\n      dns: { name: api.internal, port: 8080, resolver: "dns.example.com:53" }\n  - name: b\n    discovery:\n      srv: { name: _http._tcp.api.internal, resolver: "127.0.0.1:99999" }\n`,
+    expected: [
+      'upstreams[0].discovery.dns.resolver: invalid resolver "dns.example.com:53": expected an IP address with an optional port, like 127.0.0.1:5353 or [::1]:53 at x.yaml:6:56',
+      'upstreams[1].discovery.srv.resolver: invalid resolver "127.0.0.1:99999": the port must be between 1 and 65535 at x.yaml:9:55',
+    ],
+  },
+  {
+    name: 'dns discovery without a port, an IP as the name, a bad family; an SRV name without _service._proto',
+    text: `routes:\n  - upstream: a\nupstreams:\n  - name: a\n    discovery:\n      dns: { name: 10.0.0.1, family: 5 }\n  - name: b\n    discovery:\n      srv: { name: api.internal, interval: 500ms }\n`,
+    expected: [
+      'upstreams[0].discovery.dns.name: "10.0.0.1" is an IP address, not a name to resolve: list it under endpoints instead at x.yaml:6:20',
+      'upstreams[0].discovery.dns.port: missing required key "port" at x.yaml:6:12',
+      'upstreams[0].discovery.dns.family: family must be 4, 6 or any at x.yaml:6:38',
+      'upstreams[1].discovery.srv.name: invalid SRV name "api.internal": expected _service._proto.name, like _http._tcp.api.internal at x.yaml:9:20',
+      'upstreams[1].discovery.srv.interval: must be at least 1000 ms, got 500 ms at x.yaml:9:44',
+    ],
+  },
+  {
+    name: 'discovery that is not a mapping, a file format that does not exist, a typo',
+    text: `routes:\n  - upstream: a\nupstreams:\n  - name: a\n    discovery: dns\n  - name: b\n    discovery:\n      file: { path: endpoints.txt, format: toml, pol: 1s }\n`,
+    expected: [
+      'upstreams[0].discovery: expected a mapping with one of dns, srv or file at x.yaml:5:16',
+      'upstreams[1].discovery.file.format: format must be json or yaml at x.yaml:8:44',
+      'upstreams[1].discovery.file.pol: unknown key "pol" at x.yaml:8:50',
     ],
   },
 ]

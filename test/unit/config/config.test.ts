@@ -37,6 +37,7 @@ t.test('defaults fill every field', async (t) => {
     name: 'api',
     policy: { name: 'round_robin' },
     endpoints: [{ id: '127.0.0.1:3001', url: 'http://127.0.0.1:3001', weight: 1 }],
+    discovery: null,
     poolConnections: 128,
     connectTimeoutMs: 2_000,
     responseHeadersTimeoutMs: 30_000,
