@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks'
 import type { Rng } from '../../src/util/rng.js'
 import { HEALTH_PATH, type BackendScript, type Phase } from './backend-script.js'
 import { lognormalMs } from './service-time.js'
+import { listenOnLoopback } from '../lib/loopback-listen.js'
 
 /** How often the listening state follows the script, ms: fine against phases of seconds. */
 const SCRIPT_POLL_MS = 20
@@ -85,15 +86,9 @@ export class ScriptedBackend {
       this.sockets.add(socket)
       socket.on('close', () => this.sockets.delete(socket))
     })
-    return new Promise((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(this.port, '127.0.0.1', () => {
-        server.off('error', reject)
-        const address = server.address()
-        if (typeof address === 'object' && address !== null) this.port = address.port
-        this.server = server
-        resolve()
-      })
+    return listenOnLoopback(server, this.port).then((port) => {
+      this.port = port
+      this.server = server
     })
   }
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import { listenOnLoopback } from '../lib/loopback-listen.js'
 
 /**
  * What a soak backend does with the requests that arrive while it is in that behaviour:
@@ -100,15 +101,9 @@ export class FaultBackend {
         this.hung.delete(socket)
       })
     })
-    return new Promise((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(this.port, '127.0.0.1', () => {
-        server.off('error', reject)
-        const address = server.address()
-        if (typeof address === 'object' && address !== null) this.port = address.port
-        this.server = server
-        resolve()
-      })
+    return listenOnLoopback(server, this.port).then((port) => {
+      this.port = port
+      this.server = server
     })
   }
 

@@ -3,7 +3,7 @@ import type { ClusterEndpoint } from '../../src/cluster/cluster-endpoint.js'
 import { expectSettled } from '../helpers/exchange-checks.js'
 import { startBackends, type FakeBackend } from '../helpers/fake-backend.js'
 import { eventually } from '../helpers/harness.js'
-import { healthConfig, retryConfig, sleep, startHealingRig } from '../helpers/healing-rig.js'
+import { retryConfig, sleep, startHealingRig, TOUCHY_HEALTH } from '../helpers/healing-rig.js'
 import { abortMidUpload, send, type Received } from './fault-client.js'
 import { LeakCheck } from '../helpers/leak-check.js'
 
@@ -14,18 +14,7 @@ import { LeakCheck } from '../helpers/leak-check.js'
 // rate over one request ejects, judged every 100 ms on the 1 s health tick). Each case then checks the
 // endpoint still serves, and that nothing is left over once Baton and the backend are closed.
 
-const touchy = healthConfig({
-  outlier: {
-    consecutive5xx: 1,
-    consecutiveGatewayErrors: 1,
-    interval: '100ms',
-    successRateMinimumHosts: 1,
-    successRateRequestVolume: 1,
-    failurePercentageThreshold: 1,
-    failurePercentageMinimumHosts: 1,
-    baseEjectionTime: '60s',
-  },
-})
+const touchy = TOUCHY_HEALTH
 
 /**
  * A 500 ms per-try timeout, shorter than the slow upload below (a timer that counted the client's upload time

@@ -25,6 +25,23 @@ export function retryConfig(yaml: Record<string, unknown> = {}): RetryConfig {
 }
 
 /** Anything with a url and a stop(): FakeBackend and ScriptedBackend alike. */
+/**
+ * Outlier detection as touchy as the schema allows (one failure ejects, every interval rule armed at one host and
+ * one request): a test that something is never counted against an endpoint must have a detector that would fire.
+ */
+export const TOUCHY_HEALTH = healthConfig({
+  outlier: {
+    consecutive5xx: 1,
+    consecutiveGatewayErrors: 1,
+    interval: '100ms',
+    successRateMinimumHosts: 1,
+    successRateRequestVolume: 1,
+    failurePercentageThreshold: 1,
+    failurePercentageMinimumHosts: 1,
+    baseEjectionTime: '60s',
+  },
+})
+
 export interface Stoppable {
   readonly url: string
   stop(): Promise<void>

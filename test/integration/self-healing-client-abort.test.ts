@@ -1,7 +1,7 @@
 import t from 'tap'
 import { request } from 'undici'
 import { eventually } from '../helpers/harness.js'
-import { adminJson, healthConfig, sample, sleep, startHealingRig, waitForEvent, type UpstreamsJson } from '../helpers/healing-rig.js'
+import { adminJson, sample, sleep, startHealingRig, TOUCHY_HEALTH, waitForEvent, type UpstreamsJson } from '../helpers/healing-rig.js'
 import { startBackends } from '../helpers/fake-backend.js'
 
 // Fault 9 of issue 4: clients that give up are not the backend's fault. Outlier detection is set as touchy as
@@ -10,17 +10,7 @@ import { startBackends } from '../helpers/fake-backend.js'
 // while waiting for headers and in the middle of the body. Nothing may be ejected. A last real failure
 // shows the detector was armed all along.
 
-const touchy = healthConfig({
-  outlier: {
-    consecutive5xx: 1,
-    consecutiveGatewayErrors: 1,
-    interval: '100ms',
-    successRateMinimumHosts: 1,
-    successRateRequestVolume: 1,
-    failurePercentageThreshold: 1,
-    baseEjectionTime: '60s',
-  },
-})
+const touchy = TOUCHY_HEALTH
 
 /** Starts a GET and aborts it as soon as the first body chunk arrives. */
 async function abandonMidBody(url: string): Promise<void> {
