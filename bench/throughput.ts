@@ -1,14 +1,16 @@
 /**
  * Throughput benchmark: autocannon against the backend directly, two baseline proxies and Baton (each
- * policy, the shipped defaults, and optionally the Baton of another checkout), in interleaved rounds of the
- * same run, each proxy alone in its own process. Prints the median over rounds of rps, latency and the
- * proxy's CPU time per request, and each contender's rps and CPU per request as ratios of the baselines
- * (and of baton-base). See bench/README.md.
+ * policy, the shipped defaults, and optionally the Baton of another checkout), then the minimal undici proxy
+ * and Baton again behind a TLS listener, in interleaved rounds of the same run, each proxy alone in its own
+ * process. Prints the median over rounds of rps, latency and the proxy's CPU time per request, and each
+ * contender's rps and CPU per request as ratios of the baselines (and of baton-base; the TLS rows of
+ * undici-minimal-tls). See bench/README.md.
  */
 import { parseBenchArgs, USAGE, type BenchArgs } from './lib/args.js'
+import { CERTIFICATE_DESCRIPTION, throwAwayCertificate, type TlsFiles } from './lib/certificate.js'
 import { childCpuSeconds, killAllChildrenNow, startBackend, startProxy, stopAllChildren, stopChild } from './lib/children.js'
 import { runLoad, type Measurement } from './lib/load.js'
-import type { ProxyName } from './lib/proxies.js'
+import { isProxyName, TLS_PROXIES, type ContenderContext, type ProxyName } from './lib/proxies.js'
 import { renderJson, renderText, type ContenderResult, type RunResult } from './lib/throughput-report.js'
 
 /** Backend ports (one process): two, so Baton's policy really picks instead of taking its 1-endpoint short-cut. */
@@ -23,15 +25,20 @@ const CONTENDERS: readonly ContenderName[] = [
   'baton-round_robin',
   'baton-least_request',
   'baton-adaptive',
+  // TLS listeners, https from autocannon, plain HTTP to the backend: their own table, baton-tls ÷ undici-minimal-tls.
+  'undici-minimal-tls',
+  'baton-tls',
 ]
 /** Allowance per contender run and for the backend beyond the load itself (fork, ready, exit), seconds. */
 const STARTUP_ALLOWANCE_SEC = 15
 
 async function main(): Promise<void> {
   const args = parseArgsOrExit()
-  const contenders: readonly ContenderName[] = args.baselineDist === null ? CONTENDERS : [...CONTENDERS, 'baton-base']
+  const contenders = contendersOrExit(args)
   const watchdog = guardRun(runBudgetSec(args, contenders.length))
   try {
+    const tls = contenders.some(isTlsContender) ? benchCertificate() : null
+    const context: ContenderContext = { baselineDist: args.baselineDist, tls: tls instanceof Error ? null : tls }
     const backend = await startBackend(BACKEND_PORTS)
     const runs = new Map<ContenderName, RunResult[]>(contenders.map((name) => [name, []]))
     const notes = new Map<ContenderName, string>()
@@ -41,13 +48,16 @@ async function main(): Promise<void> {
       orders.push(order)
       progress(`round ${round}/${args.rounds}: ${order.join(', ')}`)
       for (const [i, name] of order.entries()) {
-        const { run, note } = await measureContender(name, backend.urls, args, round, i + 1)
+        const { run, note } =
+          isTlsContender(name) && tls instanceof Error
+            ? { run: failedRun(round, i + 1, tls.message), note: null }
+            : await measureContender(name, backend.urls, args, context, round, i + 1)
         runs.get(name)!.push(run)
         if (note !== null) notes.set(name, note)
       }
     }
     const results: ContenderResult[] = contenders.map((name) => ({ name, runs: runs.get(name)!, note: notes.get(name) ?? null }))
-    const info = { args, backendPorts: BACKEND_PORTS, orders }
+    const info = { args, backendPorts: BACKEND_PORTS, orders, tlsCertificate: context.tls === null ? null : CERTIFICATE_DESCRIPTION }
     process.stdout.write(`${(args.json ? renderJson : renderText)(results, info)}\n`)
   } finally {
     clearTimeout(watchdog)
@@ -69,6 +79,7 @@ async function measureContender(
   name: ContenderName,
   backendUrls: readonly string[],
   args: BenchArgs,
+  context: ContenderContext,
   round: number,
   position: number,
 ): Promise<{ run: RunResult; note: string | null }> {
@@ -78,7 +89,7 @@ async function measureContender(
       const { m } = await warmThenMeasure(backendUrls[0]!, args, null)
       return { run: { round, position, measurement: m, cpuSec: null, cpuUsPerRequest: null, failure: null }, note: null }
     }
-    const proxy = await startProxy(name, backendUrls, args.baselineDist)
+    const proxy = await startProxy(name, backendUrls, context)
     if (proxy.note !== null) progress(`${name}: ${proxy.note}`)
     try {
       const { m, cpuSec } = await warmThenMeasure(proxy.urls[0]!, args, proxy.pid)
@@ -89,8 +100,26 @@ async function measureContender(
     }
   } catch (err) {
     progress(`${name} failed: ${(err as Error).message}`)
-    const failure = (err as Error).message.split('\n')[0] ?? 'unknown'
-    return { run: { round, position, measurement: null, cpuSec: null, cpuUsPerRequest: null, failure }, note: null }
+    return { run: failedRun(round, position, (err as Error).message.split('\n')[0] ?? 'unknown'), note: null }
+  }
+}
+
+function failedRun(round: number, position: number, failure: string): RunResult {
+  return { round, position, measurement: null, cpuSec: null, cpuUsPerRequest: null, failure }
+}
+
+/**
+ * The TLS contenders' certificate, made now and removed when this process exits (certificate.ts); the Error
+ * when openssl could not make it, so that those contenders fail alone and the others still run.
+ */
+function benchCertificate(): TlsFiles | Error {
+  try {
+    const files = throwAwayCertificate()
+    progress(`TLS certificate: ${CERTIFICATE_DESCRIPTION}`)
+    return files
+  } catch (err) {
+    progress(`TLS contenders will fail: ${(err as Error).message}`)
+    return err as Error
   }
 }
 
@@ -123,6 +152,33 @@ function guardRun(budgetSec: number): NodeJS.Timeout {
   const watchdog = setTimeout(() => abort(`run exceeded its ${budgetSec} s budget`, 1), budgetSec * 1000)
   watchdog.unref()
   return watchdog
+}
+
+/**
+ * The default list (plus baton-base with --baseline-dist), or --contenders' names in their order (plus
+ * baton-base with --baseline-dist when the list leaves it out).
+ */
+function selectContenders(args: BenchArgs): ContenderName[] {
+  if (args.contenders === null) return args.baselineDist === null ? [...CONTENDERS] : [...CONTENDERS, 'baton-base']
+  const names = args.contenders.map((name): ContenderName => {
+    if (name !== 'direct' && !isProxyName(name)) throw new Error(`--contenders: unknown contender "${name}" (known: ${[...CONTENDERS, 'baton-base'].join(', ')})`)
+    if (name === 'baton-base' && args.baselineDist === null) throw new Error('--contenders: baton-base needs --baseline-dist')
+    return name
+  })
+  return args.baselineDist !== null && !names.includes('baton-base') ? [...names, 'baton-base'] : names
+}
+
+function isTlsContender(name: ContenderName): boolean {
+  return (TLS_PROXIES as readonly string[]).includes(name)
+}
+
+function contendersOrExit(args: BenchArgs): ContenderName[] {
+  try {
+    return selectContenders(args)
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`)
+    process.exit(2)
+  }
 }
 
 function parseArgsOrExit(): BenchArgs {

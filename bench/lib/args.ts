@@ -19,10 +19,15 @@ export interface BenchArgs {
   readonly baselineDist: string | null
   /** Print one JSON document instead of the table (for generating README numbers). */
   readonly json: boolean
+  /**
+   * --contenders a,b,c: run only these (names as printed in the table, in this order for round 1); null runs
+   * every default contender. throughput.ts checks the names.
+   */
+  readonly contenders: readonly string[] | null
 }
 
 export const USAGE =
-  'usage: throughput [--duration 5] [--warmup 3] [--connections 50] [--rounds 3] [--baseline-dist <checkout>/dist] [--json]'
+  'usage: throughput [--duration 5] [--warmup 3] [--connections 50] [--rounds 3] [--contenders a,b,c] [--baseline-dist <checkout>/dist] [--json]'
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
@@ -34,6 +39,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       connections: { type: 'string', default: '50' },
       rounds: { type: 'string', default: '3' },
       'baseline-dist': { type: 'string' },
+      contenders: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   })
@@ -44,7 +50,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     rounds: positiveInt('rounds', values.rounds),
     baselineDist: values['baseline-dist'] === undefined ? null : baselineDist(values['baseline-dist']),
     json: values.json,
+    contenders: values.contenders === undefined ? null : contenderList(values.contenders),
   }
+}
+
+/** "a, b,c" → ["a", "b", "c"]: at least one name, none twice. */
+function contenderList(text: string): string[] {
+  const names = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
+  if (names.length === 0) throw new Error('--contenders needs at least one name')
+  const twice = names.find((n, i) => names.indexOf(n) !== i)
+  if (twice !== undefined) throw new Error(`--contenders names ${twice} twice`)
+  return names
 }
 
 function positiveInt(flag: string, text: string): number {

@@ -3,23 +3,30 @@
  * every key the bench does not name takes the shipped default, including defaults added after this file
  * was written. The YAML names three settings, the only deviations from the defaults, each needed to run
  * inside the bench (see benchYaml); the policy contenders add `policy: <name>` (that policy at its
- * default options). Baton's code is imported dynamically: the current checkout's from ../../src, the
- * baseline's from the folder given to --baseline-dist, so a baton-base process loads only the old code.
+ * default options), baton-tls adds `tls: { cert, key }` to the listener. Baton's code is imported
+ * dynamically: the current checkout's from ../../src, the baseline's from the folder given to
+ * --baseline-dist, so a baton-base process loads only the old code.
  */
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { PolicyName } from '../../src/config/types.js'
+import type { TlsFiles } from './certificate.js'
 import type { StartedProxy } from './proxies.js'
 
 /** How baton-base's ready note starts when the old code took baton-defaults' YAML; anything else is a fallback. */
 export const BASE_SAME_CONFIG_NOTE = 'same config as baton-defaults'
 
-/** The config file of every Baton contender. `policy` null: no policy key (the default policy). */
-export function benchYaml(backendUrls: readonly string[], policy: PolicyName | null): string {
+/**
+ * The config file of every Baton contender. `policy` null: no policy key (the default policy). `tls` (baton-tls):
+ * the listener terminates TLS with that certificate, everything else as without it.
+ */
+export function benchYaml(backendUrls: readonly string[], policy: PolicyName | null, tls: TlsFiles | null = null): string {
   return [
     '# Baton throughput bench: everything not named here is the shipped default.',
     'listeners:',
     '  - port: 0          # deviation: a free port (the default 8080 may be taken; the bench runs several)',
+    // Absolute paths, JSON-quoted (a valid YAML double-quoted scalar whatever the temp folder is called).
+    ...(tls === null ? [] : [`    tls: { cert: ${JSON.stringify(tls.certFile)}, key: ${JSON.stringify(tls.keyFile)} }`]),
     'admin:',
     '  enabled: false     # deviation: no admin port 9901 to clash with (nothing polls it in the bench)',
     'logging:',
@@ -33,10 +40,10 @@ export function benchYaml(backendUrls: readonly string[], policy: PolicyName | n
   ].join('\n')
 }
 
-/** The current checkout's Baton with benchYaml(backendUrls, policy); resolves with its listener URL. */
-export async function startBatonContender(backendUrls: readonly string[], policy: PolicyName | null): Promise<string> {
+/** The current checkout's Baton with benchYaml(backendUrls, policy, tls); resolves with its listener URL (https:// with tls). */
+export async function startBatonContender(backendUrls: readonly string[], policy: PolicyName | null, tls: TlsFiles | null = null): Promise<string> {
   const [{ parseConfigText }, { startBaton }] = await Promise.all([import('../../src/config/load.js'), import('../../src/index.js')])
-  return listenerUrl(await startBaton(parseConfigText(benchYaml(backendUrls, policy), '<bench>', process.env, '<bench>')))
+  return listenerUrl(await startBaton(parseConfigText(benchYaml(backendUrls, policy, tls), '<bench>', process.env, '<bench>')))
 }
 
 type ParseConfigText = (text: string, file: string, env?: NodeJS.ProcessEnv, source?: string) => unknown

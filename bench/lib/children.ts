@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { procCpuSeconds } from './cpu.js'
 import { isCpuAnswer, isReadyMessage, type CpuRequest } from './ipc.js'
-import type { ProxyName } from './proxies.js'
+import type { ContenderContext, ProxyName } from './proxies.js'
 
 /** How long a child may take to load its code, bind and report, ms. */
 const READY_TIMEOUT_MS = 15_000
@@ -30,11 +30,11 @@ export function startBackend(ports: number): Promise<BenchChild> {
 }
 
 /**
- * One proxy contender in its own process, forwarding to `backendUrls`. `baselineDist` is the other
- * checkout's dist folder for `baton-base` ('-' is passed when there is none; the others ignore it).
+ * One proxy contender in its own process, forwarding to `backendUrls`. `context` holds the other checkout's
+ * dist folder for `baton-base` and the certificate for the TLS contenders (each contender reads what it needs).
  */
-export function startProxy(name: ProxyName, backendUrls: readonly string[], baselineDist: string | null): Promise<BenchChild> {
-  return forkReady('contender-process.js', [name, baselineDist ?? '-', ...backendUrls])
+export function startProxy(name: ProxyName, backendUrls: readonly string[], context: ContenderContext): Promise<BenchChild> {
+  return forkReady('contender-process.js', [name, JSON.stringify(context), ...backendUrls])
 }
 
 /**

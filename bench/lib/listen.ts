@@ -1,7 +1,12 @@
-import type { Server } from 'node:http'
+import type { Server } from 'node:net'
+import { Server as TlsServer } from 'node:tls'
 
-/** Binds `server` to a free port on 127.0.0.1 (benches never leave loopback); resolves with its URL. */
+/**
+ * Binds `server` to a free port on 127.0.0.1 (benches never leave loopback); resolves with its URL, https:// for
+ * a TLS server (node:https), http:// otherwise.
+ */
 export function listenLoopback(server: Server): Promise<string> {
+  const scheme = server instanceof TlsServer ? 'https' : 'http'
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
@@ -11,7 +16,7 @@ export function listenLoopback(server: Server): Promise<string> {
         reject(new Error('expected a TCP address'))
         return
       }
-      resolve(`http://127.0.0.1:${address.port}`)
+      resolve(`${scheme}://127.0.0.1:${address.port}`)
     })
   })
 }

@@ -23,7 +23,13 @@ export interface Measurement {
   readonly durationSec: number
 }
 
-/** Drives `url` with GET / for the given time from this process and summarises the run. */
+/**
+ * Drives `url` with GET / for the given time from this process and summarises the run. An https:// URL (the
+ * TLS contenders) is driven over TLS on the same keep-alive connections, so the handshakes happen once per
+ * connection, at the start of the warm-up. Certificates are not verified, so the bench's self-signed one needs
+ * nothing: autocannon 9 opens every TLS connection with `rejectUnauthorized: false` whatever its options say
+ * (lib/httpClient.js), and NODE_TLS_REJECT_UNAUTHORIZED stays untouched.
+ */
 export async function runLoad(url: string, options: LoadOptions): Promise<Measurement> {
   const result = await autocannon({
     url,

@@ -1,4 +1,5 @@
 import type { PolicyName } from '../../src/config/types.js'
+import type { TlsFiles } from './certificate.js'
 
 /** A started contender: where it listens, and what it chose to run when its name does not say (else null). */
 export interface StartedProxy {
@@ -6,13 +7,21 @@ export interface StartedProxy {
   readonly note: string | null
 }
 
-type Starter = (backends: readonly string[], baselineDist: string | null) => Promise<StartedProxy>
+/** What a contender may need besides its backends; the bench process passes it to every contender process. */
+export interface ContenderContext {
+  /** The other checkout's dist folder (--baseline-dist), which only baton-base reads; null without it. */
+  readonly baselineDist: string | null
+  /** The bench's throw-away certificate, which only the TLS contenders read; null when none of them runs. */
+  readonly tls: TlsFiles | null
+}
+
+type Starter = (backends: readonly string[], context: ContenderContext) => Promise<StartedProxy>
 
 /**
  * Every proxy the throughput bench can start, by the name printed in its table. Each starter takes the
- * backend URLs (and the other checkout's dist folder, which only baton-base reads) and resolves with the
- * proxy's URL. Imports are dynamic so that a contender whose code does not load (Baton mid-rewrite) fails
- * alone, inside its own child process, and the baselines still run.
+ * backend URLs and the context, and resolves with the proxy's URL. Imports are dynamic so that a contender
+ * whose code does not load (Baton mid-rewrite) fails alone, inside its own child process, and the baselines
+ * still run.
  */
 export const PROXY_STARTERS = {
   'undici-minimal': async (backends) =>
@@ -23,8 +32,16 @@ export const PROXY_STARTERS = {
   'baton-round_robin': baton('round_robin'),
   'baton-least_request': baton('least_request'),
   'baton-adaptive': baton('adaptive'),
+  // A TLS listener (the bench's certificate) in front of the same plain-HTTP backend: undici-minimal behind
+  // node:https, and baton-defaults with `tls: { cert, key }` on its listener.
+  'undici-minimal-tls': async (backends, { tls }) =>
+    plain((await import('../baselines/minimal-undici-proxy.js')).startMinimalUndiciTlsProxy(first(backends), needTls(tls))),
+  'baton-tls': async (backends, { tls }) => ({
+    url: await (await import('./baton-contender.js')).startBatonContender(backends, null, needTls(tls)),
+    note: null,
+  }),
   // The Baton of another checkout (--baseline-dist), with baton-defaults' config: the "before" of a before/after.
-  'baton-base': async (backends, baselineDist) => {
+  'baton-base': async (backends, { baselineDist }) => {
     if (baselineDist === null) throw new Error('baton-base needs --baseline-dist')
     return (await import('./baton-contender.js')).startBaseBaton(baselineDist, backends)
   },
@@ -36,6 +53,9 @@ function baton(policy: PolicyName | null): Starter {
 }
 
 export type ProxyName = keyof typeof PROXY_STARTERS
+
+/** The contenders that listen with TLS: the bench makes a certificate when one of them is to run. */
+export const TLS_PROXIES: readonly ProxyName[] = ['undici-minimal-tls', 'baton-tls']
 
 export function isProxyName(name: string): name is ProxyName {
   return Object.hasOwn(PROXY_STARTERS, name)
@@ -50,4 +70,9 @@ function first(backends: readonly string[]): string {
   const url = backends[0]
   if (url === undefined) throw new Error('no backend URL')
   return url
+}
+
+function needTls(tls: TlsFiles | null): TlsFiles {
+  if (tls === null) throw new Error('a TLS contender started without the bench certificate')
+  return tls
 }

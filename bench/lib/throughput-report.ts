@@ -1,8 +1,10 @@
 /**
  * The throughput bench's output: one row per contender with the median over the interleaved rounds (and
  * the min–max) of rps, p99 and the proxy's CPU time per request; each Baton row's rps and CPU per request
- * as ratios of the baselines; the before/after against baton-base when it ran; the release targets judged
- * PASS/MISS; and the machine it ran on. Text for people, JSON for README generation.
+ * as ratios of the baselines; the TLS rows in a table of their own, as ratios of undici-minimal-tls, with
+ * what TLS costs each of them against its plain-HTTP twin; the before/after against baton-base when it ran;
+ * the release targets judged PASS/MISS; and the machine it ran on. Text for people, JSON for README
+ * generation.
  *
  * Ratios are paired: a contender's figure divided by the baseline's from the same round (the two ran
  * minutes apart at most), then the median over rounds, so drift of the machine between rounds cancels.
@@ -42,6 +44,8 @@ export interface RunInfo {
   readonly backendPorts: number
   /** Each round's run order. */
   readonly orders: readonly (readonly string[])[]
+  /** What the TLS contenders' certificate is; null when none of them ran. */
+  readonly tlsCertificate: string | null
 }
 
 /** Median and range over rounds. */
@@ -53,9 +57,18 @@ export interface Spread {
   readonly n: number
 }
 
-/** Every row's rps and CPU per request are divided by each of these contenders'. */
+/** Every plain-HTTP row's rps and CPU per request are divided by each of these contenders'. */
 const RATIO_BASELINES = ['undici-minimal', 'http-proxy'] as const
 const BASE = 'baton-base'
+/**
+ * The TLS rows (a TLS listener, autocannon over https, plain HTTP to the backend), each with its plain-HTTP
+ * twin: the same proxy with the same config but for TLS, so the same-round ratio to it is what TLS costs.
+ */
+const TLS_TWINS = { 'undici-minimal-tls': 'undici-minimal', 'baton-tls': 'baton-defaults' } as const
+/** The TLS rows are divided by this one's figures (and nothing else: a TLS row against a plain one is its twin line). */
+const TLS_RATIO_BASELINES = ['undici-minimal-tls'] as const
+/** The TLS comparison under the table: baton-tls ÷ undici-minimal-tls. */
+const TLS_PAIR = { contender: 'baton-tls', baseline: 'undici-minimal-tls' } as const
 
 /**
  * Release targets, in rps: Baton close to a bare undici proxy and well ahead of http-proxy, and the learned
@@ -99,8 +112,27 @@ interface BeforeAfter {
   readonly p99Ms: Spread | null
 }
 
-export function renderText(results: readonly ContenderResult[], info: RunInfo): string {
-  const header = [
+interface TlsComparison {
+  /** baton-tls ÷ undici-minimal-tls, same round. */
+  readonly contender: string
+  readonly baseline: string
+  readonly rps: Spread | null
+  readonly cpuPerRequest: Spread | null
+  /** Each TLS row ÷ its plain-HTTP twin, same round: what TLS costs that proxy. */
+  readonly twins: readonly { readonly tls: string; readonly plain: string; readonly rps: Spread | null; readonly cpuPerRequest: Spread | null }[]
+}
+
+function isTls(name: string): boolean {
+  return Object.hasOwn(TLS_TWINS, name)
+}
+
+/** The ratio baselines of `name`'s table. */
+function baselinesOf(name: string): readonly string[] {
+  return isTls(name) ? TLS_RATIO_BASELINES : RATIO_BASELINES
+}
+
+function tableHeader(baselines: readonly string[]): string[] {
+  return [
     'contender',
     'rounds',
     'rps (min–max)',
@@ -109,10 +141,35 @@ export function renderText(results: readonly ContenderResult[], info: RunInfo): 
     'CPU µs/req (min–max)',
     'errors',
     'non-2xx',
-    ...RATIO_BASELINES.map((b) => `rps × ${b}`),
-    ...RATIO_BASELINES.map((b) => `CPU × ${b}`),
+    ...baselines.map((b) => `rps × ${b}`),
+    ...baselines.map((b) => `CPU × ${b}`),
   ]
-  const rows = results.map((r) => textRow(r, results))
+}
+
+export function renderText(results: readonly ContenderResult[], info: RunInfo): string {
+  const plainResults = results.filter((r) => !isTls(r.name))
+  const tlsResults = results.filter((r) => isTls(r.name))
+  const plainTable = plainResults.length === 0 ? [] : [formatTable(tableHeader(RATIO_BASELINES), plainResults.map((r) => textRow(r, results, RATIO_BASELINES))), '']
+  const tlsTable =
+    tlsResults.length === 0
+      ? []
+      : [
+          'TLS listener (autocannon over https to the proxy, plain HTTP from the proxy to the backend):',
+          formatTable(tableHeader(TLS_RATIO_BASELINES), tlsResults.map((r) => textRow(r, results, TLS_RATIO_BASELINES))),
+          '',
+        ]
+  const tls = tlsComparison(results)
+  const tlsLines =
+    tls === null
+      ? []
+      : [
+          '',
+          `TLS: ${tls.contender} ÷ ${tls.baseline}: rps ${spreadRatio(tls.rps)}, CPU/request ${spreadRatio(tls.cpuPerRequest)}` +
+            '  (CPU/request > 1× = Baton spends more CPU per request than the minimal proxy, both terminating TLS)',
+          ...tls.twins.map(
+            (t) => `  TLS cost: ${t.tls} ÷ ${t.plain}: rps ${spreadRatio(t.rps)}, CPU/request ${spreadRatio(t.cpuPerRequest)}`,
+          ),
+        ]
   const targets = judgeTargets(results).map(
     (t) =>
       `target ${t.contender} ≥ ${t.minRatio.toFixed(2)}× ${t.baseline} (rps): ` +
@@ -132,12 +189,13 @@ export function renderText(results: readonly ContenderResult[], info: RunInfo): 
   return [
     machineNote(info),
     '',
-    formatTable(header, rows),
+    ...plainTable,
+    ...tlsTable,
     'Each cell: median over rounds (min–max). Ratios: median over rounds of the same-round ratio; CPU × b > 1 means more proxy CPU per request than b.',
     ...failures,
     ...beforeAfterLines,
-    '',
-    ...targets,
+    ...tlsLines,
+    ...(targets.length === 0 ? [] : ['', ...targets]),
   ].join('\n')
 }
 
@@ -163,25 +221,26 @@ export function renderJson(results: readonly ContenderResult[], info: RunInfo): 
       failure: r.runs.find((run) => run.failure !== null)?.failure ?? null,
       summary: s,
       // Median same-round rps ratio per baseline (the pre-rounds shape), then the spreads of rps and CPU ratios.
-      ratios: Object.fromEntries(RATIO_BASELINES.map((b) => [b, pairedRatio(r, find(results, b), rpsOf)?.median ?? null])),
-      rpsRatios: Object.fromEntries(RATIO_BASELINES.map((b) => [b, pairedRatio(r, find(results, b), rpsOf)])),
-      cpuPerRequestRatios: Object.fromEntries(RATIO_BASELINES.map((b) => [b, pairedRatio(r, find(results, b), cpuOf)])),
+      // The baselines of the row's table: undici-minimal and http-proxy, or undici-minimal-tls for a TLS row.
+      ratios: Object.fromEntries(baselinesOf(r.name).map((b) => [b, pairedRatio(r, find(results, b), rpsOf)?.median ?? null])),
+      rpsRatios: Object.fromEntries(baselinesOf(r.name).map((b) => [b, pairedRatio(r, find(results, b), rpsOf)])),
+      cpuPerRequestRatios: Object.fromEntries(baselinesOf(r.name).map((b) => [b, pairedRatio(r, find(results, b), cpuOf)])),
       runs: r.runs,
     }
   })
   return JSON.stringify(
-    { machine: machine(), settings: info, results: out, beforeAfter: beforeAfter(results, info), targets: judgeTargets(results) },
+    { machine: machine(), settings: info, results: out, beforeAfter: beforeAfter(results, info), tls: tlsComparison(results), targets: judgeTargets(results) },
     null,
     2,
   )
 }
 
-function textRow(r: ContenderResult, all: readonly ContenderResult[]): string[] {
+function textRow(r: ContenderResult, all: readonly ContenderResult[], baselines: readonly string[]): string[] {
   const s = summarize(r)
   if (s.rps === null) return [r.name, `0/${r.runs.length}`, 'failed']
   const ratios = [
-    ...RATIO_BASELINES.map((b) => medianRatio(pairedRatio(r, find(all, b), rpsOf))),
-    ...RATIO_BASELINES.map((b) => medianRatio(pairedRatio(r, find(all, b), cpuOf))),
+    ...baselines.map((b) => medianRatio(pairedRatio(r, find(all, b), rpsOf))),
+    ...baselines.map((b) => medianRatio(pairedRatio(r, find(all, b), cpuOf))),
   ]
   // autocannon's latency histogram has 1 ms resolution, so whole ms are all there is to print.
   return [
@@ -252,8 +311,23 @@ function beforeAfter(results: readonly ContenderResult[], info: RunInfo): Before
   }
 }
 
+/** baton-tls ÷ undici-minimal-tls and each TLS row ÷ its twin; null when no TLS contender ran. */
+function tlsComparison(results: readonly ContenderResult[]): TlsComparison | null {
+  if (!results.some((r) => isTls(r.name))) return null
+  const c = find(results, TLS_PAIR.contender)
+  const b = find(results, TLS_PAIR.baseline)
+  const twins = Object.entries(TLS_TWINS).flatMap(([tls, plain]) => {
+    const t = find(results, tls)
+    const p = find(results, plain)
+    return t === undefined || p === undefined ? [] : [{ tls, plain, rps: pairedRatio(t, p, rpsOf), cpuPerRequest: pairedRatio(t, p, cpuOf) }]
+  })
+  return { ...TLS_PAIR, rps: pairedRatio(c, b, rpsOf), cpuPerRequest: pairedRatio(c, b, cpuOf), twins }
+}
+
+/** The targets whose two sides were both selected for this run (all of them in a default run). */
 function judgeTargets(results: readonly ContenderResult[]): TargetVerdict[] {
-  return TARGETS.map(({ contender, baseline, minRatio }) => {
+  const selected = TARGETS.filter((t) => find(results, t.contender) !== undefined && find(results, t.baseline) !== undefined)
+  return selected.map(({ contender, baseline, minRatio }) => {
     const c = find(results, contender)
     const b = find(results, baseline)
     const x = pairedRatio(c, b, rpsOf)?.median ?? null
@@ -324,5 +398,8 @@ function machineNote(info: RunInfo): string {
     'CPU µs/req: the proxy process\'s user+system CPU time over the measured window ÷ 2xx responses served in it',
     `backend: 1 process on ${info.backendPorts} ports; Baton gets all as endpoints, the others use the first; ` +
       'each proxy runs alone in its own process, started for its run and stopped after it',
+    ...(info.tlsCertificate === null
+      ? []
+      : [`TLS rows: the proxy's listener terminates TLS with a ${info.tlsCertificate}; autocannon does not verify it; one handshake per connection (keep-alive)`]),
   ].join('\n')
 }
