@@ -6,24 +6,13 @@ import { pino } from 'pino'
 import t from 'tap'
 import { adminToken } from '../../../src/config/admin-token.js'
 import { defaultAdmin } from '../../../src/config/build-admin.js'
-import { ConfigError } from '../../../src/config/config-error.js'
 import { loadConfigFile, parseConfigText } from '../../../src/config/load.js'
+import { errorLines } from '../../helpers/config-errors.js'
 
 const SECRET = 'c0ffee-0123456789abcdef-s3cret'
 const OTHER = 'f00d-fedcba9876543210-s3cret'
 const UPSTREAM = `upstreams:\n  - name: api\n    endpoints: [http://127.0.0.1:3001]\n`
 const withAdmin = (admin: string) => `admin:\n${admin}${UPSTREAM}`
-
-/** The lines of the ConfigError `text` raises with `env`, or ['(valid)']. */
-function errorLines(text: string, env: NodeJS.ProcessEnv): string[] {
-  try {
-    parseConfigText(text, 'x.yaml', env)
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n')
-    throw err
-  }
-  return ['(valid)']
-}
 
 t.test('a token from an environment variable: name, role and secret, one trailing newline dropped', async (t) => {
   const config = parseConfigText(withAdmin('  tokens:\n    - { name: ops, role: admin, env: OPS_TOKEN }\n'), 'x.yaml', { OPS_TOKEN: `${SECRET}\n` })

@@ -2,25 +2,14 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 import t from 'tap'
-import { ConfigError } from '../../../src/config/config-error.js'
 import { loadConfigFile, parseConfigText } from '../../../src/config/load.js'
 import { hasOpenssl, TestCertificates } from '../../helpers/certificates.js'
+import { errorLines } from '../../helpers/config-errors.js'
 
 // The TLS blocks of a config: files read at load, relative to the config's folder, every problem a located
 // error (file:line:col and key path), and no private key ever printed.
 
 const UPSTREAM = `upstreams:\n  - name: api\n    endpoints: [http://127.0.0.1:3001]\n`
-
-/** The lines of the ConfigError `text` raises, or ['(valid)']. */
-function errorLines(text: string): string[] {
-  try {
-    parseConfigText(text, 'x.yaml', {})
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n')
-    throw err
-  }
-  return ['(valid)']
-}
 
 if (!hasOpenssl()) {
   t.plan(0, 'openssl is not installed (apt-get install openssl): no certificates to test with')
