@@ -2,6 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
 import { ConfigError } from './config/config-error.js'
 import { loadConfigFile } from './config/load.js'
+import { collectOption, runEvaluate, type EvaluateCommandOptions } from './evaluate/evaluate-command.js'
 import { announceReady, inheritedSockets, startSuccessor } from './hot-restart.js'
 import { startBaton } from './index.js'
 
@@ -13,7 +14,8 @@ Examples:
   $ baton start -c my.yaml --pid-file /run/baton.pid
   $ baton reload --pid-file /run/baton.pid    re-read the config file (same as kill -HUP)
   $ baton start -c my.yaml --upgrade --pid-file /run/baton.pid   restart with no refused connection (kill -USR2)
-  $ baton reload --admin http://127.0.0.1:9901 --token-env BATON_ADMIN_TOKEN   the same through the admin API`
+  $ baton reload --admin http://127.0.0.1:9901 --token-env BATON_ADMIN_TOKEN   the same through the admin API
+  $ baton evaluate --log decisions.jsonl --policy least_request   what least_request would have done on logged traffic`
 
 /** The `baton` command line; bin/baton only calls this. Exits non-zero with one clear line on any error. */
 export async function runCli(argv: readonly string[]): Promise<void> {
@@ -52,6 +54,17 @@ function buildProgram(): Command {
     .description('check a config file: exit 0 if valid, else exit 1 listing every error')
     .requiredOption('-c, --config <file>', 'YAML config file')
     .action((opts: { config: string }) => validate(opts.config))
+  program
+    .command('evaluate')
+    .description('estimate from a decision log (debug.decisionLog) the latency and errors another policy would have had: IPS, SNIPS, doubly robust')
+    .requiredOption('--log <file>', 'decision log: the JSON lines debug.decisionLog writes')
+    .requiredOption('--policy <name>', 'candidate: round_robin (uniform), random, least_request, peak_ewma, greedy, adaptive (as logged)')
+    .option('--option <key=value>', 'policy option, repeatable: feature=<logged feature> (greedy, least_request), epsilon=<0..1>', collectOption, [])
+    .option('--resamples <n>', 'bootstrap resamples (percentile intervals)', '1000')
+    .option('--seed <n>', 'bootstrap seed', '1')
+    .option('--min-propensity <p>', 'a logging probability under this does not cover a candidate choice', '0.01')
+    .option('--json', 'print the evaluation as JSON')
+    .action((opts: EvaluateCommandOptions) => runEvaluate(opts, (text) => process.stdout.write(text)))
   return program
 }
 
