@@ -2,7 +2,7 @@ import { Balancer } from '../balancer/balancer.js'
 import { buildPolicy } from '../balancer/policies/policy-factory.js'
 import type { PickContext } from '../balancer/types.js'
 import { Outcome } from '../util/outcome.js'
-import type { RetryConfig, UpstreamConfig } from '../config/types.js'
+import type { HashKeySpec, RetryConfig, UpstreamConfig } from '../config/types.js'
 import { ActiveChecker } from '../health/active-checker.js'
 import type { EventLog } from '../health/event-log.js'
 import { ClusterHealth } from '../health/cluster-health.js'
@@ -48,6 +48,8 @@ export class Cluster {
   readonly inherited: ReadonlySet<ClusterEndpoint>
   /** The learned model's versions and persistence; null unless the policy is adaptive. */
   readonly model: AdaptiveModelManager | null
+  /** Where a request's hash key comes from (PickContext.hashKey, server/hash-key.ts); null unless the policy is hash. */
+  readonly hashKeySpec: HashKeySpec | null
   private readonly clock: Clock
   /** Slow-start factors by endpoint index, refreshed on tick and handed to the balancer while any is below 1. */
   private readonly ramp: Float64Array
@@ -65,6 +67,7 @@ export class Cluster {
   ) {
     this.name = config.name
     this.policy = config.policy.name
+    this.hashKeySpec = config.policy.name === 'hash' ? config.policy.key : null
     this.rewriteHost = config.rewriteHost
     this.retry = config.retry
     this.retryBudget = new RetryBudget(config.retry.budgetFraction, config.retry.budgetMinConcurrent)

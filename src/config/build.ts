@@ -5,7 +5,7 @@ import { buildDiscovery, buildEndpoint } from './build-discovery.js'
 import { buildHealth, buildRetry } from './build-health.js'
 import { listenerSchema, policySchema, viaSchema, type RawConfig } from './schema.js'
 import { readTlsFilesOrThrow, type TlsMaterial } from './tls-files.js'
-import type { AdminToken, BatonConfig, DebugConfig, ListenerConfig, ListenerTlsConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig, UpstreamTlsConfig, ViaConfig } from './types.js'
+import type { AdminToken, BatonConfig, DebugConfig, HashKeySpec, HashPolicyConfig, ListenerConfig, ListenerTlsConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig, UpstreamTlsConfig, ViaConfig } from './types.js'
 
 type RawUpstream = RawConfig['upstreams'][number]
 
@@ -143,7 +143,23 @@ function buildPolicy(p: RawUpstream['policy'], baseDir: string): PolicyConfig {
         stateDir: p.stateDir === null ? null : resolve(baseDir, p.stateDir),
         saveIntervalMs: p.saveInterval,
       }
+    case 'hash':
+      return {
+        name: p.name,
+        key: hashKeySpec(p.key),
+        balanceFactor: p.balanceFactor,
+        fallback: buildPolicy(p.fallback, baseDir) as Exclude<PolicyConfig, HashPolicyConfig>,
+      }
     default:
       return p
   }
+}
+
+/** "header:X-User" → { source: 'header', name: 'x-user' } (header names are case-insensitive); "ip" → { source: 'ip', name: '' }. */
+function hashKeySpec(key: string): HashKeySpec {
+  const colon = key.indexOf(':')
+  if (colon < 0) return { source: key as HashKeySpec['source'], name: '' }
+  const source = key.slice(0, colon) as HashKeySpec['source']
+  const name = key.slice(colon + 1)
+  return { source, name: source === 'header' ? name.toLowerCase() : name }
 }

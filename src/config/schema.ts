@@ -136,16 +136,34 @@ const policies = [
   }),
 ] as const
 
-const POLICY_NAMES = policies.map((p) => p.shape.name.value)
+/** header:NAME, cookie:NAME, query:NAME, ip or path (balancer/policies/hash.ts). */
+const hashKey = z
+  .string({ error: 'expected a key: header:NAME, cookie:NAME, query:NAME, ip or path' })
+  .regex(/^(?:(?:header|cookie|query):[^\s:]+|ip|path)$/, { error: 'expected a key: header:NAME, cookie:NAME, query:NAME, ip or path' })
+
+/** A hash policy's fallback: any other policy, by name or `{ name, ...options }`. */
+const fallbackPolicySchema = z.preprocess(
+  (raw) => (typeof raw === 'string' ? { name: raw } : raw),
+  z.discriminatedUnion('name', policies, { error: (issue): string => policyError(issue.input, POLICY_NAMES.slice(0, -1)) }),
+)
+
+const hashPolicy = z.strictObject({
+  name: z.literal('hash'),
+  key: hashKey,
+  balanceFactor: z.number().min(1, { error: 'balanceFactor must be between 1 and 100' }).max(100, { error: 'balanceFactor must be between 1 and 100' }).default(1.25),
+  fallback: fallbackPolicySchema.prefault('adaptive'),
+})
+
+const POLICY_NAMES: readonly string[] = [...policies.map((p) => p.shape.name.value), 'hash']
 
 /** `policy: least_request` is short for `policy: { name: least_request }`. */
 export const policySchema = z.preprocess(
   (raw) => (typeof raw === 'string' ? { name: raw } : raw),
-  z.discriminatedUnion('name', policies, { error: (issue) => policyError(issue.input) }),
+  z.discriminatedUnion('name', [...policies, hashPolicy], { error: (issue): string => policyError(issue.input, POLICY_NAMES) }),
 )
 
-function policyError(input: unknown): string {
-  const known = `known: ${POLICY_NAMES.join(', ')}`
+function policyError(input: unknown, names: readonly string[]): string {
+  const known = `known: ${names.join(', ')}`
   const name = typeof input === 'object' && input !== null && 'name' in input ? input.name : undefined
   return name === undefined ? `expected a policy name or { name, ...options }; ${known}` : `unknown policy "${String(name)}"; ${known}`
 }

@@ -219,6 +219,24 @@ export type PolicyConfig =
       readonly failurePenaltyMs: number
     }
   | AdaptivePolicyConfig
+  | HashPolicyConfig
+
+/** Where a hash policy takes a request's key from (computed per request in server/hash-key.ts). */
+export interface HashKeySpec {
+  readonly source: 'header' | 'cookie' | 'query' | 'ip' | 'path'
+  /** The header (lower-cased), cookie or query parameter name; '' for ip and path. */
+  readonly name: string
+}
+
+/** Consistent hashing with bounded loads (balancer/policies/hash.ts). */
+export interface HashPolicyConfig {
+  readonly name: 'hash'
+  readonly key: HashKeySpec
+  /** An endpoint takes a request only while its in-flight count < ceil(balanceFactor × its share of (total + 1)). Default 1.25. */
+  readonly balanceFactor: number
+  /** Picks requests without a key (header, cookie or query parameter missing), and retries. Default adaptive. */
+  readonly fallback: Exclude<PolicyConfig, HashPolicyConfig>
+}
 
 /** The learned policy: an online model per endpoint with Thompson sampling (see balancer/policies/adaptive.ts). */
 export interface AdaptivePolicyConfig {

@@ -14,6 +14,7 @@ import { closeAfterAnswer, type BatonResponse } from '../forward/baton-response.
 import type { DrainState } from './drain-state.js'
 import { sendError } from '../util/error-response.js'
 import { readReplayableBody, StreamedBody } from './request-body.js'
+import { requestHashKey } from './hash-key.js'
 import { RequestScreen } from './request-screen.js'
 
 /**
@@ -91,6 +92,8 @@ export class RequestHandler {
     const length = head.contentLength === null ? -1 : Number(head.contentLength)
     if (maxBody > 0 && length > maxBody) return refuse(head, res, REJECTIONS.bodyTooLarge)
     const cluster = route.cluster
+    // Only a hash-policy upstream pays for a key; the context is reused, so others get 0.
+    this.pickContext.hashKey = cluster.hashKeySpec === null ? 0 : requestHashKey(cluster.hashKeySpec, req, screen.target.path)
     const endpoint = cluster.balancer.pick(this.pickContext)
     if (endpoint === null) {
       sendError(res, 503, 'BATON_NO_ENDPOINT', `no endpoint of upstream "${cluster.name}" is available`)

@@ -5,6 +5,7 @@ import { ProxyError } from '../util/errors.js'
 import { rawErrorResponse } from '../util/raw-response.js'
 import { REJECTIONS } from '../forward/request-rejections.js'
 import { answerAndClose, UpgradeExchange } from '../forward/upgrade-exchange.js'
+import { requestHashKey } from './hash-key.js'
 import type { RequestHandler } from './request-handler.js'
 import { TunnelRegistry } from './tunnel-registry.js'
 import { webSocketRefusal } from './websocket-handshake.js'
@@ -36,6 +37,8 @@ export class UpgradeHandler {
     if (this.tunnels.refusing) return refuse(socket, REJECTIONS.tunnelsClosing)
     if (this.tunnels.size >= handler.listener.maxTunnels) return refuse(socket, REJECTIONS.tooManyTunnels)
     const cluster = route.cluster
+    // Only a hash-policy upstream pays for a key; the context is reused, so others get 0.
+    this.pickContext.hashKey = cluster.hashKeySpec === null ? 0 : requestHashKey(cluster.hashKeySpec, req, screen.target.path)
     const endpoint = cluster.balancer.pick(this.pickContext)
     if (endpoint === null) {
       answerAndClose(socket, rawErrorResponse(503, 'BATON_NO_ENDPOINT', `no endpoint of upstream "${cluster.name}" is available`))

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { defaultPolicy } from '../../src/config/build.js'
 import { policySchema } from '../../src/config/schema.js'
-import type { PolicyName } from '../../src/config/types.js'
+import type { PolicyConfig, PolicyName } from '../../src/config/types.js'
 import { getText, startRig } from '../helpers/harness.js'
 
 /** Sends `n` sequential requests and counts which backend answered each. */
@@ -28,6 +28,11 @@ t.test('round_robin spreads sequential requests evenly and by weight', async (t)
  */
 const POLICY_NAMES: readonly PolicyName[] = policySchema.out.options.map((o) => o.shape.name.value)
 
+/** The policy `name` with its YAML defaults; hash needs a key (x-user: these requests carry none, so its fallback picks). */
+function policyOf(name: PolicyName): PolicyConfig {
+  return name === 'hash' ? { name, key: { source: 'header', name: 'x-user' }, balanceFactor: 1.25, fallback: defaultPolicy('adaptive') } : defaultPolicy(name)
+}
+
 t.test('the policy list comes from the schema and holds every policy known today', async (t) => {
   for (const known of ['round_robin', 'random', 'least_request', 'peak_ewma', 'adaptive']) t.ok(POLICY_NAMES.includes(known as PolicyName), known)
   t.equal(new Set(POLICY_NAMES).size, POLICY_NAMES.length, 'each once')
@@ -39,7 +44,7 @@ t.test('the policy list comes from the schema and holds every policy known today
 // ~1 ms endpoints and is tried only once that estimate decays, after some 30 s.)
 for (const name of POLICY_NAMES) {
   t.test(`${name} reaches every backend through the real proxy`, async (t) => {
-    const rig = await startRig(t, ['a', 'b', 'c'].map((n) => ({ name: n, delayMs: 10 })), { policy: defaultPolicy(name) })
+    const rig = await startRig(t, ['a', 'b', 'c'].map((n) => ({ name: n, delayMs: 10 })), { policy: policyOf(name) })
     const perClient = await Promise.all(Array.from({ length: 8 }, () => spread(rig.url, 15)))
     const counts: Record<string, number> = {}
     for (const c of perClient) for (const [k, n] of Object.entries(c)) counts[k] = (counts[k] ?? 0) + n

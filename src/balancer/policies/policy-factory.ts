@@ -3,6 +3,7 @@ import type { AdaptivePolicyConfig, PolicyConfig, PolicyName } from '../../confi
 import type { Clock } from '../../util/clock.js'
 import type { Rng } from '../../util/rng.js'
 import { AdaptivePolicy } from './adaptive.js'
+import { HashPolicy } from './hash.js'
 import { LeastRequestPolicy } from './least-request.js'
 import { PeakEwmaPolicy } from './peak-ewma.js'
 import { RandomPolicy } from './random.js'
@@ -41,6 +42,11 @@ const BUILDERS: { [N in PolicyName]: Builder<N> } = {
   adaptive: (c, deps) => {
     const policy = new AdaptivePolicy(ownStateDir(c, deps.upstream), deps)
     return { policy, model: policy.manager }
+  },
+  // The fallback (for requests without a key) is built here too; a learned one brings its model manager.
+  hash: (c, deps) => {
+    const fallback = buildPolicy(c.fallback, deps)
+    return { policy: new HashPolicy(c, fallback.policy), model: fallback.model }
   },
 }
 

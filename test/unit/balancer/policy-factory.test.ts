@@ -33,7 +33,7 @@ t.test('builds each policy by the name YAML uses', async (t) => {
 
 t.test('an unknown name throws, listing the known ones', async (t) => {
   t.throws(() => createPolicy({ name: 'nope' } as unknown as PolicyConfig, deps), {
-    message: 'unknown policy "nope"; known: round_robin, random, least_request, peak_ewma, adaptive',
+    message: 'unknown policy "nope"; known: round_robin, random, least_request, peak_ewma, adaptive, hash',
   })
 })
 

@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import t from 'tap'
 import { ConfigError } from '../../../src/config/config-error.js'
 import { parseConfigText } from '../../../src/config/load.js'
+import { errorLines } from '../../helpers/config-errors.js'
 
 /** A valid single-upstream config, with `extra` appended inside the upstream. */
 const base = (extra = '') => `upstreams:\n  - name: api\n    endpoints:\n      - url: http://127.0.0.1:3001\n${extra}`
@@ -83,7 +84,7 @@ const BROKEN: { name: string; text: string; expected: string[] }[] = [
     name: 'unknown policy name',
     text: base('    policy: fastest\n'),
     expected: [
-      'upstreams[0].policy.name: unknown policy "fastest"; known: round_robin, random, least_request, peak_ewma, adaptive at x.yaml:5:13',
+      'upstreams[0].policy.name: unknown policy "fastest"; known: round_robin, random, least_request, peak_ewma, adaptive, hash at x.yaml:5:13',
     ],
   },
   {
@@ -304,7 +305,7 @@ ${base()}`,
     name: 'policy without a name',
     text: base('    policy: { choiceCount: 3 }\n'),
     expected: [
-      'upstreams[0].policy.name: expected a policy name or { name, ...options }; known: round_robin, random, least_request, peak_ewma, adaptive at x.yaml:5:13',
+      'upstreams[0].policy.name: expected a policy name or { name, ...options }; known: round_robin, random, least_request, peak_ewma, adaptive, hash at x.yaml:5:13',
     ],
   },
   {
@@ -477,17 +478,6 @@ ${base()}`,
     ],
   },
 ]
-
-/** The lines of the ConfigError the text raises (with an empty environment), or ['(valid)']. */
-function errorLines(text: string): string[] {
-  try {
-    parseConfigText(text, 'x.yaml', {})
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n')
-    throw err
-  }
-  return ['(valid)']
-}
 
 t.test('broken configs are rejected with path: message at file:line:col', async (t) => {
   t.ok(BROKEN.length >= 20)
