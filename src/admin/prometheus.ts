@@ -3,6 +3,7 @@ import type { EndpointView, UpstreamView } from './types.js'
 import type { EventLog } from '../health/event-log.js'
 import type { LatencySummary, StatusClassCounts } from '../metrics/endpoint-stats.js'
 import { registerHealthMetrics } from './health-metrics.js'
+import { ScrapeHistogram, type HistogramSeries } from './scrape-histogram.js'
 
 type EndpointLabels = 'upstream' | 'endpoint'
 
@@ -21,6 +22,8 @@ const STATUS_CLASSES: readonly (keyof StatusClassCounts)[] = ['1xx', '2xx', '3xx
  * Node's process metrics (prefix baton_) and the per-endpoint series. The proxy never calls prom-client:
  * every series is filled by a collect() callback at scrape time from the EndpointStats objects.
  *
+ * Names: units in the name (`_seconds`, `_bytes`), `_total` on counters only; see README "Metrics".
+ *
  * Counters: prom-client's Counter has no set(), so collect() calls reset() then inc(total). This keeps
  * `# TYPE counter` (a Gauge named _total would mislead rate() and linters), and reset() also drops the
  * series of endpoints removed by a config reload. A reload restarts the counts at 0, which rate() reads as
@@ -29,10 +32,22 @@ const STATUS_CLASSES: readonly (keyof StatusClassCounts)[] = ['1xx', '2xx', '3xx
 export function buildRegistry(upstreams: () => readonly UpstreamView[], events: EventLog): Registry {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'baton_' })
+  dropTotalGauges(registry)
   const forEach = endpointIterator(upstreams)
 
   new Counter({
     name: 'baton_upstream_requests_total',
+    help: 'Attempts sent to the endpoint that finished: responses, backend failures and client aborts.',
+    labelNames: ['upstream', 'endpoint'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      forEach((labels, e) => this.inc(labels, e.stats.counts().requests))
+    },
+  })
+
+  new Counter({
+    name: 'baton_upstream_responses_total',
     help: 'Responses received from the endpoint, by status class.',
     labelNames: ['upstream', 'endpoint', 'class'],
     registers: [registry],
@@ -72,6 +87,19 @@ export function buildRegistry(upstreams: () => readonly UpstreamView[], events: 
   endpointGauge(registry, forEach, 'baton_upstream_inflight', 'Requests sent to the endpoint and not yet finished.', (e) => e.inflight)
   endpointGauge(registry, forEach, 'baton_upstream_endpoint_weight', 'Configured weight of the endpoint.', (e) => e.weight)
 
+  new ScrapeHistogram(
+    'baton_upstream_response_seconds',
+    'Time to response headers of every response from the endpoint since it was created (failures without a response excluded).',
+    () => {
+      const series: HistogramSeries[] = []
+      forEach((labels, e) => series.push({ labels, latency: e.stats.cumulativeLatency() }))
+      return series
+    },
+    registry,
+  )
+
+  // Kept beside the histogram: exact (±0.1 %) recent quantiles, where histogram_quantile over 14 buckets
+  // interpolates within a bucket up to 2.5× wide and averages over the whole rate() range.
   // A gauge with a quantile label rather than a Summary: prom-client's Summary computes its own quantiles from
   // observe() calls on the hot path; these come from the HDR histograms of the previous and current interval.
   new Gauge({
@@ -90,6 +118,19 @@ export function buildRegistry(upstreams: () => readonly UpstreamView[], events: 
 
   registerHealthMetrics(registry, upstreams, events)
   return registry
+}
+
+/**
+ * prom-client's default metrics include three gauges named `*_total` (nodejs_active_handles_total,
+ * nodejs_active_requests_total, nodejs_active_resources_total: the sums of the same gauges by `type`).
+ * `_total` is for counters only (rate() of a gauge is meaningless, and linters flag it), and no prefix
+ * option renames them, so they are removed: `sum without (type) (baton_nodejs_active_handles)` is the same
+ * number. Any other gauge of theirs ending in `_total` is removed likewise.
+ */
+function dropTotalGauges(registry: Registry): void {
+  for (const metric of registry.getMetricsAsArray()) {
+    if (metric.name.endsWith('_total') && metric instanceof Gauge) registry.removeSingleMetric(metric.name)
+  }
 }
 
 /** A gauge with one series per endpoint, read by `read` at scrape time. */

@@ -1,5 +1,6 @@
 import type { Int32Histogram } from 'hdr-histogram-js'
 import { createLatencyHistogram, summarizeLatency, toMicros, type LatencySummary } from './latency-histogram.js'
+import { addToBuckets, LATENCY_BUCKET_BOUNDS_US } from './latency-buckets.js'
 
 export type { LatencySummary } from './latency-histogram.js'
 
@@ -22,6 +23,16 @@ export interface EndpointCounts {
   errorsByCode: Record<string, number>
   /** Attempts the client abandoned: never the backend's fault. */
   clientAborts: number
+}
+
+/** Latency of every response since the endpoint was created, in the fixed LATENCY_BUCKET_BOUNDS_US buckets. */
+export interface CumulativeLatency {
+  /** Responses per bucket (not cumulative): one slot per bound, then one above the last bound. */
+  buckets: Float64Array
+  /** Sum of the latencies, µs. */
+  sumUs: number
+  /** Responses counted; the sum of `buckets`. */
+  count: number
 }
 
 export interface EndpointStatsSnapshot extends EndpointCounts {
@@ -55,6 +66,13 @@ export class EndpointStats {
   /** Sums of the latencies in `current` and `previous`, µs: an exact mean (the histogram's own walks every bucket, ~3 ms). */
   private currentSumUs = 0
   private previousSumUs = 0
+  /**
+   * Every finished interval folded into fixed buckets at rollover (112 bytes, not another 95 KB histogram),
+   * so a Prometheus histogram since start survives the two-interval window; recordResponse does not touch it.
+   */
+  private readonly finishedBuckets = new Float64Array(LATENCY_BUCKET_BOUNDS_US.length + 1)
+  private finishedSumUs = 0
+  private finishedCount = 0
   /** Start of the previous interval (of the current one until the first rollover), ms on the injected clock. */
   private windowStartMs: number
   /** Start of the current interval, ms. */
@@ -122,6 +140,9 @@ export class EndpointStats {
   /** Ends the current interval at `nowMs`: it becomes the previous one, and the oldest histogram is reused. */
   rollover(nowMs: number): void {
     const finished = this.current
+    addToBuckets(finished, this.finishedBuckets)
+    this.finishedSumUs += this.currentSumUs
+    this.finishedCount += finished.totalCount
     this.current = this.previous
     this.current.reset()
     this.previous = finished
@@ -163,6 +184,18 @@ export class EndpointStats {
   /** The histograms behind latency() (previous, current), for quantiles over several endpoints; read, never record. */
   latencyHistograms(): readonly Int32Histogram[] {
     return [this.previous, this.current]
+  }
+
+  /**
+   * Latency since creation: the finished intervals' buckets plus the current interval read now. Monotonic
+   * between rollovers and across them (a rollover moves the current interval's values into the finished
+   * buckets, exactly once). For the Prometheus histogram, at scrape time: ~6 µs (Node 20, latencies up to
+   * 50 ms; 20 µs with values up to 1 h).
+   */
+  cumulativeLatency(): CumulativeLatency {
+    const buckets = Float64Array.from(this.finishedBuckets)
+    addToBuckets(this.current, buckets)
+    return { buckets, sumUs: this.finishedSumUs + this.currentSumUs, count: this.finishedCount + this.current.totalCount }
   }
 
   /** Everything, as a JSON-able object. */

@@ -59,8 +59,13 @@ t.test('/metrics serves the registry in Prometheus text', async (t) => {
   t.equal(res.headers['content-type'], registry.contentType)
   const labels = 'upstream="api",endpoint="10.0.0.1:8080"'
   const lines = [
-    `baton_upstream_requests_total{${labels},class="2xx"} 3`,
-    `baton_upstream_requests_total{${labels},class="4xx"} 1`,
+    `baton_upstream_requests_total{${labels}} 6`,
+    `baton_upstream_responses_total{${labels},class="2xx"} 3`,
+    `baton_upstream_responses_total{${labels},class="4xx"} 1`,
+    `baton_upstream_response_seconds_bucket{${labels},le="0.0025"} 0`,
+    `baton_upstream_response_seconds_bucket{${labels},le="0.005"} 4`,
+    `baton_upstream_response_seconds_count{${labels}} 4`,
+    `baton_upstream_response_seconds_sum{${labels}} 0.016`,
     `baton_upstream_errors_total{${labels},code="BATON_UPSTREAM_TIMEOUT"} 1`,
     `baton_upstream_client_aborts_total{${labels}} 1`,
     `baton_upstream_inflight{${labels}} 1`,
