@@ -6,6 +6,7 @@ import type { HashKeySpec, RetryConfig, UpstreamConfig } from '../config/types.j
 import { ActiveChecker } from '../health/active-checker.js'
 import type { EventLog } from '../health/event-log.js'
 import { ClusterHealth } from '../health/cluster-health.js'
+import { RecoveryProber, systemScheduler, type Scheduler } from '../health/recovery-prober.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 import { RetryBudget } from '../overload/retry-budget.js'
 import { HedgeDelay } from './hedge-delay.js'
@@ -23,6 +24,8 @@ export interface ClusterDeps {
   rng: Rng
   /** Where health transitions of every upstream are recorded. */
   events: EventLog
+  /** Timers of the recovery probes; Node's (unref'd) when absent. */
+  scheduler?: Scheduler
 }
 
 /**
@@ -44,6 +47,8 @@ export class Cluster {
   readonly health: ClusterHealth
   /** null when active checks are off. */
   readonly checker: ActiveChecker | null
+  /** Baton's own probes of gateway-error ejections (health.recovery); null with active checks or recovery off. */
+  readonly prober: RecoveryProber | null
   /** Endpoint objects taken over whole from the cluster this one replaced (its retire() must not close them). */
   readonly inherited: ReadonlySet<ClusterEndpoint>
   /** The learned model's versions and persistence; null unless the policy is adaptive. */
@@ -84,13 +89,28 @@ export class Cluster {
       config.name,
       this.endpoints.map((e) => e.id),
       config.health,
-      { clock: deps.clock, wallClock: deps.wallClock, events: deps.events, onAvailabilityChange: (routed) => this.route(routed) },
+      {
+        clock: deps.clock,
+        wallClock: deps.wallClock,
+        events: deps.events,
+        onAvailabilityChange: (routed) => this.route(routed),
+        onGatewayEjection: (i) => this.prober?.arm(i),
+      },
     )
     const active = config.health.active
     this.checker =
       active === null
         ? null
         : new ActiveChecker(this.endpoints.map((e) => e.url), active, { ...deps, listener: this.health, tls: upstreamTlsOptions(config.tls) })
+    this.prober =
+      active === null && config.health.recovery.enabled
+        ? new RecoveryProber(this.endpoints.map((e) => e.url), config.health.recovery, {
+            clock: deps.clock,
+            scheduler: deps.scheduler ?? systemScheduler,
+            target: this.health,
+            tls: upstreamTlsOptions(config.tls),
+          })
+        : null
     this.ramp = new Float64Array(this.endpoints.length).fill(1)
     this.route(this.health.availableIndexes())
     if (previous !== null) this.adopt(previous, succession.from)
@@ -103,9 +123,10 @@ export class Cluster {
     if (policy.adopt !== undefined) policy.adopt(previous.balancer.policy, from)
   }
 
-  /** Starts the active health checks, if configured. */
+  /** Starts the active health checks, if configured, else the recovery probes (armed for endpoints already ejected). */
   start(): void {
     if (this.checker !== null) this.checker.start()
+    if (this.prober !== null) this.prober.start()
   }
 
   /** An endpoint for attempt number `attempt` (1 for the first retry), avoiding the one that failed. */
@@ -181,11 +202,12 @@ export class Cluster {
   }
 
   /**
-   * Replaced by a reload or removed: active checks stop, and the endpoints not handed over to a successor
+   * Replaced by a reload or removed: active checks and recovery probes stop, and the endpoints not handed over to a successor
    * finish what they carry (within graceMs) and close their pools.
    */
   async retire(handedOver: ReadonlySet<ClusterEndpoint>, graceMs: number): Promise<void> {
     if (this.checker !== null) await this.checker.stop()
+    if (this.prober !== null) await this.prober.stop()
     await Promise.all(this.endpoints.filter((e) => !handedOver.has(e)).map((e) => e.close(graceMs)))
   }
 

@@ -68,6 +68,13 @@ export function buildHealth(h: z.output<typeof healthSchema>): HealthConfig {
       latencyLimitMs: f.latencyLimit,
       errorRateLimit: f.errorRateLimit,
     },
+    recovery: {
+      enabled: h.recovery.enabled,
+      initialIntervalMs: h.recovery.initialInterval,
+      maxIntervalMs: h.recovery.maxInterval,
+      path: h.recovery.path,
+      passes: h.recovery.passes,
+    },
   }
 }
 

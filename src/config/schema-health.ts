@@ -6,7 +6,7 @@ import { parseDuration } from './units.js'
 export const retrySchema = z
   .strictObject({
     maxRetries: z.number().int().min(0).max(10).default(2),
-    retryOnStatus: z.array(z.number().int().min(500).max(599)).default([502, 503, 504]),
+    retryOnStatus: z.array(z.number().int().min(500).max(599)).default([500, 502, 503, 504]),
     retryNonIdempotent: z.boolean().default(false),
     replayBuffer: size('64KiB'),
     // A percentage, 0..100, like every *Percent key (it was a fraction 0..1 before 2026-12): a value in (0, 1)
@@ -100,6 +100,18 @@ const forecastSchema = z
   })
   .prefault({})
 
+/** Baton's own recovery probes of an endpoint ejected for gateway errors, used when `active` is null. */
+const recoverySchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    initialInterval: duration('500ms', 10),
+    maxInterval: duration('5s', 10),
+    path: z.string().startsWith('/', { error: 'path must start with "/"' }).nullable().default(null),
+    passes: z.number().int().min(1).default(1),
+  })
+  .refine((r) => r.maxInterval >= r.initialInterval, { error: 'maxInterval must be at least initialInterval', path: ['maxInterval'] })
+  .prefault({})
+
 /** YAML of an upstream's `health:` block. */
 export const healthSchema = z
   .strictObject({
@@ -108,5 +120,6 @@ export const healthSchema = z
     slowStart: slowStartSchema,
     panicThreshold: z.number().min(0).max(1).default(0.5),
     forecast: forecastSchema,
+    recovery: recoverySchema,
   })
   .prefault({})

@@ -170,7 +170,7 @@ function policyError(input: unknown, names: readonly string[]): string {
 
 const upstream = z.strictObject({
   name,
-  policy: policySchema.default({ name: 'round_robin' }),
+  policy: policySchema.prefault('adaptive'),
   // At least one unless discovery is set, and none when it is (discovery-checks.ts).
   endpoints: z.array(endpointSchema, { error: 'expected a list of endpoints' }).optional(),
   discovery: discoverySchema,

@@ -257,7 +257,7 @@ export type PolicyName = PolicyConfig['name']
 
 export interface UpstreamConfig {
   readonly name: string
-  /** Default { name: 'round_robin' }. YAML accepts `policy: least_request` or `policy: { name: ..., options }`. */
+  /** Default { name: 'adaptive' } (every option at its default). YAML accepts `policy: least_request` or `policy: { name: ..., options }`. */
   readonly policy: PolicyConfig
   /**
    * Ids unique within the upstream. At least one, unless `discovery` is set: then the ones it found last
@@ -365,6 +365,25 @@ export interface HealthConfig {
   /** Below this fraction of endpoints available, balance across all of them (panic mode). Default 0.5. */
   readonly panicThreshold: number
   readonly forecast: ForecastConfig
+  /** Baton's own probes of an endpoint ejected for gateway errors; used only when `active` is null. */
+  readonly recovery: RecoveryConfig
+}
+
+/**
+ * Without active checks, an endpoint ejected for gateway errors (refused, reset, timed out) is probed on a
+ * backoff (a TCP connect, then a GET of `path` when set) and returns early once `passes` probes pass in a row.
+ */
+export interface RecoveryConfig {
+  /** Default true. */
+  readonly enabled: boolean
+  /** First probe this long after the ejection; each next delay doubles. Default 500 ms. */
+  readonly initialIntervalMs: number
+  /** Cap of the doubling delay. Default 5 s. */
+  readonly maxIntervalMs: number
+  /** When set, a GET of this path must answer 2xx/3xx after the connect; null: the connect alone. Default null. */
+  readonly path: string | null
+  /** Consecutive passing probes that end the ejection. Default 1. */
+  readonly passes: number
 }
 
 export interface ActiveHealthConfig {
@@ -462,7 +481,7 @@ export interface ForecastConfig {
 export interface RetryConfig {
   /** Attempts after the first; 0 disables. Default 2. */
   readonly maxRetries: number
-  /** Also retry on these response statuses (502, 503, 504 by default). */
+  /** Also retry on these response statuses (500, 502, 503, 504 by default; idempotent methods only unless retryNonIdempotent). */
   readonly retryOnStatus: readonly number[]
   /** Retry non-idempotent methods (POST, PATCH) too. Default false. */
   readonly retryNonIdempotent: boolean

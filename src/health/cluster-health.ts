@@ -1,5 +1,5 @@
 import { carrySlots } from '../util/carry-over.js'
-import type { Outcome } from '../util/outcome.js'
+import { Outcome } from '../util/outcome.js'
 import type { HealthConfig } from '../config/types.js'
 import type { Clock } from '../util/clock.js'
 import type { ActiveCheckListener } from './active-checker.js'
@@ -31,6 +31,11 @@ export interface ClusterHealthDeps {
    * from onHealthChange() (an active check) or from tick(). `available` is frozen; panic = all known endpoints.
    */
   onAvailabilityChange: ((available: readonly number[], panic: boolean) => void) | null
+  /**
+   * Called synchronously when an endpoint is ejected for gateway errors and recovery probes apply (no active
+   * checks, recovery.enabled): the Cluster's RecoveryProber arms its probes of it. Absent: nobody probes.
+   */
+  onGatewayEjection?: ((i: number) => void) | null
 }
 
 /**
@@ -57,8 +62,15 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
   /** Each forecast interval's p99 and error rate per endpoint, fed to the forecaster; null with forecasts off. */
   private readonly sampler: ForecastSampler | null
   private readonly enforced: Float64Array
-  /** null without active checks (nothing to release an ejection early). */
+  /**
+   * Early release from gateway-error ejections: fed by the active checks when configured, else by the
+   * recovery probes (`probing`); null when neither applies.
+   */
   private readonly release: GatewayEjectionRelease | null
+  /** No active checks and recovery.enabled: Baton's own probes (recovery-prober.ts) may end gateway-error ejections. */
+  private readonly probing: boolean
+  /** 1 when endpoint i's latest gateway error was a refused connect (a connect that succeeds then disproves it). */
+  private readonly lastRefused: Uint8Array
   private nextOutlierMs: number
   private nextForecastMs: number
   private drainsRefused = 0
@@ -97,7 +109,14 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
       : null
     this.sampler = config.forecast.enabled ? new ForecastSampler(n) : null
     this.enforced = new Float64Array(OUTLIER_REASONS.length)
-    this.release = config.active === null ? null : new GatewayEjectionRelease(n, config.active.rise)
+    this.probing = config.active === null && config.recovery.enabled
+    this.release =
+      config.active !== null
+        ? new GatewayEjectionRelease(n, config.active.rise)
+        : this.probing
+          ? new GatewayEjectionRelease(n, config.recovery.passes)
+          : null
+    this.lastRefused = new Uint8Array(n)
     this.nextOutlierMs = nowMs + outlier.intervalMs
     this.nextForecastMs = nowMs + config.forecast.intervalMs
     for (let i = 0; i < n; i++) this.routedSet.available[i] = this.ownAvailability(i) // the initial set: no slow start
@@ -122,6 +141,9 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
 
   /** Hot path, O(1): how a request to endpoint i went (status 0 when no response came). */
   observe(i: number, outcome: Outcome, status: number, latencyMs: number): void {
+    // Before the detector, whose ejection (handleOutlier) reads it.
+    if (outcome === Outcome.ConnectFailure) this.lastRefused[i] = 1
+    else if (outcome === Outcome.Timeout || outcome === Outcome.Reset) this.lastRefused[i] = 0
     if (this.detector !== null) this.detector.observe(i, outcome, status, latencyMs)
     if (this.sampler !== null) this.sampler.observe(i, outcome, status, latencyMs)
   }
@@ -171,7 +193,7 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
 
   /** ActiveCheckListener, after every check: may end a gateway-error ejection early (gateway-release.ts). */
   onCheckResult(i: number, passed: boolean): void {
-    if (this.release === null || !this.wantsFastChecks(i)) return
+    if (this.probing || this.release === null || !this.wantsFastChecks(i)) return
     if (!this.release.checked(i, passed, this.active[i] === ACTIVE_HEALTHY)) return
     const nowMs = this.deps.clock.now()
     this.ejection.release(i, nowMs)
@@ -183,7 +205,32 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
 
   /** ActiveCheckListener: an endpoint ejected for gateway errors is checked at the unhealthy interval, to see it recover sooner. */
   wantsFastChecks(i: number): boolean {
-    return this.release !== null && this.release.watching(i, this.ejection.isEjected(i))
+    return !this.probing && this.release !== null && this.release.watching(i, this.ejection.isEjected(i))
+  }
+
+  /** Whether endpoint i is ejected for gateway errors and Baton's own recovery probes should try it (no active checks). */
+  wantsRecoveryProbe(i: number): boolean {
+    return this.probing && this.release!.watching(i, this.ejection.isEjected(i))
+  }
+
+  /**
+   * A recovery probe of endpoint i ended (recovery-prober.ts): `connectOnly` when it was a TCP connect without
+   * a GET, `what` names it for the event. Ends the ejection once recovery.passes probes passed in a row (a
+   * connect alone only when it disproves the fault, gateway-release.ts); true when it did.
+   */
+  onRecoveryProbe(i: number, passed: boolean, connectOnly: boolean, what: string): boolean {
+    if (!this.wantsRecoveryProbe(i)) return false
+    if (!this.release!.probed(i, passed, connectOnly)) return false
+    const nowMs = this.deps.clock.now()
+    this.ejection.release(i, nowMs)
+    const passes = this.release!.passesToRelease
+    const cause =
+      passes === 1
+        ? `recovery probe passed after a gateway-error ejection (${what})`
+        : `${passes} consecutive recovery probes passed after a gateway-error ejection (last: ${what})`
+    this.emit(i, 'returned', cause, { timesEjected: this.ejection.timesEjected(i) })
+    this.refresh(nowMs)
+    return true
   }
 
   /** The endpoint indexes the balancer may use: the same frozen array until something changes. */
@@ -232,10 +279,12 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
     if (this.ejection.eject(i, nowMs) !== 'ejected') return
     const slot = OUTLIER_REASON_INDEX.get(reason)!
     this.enforced[slot]++
-    if (this.release !== null) this.release.ejected(i, slot === GATEWAY_ERRORS)
+    if (this.release !== null) this.release.ejected(i, slot === GATEWAY_ERRORS, this.lastRefused[i] === 1)
     const durationMs = Math.round(this.ejection.remainingMs(i, nowMs)) // whole ms: the float clock leaves 1000.0000000000002
     this.emit(i, 'ejected', reason, { ...data, durationMs, timesEjected: this.ejection.timesEjected(i) })
     this.refresh(nowMs)
+    const onGateway = this.deps.onGatewayEjection
+    if (onGateway != null && this.wantsRecoveryProbe(i)) onGateway(i)
   }
 
   private handleForecast(i: number, decision: ForecastDecision, forecast: Forecast | null, cause: string): void {

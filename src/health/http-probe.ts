@@ -7,6 +7,9 @@ export interface ProbeVerdict {
   readonly failure: string | null
 }
 
+/** What a probe needs of its config: active checks pass theirs, recovery probes (recovery-prober.ts) build one. */
+export type ProbeSettings = Pick<ActiveHealthConfig, 'method' | 'path' | 'expectedStatusMin' | 'expectedStatusMax' | 'bodyContains' | 'timeoutMs'>
+
 /** Most body text searched for `bodyContains`, in UTF-16 code units; a health page is small. */
 const MAX_BODY_CHARS = 64 * 1024
 
@@ -17,7 +20,7 @@ const MAX_BODY_CHARS = 64 * 1024
  * (undici's `reset`), as HAProxy does: every check opens a fresh connection, so a pass proves the endpoint
  * still accepts connections, not merely that an old socket survived. Never throws.
  */
-export async function probe(client: Client, config: ActiveHealthConfig): Promise<ProbeVerdict> {
+export async function probe(client: Client, config: ProbeSettings): Promise<ProbeVerdict> {
   const signal = AbortSignal.timeout(config.timeoutMs)
   try {
     const { statusCode, body } = await client.request({ method: config.method, path: config.path, signal, reset: true })

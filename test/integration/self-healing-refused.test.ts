@@ -7,8 +7,9 @@ import { ScriptedBackend, startScripted } from '../helpers/scripted-backend.js'
 t.test('a refusing endpoint is retried around, ejected after consecutive gateway errors, then gets no traffic', async (t) => {
   const [a, b, c] = await startScripted('a', 'b', 'c')
   const rig = await startHealingRig(t, [a, b, c], {
-    // consecutiveGatewayErrors 3 (the default), a long ejection so it cannot end during the test
-    overrides: { health: healthConfig({ outlier: { consecutiveGatewayErrors: 3, baseEjectionTime: '60s' } }) },
+    // consecutiveGatewayErrors 3 (the default), a long ejection so it cannot end during the test, and no recovery
+    // probes (self-healing-recovery.test.ts has them), which would return it once a listener is back
+    overrides: { health: healthConfig({ outlier: { consecutiveGatewayErrors: 3, baseEjectionTime: '60s' }, recovery: { enabled: false } }) },
   })
   await a.stop() // a's port refuses from now on
 
