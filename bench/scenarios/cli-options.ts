@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { RUN_MODES, type RunMode } from './proxy-config.js'
+import { ALL_MODES, DEFAULTS_CELL, RUN_MODES, type RunMode } from './proxy-config.js'
 import { SCENARIOS } from './scenarios.js'
 
 /** Every policy Baton has or is getting; ones this build does not know are skipped at run time. */
@@ -10,7 +10,9 @@ const DEFAULT_RATE = 500
 export const USAGE = `usage: node dist/bench/scenarios/run.js [options]
   --scenarios a,b   subset of: ${SCENARIOS.map((s) => s.name).join(', ')} (default: all)
   --policies a,b    policies to compare (default: ${ALL_POLICIES.join(',')})
-  --mode M          policy (the policy alone), healing (retries and health on) or both (default both)
+  --mode M          policy (the policy alone), healing (retries and health on), both (default),
+                    defaults (the shipped defaults only, config read from YAML; one cell per scenario,
+                    --policies does not apply) or all (both, then defaults)
   --duration S      measured seconds per scenario x mode x policy (default ${DEFAULT_DURATION_S}); timelines stretch to fit
   --rate N          requests per second, open loop (default ${DEFAULT_RATE})
   --seed N          seed of the backends' service times and failures (default 1)
@@ -73,9 +75,15 @@ function knownScenarios(names: string[]): string[] {
 
 function modes(text: string): readonly RunMode[] {
   if (text === 'both') return RUN_MODES
-  const mode = RUN_MODES.find((m) => m === text)
-  if (mode === undefined) throw new Error(`--mode wants policy, healing or both, got "${text}"`)
+  if (text === 'all') return ALL_MODES
+  const mode = ALL_MODES.find((m) => m === text)
+  if (mode === undefined) throw new Error(`--mode wants policy, healing, both, defaults or all, got "${text}"`)
   return [mode]
+}
+
+/** The cells of one scenario in `mode`: one per --policies name, or the single defaults cell. */
+export function cellPolicies(mode: RunMode, options: RunOptions): readonly string[] {
+  return mode === 'defaults' ? [DEFAULTS_CELL] : options.policies
 }
 
 function positive(flag: string, text: string): number {

@@ -3,7 +3,7 @@ import { startBaton, type BatonHandle } from '../../src/index.js'
 import { BackendFleet } from './backend-fleet.js'
 import { drainLeadS, runEvents, type RunEvent } from './health-events.js'
 import { CLIENT_TIMEOUT_MS, loadAgent, runOpenLoop, type LoadOptions, type LoadResult } from './load.js'
-import { endpointId, policyConfig, proxyConfig, type RunMode } from './proxy-config.js'
+import { cellConfig, endpointId, type RunMode } from './proxy-config.js'
 import type { Scenario } from './scenarios.js'
 import { percentile, summarise, type Summary } from './summary.js'
 import { runSeconds } from './timeline.js'
@@ -70,10 +70,10 @@ export async function runCell(scenario: Scenario, policy: string, mode: RunMode,
   }
 }
 
-/** Baton, or why it would not start with this policy. */
+/** Baton, or why it would not start with this policy (a defaults cell: with the shipped defaults). */
 async function startOrReason(policy: string, mode: RunMode, backendUrls: readonly string[]): Promise<BatonHandle | string> {
   try {
-    return await startBaton(proxyConfig(policyConfig(policy), backendUrls, mode))
+    return await startBaton(cellConfig(policy, backendUrls, mode))
   } catch (err) {
     return err instanceof Error ? err.message : String(err)
   }

@@ -7,9 +7,9 @@
 import { writeFile } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import { killBackendHosts } from './backend-fleet.js'
-import { parseRunOptions, USAGE, type RunOptions } from './cli-options.js'
-import { healingComparison } from './healing-report.js'
-import type { RunMode } from './proxy-config.js'
+import { cellPolicies, parseRunOptions, USAGE, type RunOptions } from './cli-options.js'
+import { defaultsTable, healingComparison } from './healing-report.js'
+import { DEFAULTS_CELL, MODE_TITLES, type RunMode } from './proxy-config.js'
 import { scenarioReport } from './report.js'
 import type { ScenarioResults, Skipped } from './results.js'
 import { CLIENT_TIMEOUT_MS } from './load.js'
@@ -37,8 +37,9 @@ async function main(): Promise<number> {
   armWatchdog(options)
   process.once('SIGINT', () => stopEverything('interrupted', 130))
   const startedAt = performance.now()
+  const policies = options.modes.every((m) => m === 'defaults') ? `${DEFAULTS_CELL} (the shipped policy)` : options.policies.join(', ')
   console.log(
-    `scenarios ${options.scenarios.join(', ')} | policies ${options.policies.join(', ')} | modes ${options.modes.join(', ')} | ` +
+    `scenarios ${options.scenarios.join(', ')} | policies ${policies} | modes ${options.modes.join(', ')} | ` +
       `${options.durationMs / 1_000} s at ${options.rate} req/s each, seed ${options.seed}\n`,
   )
   const results = await runAll(options)
@@ -61,7 +62,7 @@ async function runAll(options: RunOptions): Promise<ScenarioResults[]> {
     for (const mode of options.modes) {
       const cells: CellResult[] = []
       const skipped: Skipped[] = []
-      for (const policy of options.policies) {
+      for (const policy of cellPolicies(mode, options)) {
         const outcome = await runOrSkip(scenario, policy, mode, options, rejected)
         if (typeof outcome === 'string') skipped.push({ policy, reason: outcome })
         else cells.push(outcome)
@@ -100,11 +101,14 @@ async function runSteadily(scenario: Scenario, policy: string, mode: RunMode, op
   return best
 }
 
-/** Issue 4's before/after table (when healing ran), then every target's PASS/MISS line. */
+/** Issue 4's before/after table (when healing ran), the shipped defaults' table (when they ran), then every target's PASS/MISS line. */
 function finalReport(results: readonly ScenarioResults[], options: RunOptions, targetLines: string): string {
   const parts: string[] = []
   if (options.modes.includes('healing')) {
     parts.push('== issue 4: policy alone vs healing (whole run)', healingComparison(results, options.scenarios.map(scenarioNamed), options.policies))
+  }
+  if (options.modes.includes('defaults')) {
+    parts.push(`== issue 13: the shipped defaults only (whole run)\n   [${MODE_TITLES.defaults}]`, defaultsTable(results, options.scenarios.map(scenarioNamed)))
   }
   parts.push('== targets (issue 3: policy alone; issue 4: healing)', targetLines === '' ? '(none judged by this selection)' : targetLines)
   return parts.join('\n\n') + '\n'
@@ -113,7 +117,8 @@ function finalReport(results: readonly ScenarioResults[], options: RunOptions, t
 /** The whole run is bounded: past its worst case, kill the backends and quit. */
 function armWatchdog(options: RunOptions): void {
   const perCellMs = MAX_ATTEMPTS * (WARMUP_MS + options.durationMs + CLIENT_TIMEOUT_MS + CELL_OVERHEAD_MS)
-  const limitMs = options.scenarios.length * options.modes.length * options.policies.length * perCellMs
+  const cells = options.modes.reduce((n, mode) => n + cellPolicies(mode, options).length, 0)
+  const limitMs = options.scenarios.length * cells * perCellMs
   setTimeout(() => stopEverything(`run exceeded its ${Math.round(limitMs / 1_000)} s bound`, 1), limitMs).unref()
 }
 

@@ -38,6 +38,7 @@ logging:
   level: silent
 upstreams:
   - name: api
+    policy: round_robin
     endpoints: [${backend.url}]
 `,
   )

@@ -177,7 +177,7 @@ t.test('file: written, changed, broken (kept, event), fixed; a reload keeps what
   const dir = t.testdir({ 'endpoints.yaml': `- ${a.url}\n` })
   const list = join(dir, 'endpoints.yaml')
   const configText = (retries: number) =>
-    `listeners: [{ port: 0 }]\nadmin: { port: 0 }\nlogging: { level: silent }\nupstreams:\n  - name: api\n    discovery:\n      file: { path: endpoints.yaml, interval: 30s }\n    retry: { maxRetries: ${retries} }\n    health: { slowStart: { window: 0s } }\n`
+    `listeners: [{ port: 0 }]\nadmin: { port: 0 }\nlogging: { level: silent }\nupstreams:\n  - name: api\n    policy: round_robin\n    discovery:\n      file: { path: endpoints.yaml, interval: 30s }\n    retry: { maxRetries: ${retries} }\n    health: { slowStart: { window: 0s } }\n`
   await writeFile(join(dir, 'baton.yaml'), configText(2))
   /** Written aside and renamed into place, as a deploy tool would. */
   const publish = async (text: string) => {

@@ -16,7 +16,7 @@ import { startScripted } from '../helpers/scripted-backend.js'
 
 // Fault 5 of issue 4: one endpoint answers a burst of 500s. After consecutive5xx of them it is ejected for
 // baseEjectionTime (1 s here; the schema's minimum is 1 ms), traffic goes to the others, then it returns.
-// 500 is not in retryOnStatus, so the client sees those 500s: the test counts them exactly.
+// Retries are off (maxRetries: 0; 500 is retried by default), so the client sees those 500s: the test counts them exactly.
 
 t.test('an endpoint answering 500s is ejected after consecutive5xx, returns after baseEjectionTime', async (t) => {
   const [a, b, c] = await startScripted('a', 'b', 'c')
