@@ -36,6 +36,8 @@ export interface CellResult {
   readonly policy: string
   readonly mode: RunMode
   readonly overall: Summary
+  /** Tries Baton sent to the backends during the run (retries and hedges included), less the client requests, % of those. */
+  readonly extraBackendPct: number
   readonly windows: readonly WindowSummary[]
   /** Event-loop utilisation of this process (Baton plus the load generator) during the run, %. */
   readonly proxyLoopPct: number
@@ -97,16 +99,19 @@ async function measure(
     }
     await runOpenLoop(agent, { ...load, durationMs: WARMUP_MS })
     fleet.begin()
+    const triesBefore = batonTries(baton)
     const startWallMs = Date.now() // health events carry wall-clock times
     const loopBefore = performance.eventLoopUtilization()
     const result = await runOpenLoop(agent, { ...load, durationMs: opts.durationMs })
     const proxyLoop = performance.eventLoopUtilization(loopBefore).utilization
+    const tries = batonTries(baton) - triesBefore
     const backendLoop = await fleet.stop()
     const events = runEvents(baton.events.list(), startWallMs, backendNamesById(scenario, fleet.urls))
     return {
       policy,
       mode,
       overall: summarise(result, scenario.backends.length),
+      extraBackendPct: (100 * (tries - result.count)) / result.count,
       windows: summariseWindows(scenario, result, opts.durationMs),
       proxyLoopPct: 100 * proxyLoop,
       backendLoopPct: backendLoop === null ? NaN : 100 * backendLoop,
@@ -117,6 +122,13 @@ async function measure(
   } finally {
     await agent.close()
   }
+}
+
+/** Tries sent to every endpoint of every cluster so far (the endpoint statistics count each try once). */
+function batonTries(baton: BatonHandle): number {
+  let n = 0
+  for (const c of baton.clusters) for (const e of c.endpoints) n += e.stats.counts().requests
+  return n
 }
 
 /** drainLeadS of b0, the backend in trouble, when the scenario has it refuse connections. */

@@ -1,6 +1,9 @@
 import type { LoadResult } from './load.js'
 import { NO_BACKEND } from './load.js'
 
+/** What `slow` counts from, ms: a request this late is a stall to the client. */
+export const SLOW_MS = 900
+
 /** What one stretch of a run looked like from the client. */
 export interface Summary {
   readonly requests: number
@@ -9,6 +12,9 @@ export interface Summary {
   readonly p90: number
   readonly p99: number
   readonly p999: number
+  readonly max: number
+  /** Requests that took SLOW_MS or more (failed ones included). */
+  readonly slow: number
   /** Requests not answered 200, %. */
   readonly errorPct: number
   /** Of the requests a backend answered, the share each backend answered, % in backend order. */
@@ -35,6 +41,8 @@ export function summarise(result: LoadResult, backendCount: number, fromMs = 0, 
     p90: percentile(sorted, 0.9),
     p99: percentile(sorted, 0.99),
     p999: percentile(sorted, 0.999),
+    max: sorted.length === 0 ? NaN : sorted[sorted.length - 1],
+    slow: latencies.filter((l) => l >= SLOW_MS).length,
     errorPct: percentOf(errors, sorted.length),
     sharePct: answered.map((n) => percentOf(n, byBackends)),
   }

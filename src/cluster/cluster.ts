@@ -184,6 +184,18 @@ export class Cluster {
     this.health.observe(e.index, outcome, 0, latencyMs)
   }
 
+  /**
+   * A try cancelled after waitMs without headers because its hedged twin answered first. Statistics count it as
+   * a client abort and health sees one (never the endpoint's fault: a hedge loser must not eject), but the
+   * policy learns a timeout after the wait: the try stalled at least that long, and forgetting it (a client
+   * abort to the policy) would end the stall the policy was measuring the moment the hedge won.
+   */
+  observeHedgeLoser(e: ClusterEndpoint, waitMs: number, code: string, nowMs: number): void {
+    e.stats.recordFailure(code, true)
+    this.balancer.observe(e, waitMs, 0, Outcome.Timeout, nowMs)
+    this.health.observe(e.index, Outcome.ClientAbort, 0, waitMs)
+  }
+
   /** Periodic work off the hot path (about once a second): policy decay and refits, hedge delay, health, forecasts, slow start. */
   tick(nowMs: number): void {
     this.balancer.tick(nowMs)

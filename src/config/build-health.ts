@@ -13,7 +13,7 @@ export function buildRetry(r: z.output<typeof retrySchema>): RetryConfig {
     budgetMinConcurrent: r.budgetMinConcurrent,
     perTryTimeoutMs: r.perTryTimeout,
     overallTimeoutMs: r.overallTimeout,
-    hedge: { enabled: r.hedge.enabled, delayMs: r.hedge.delay, minDelayMs: r.hedge.minDelay },
+    hedge: { enabled: r.hedge.enabled, delayMs: r.hedge.delay, minDelayMs: r.hedge.minDelay, tailFactor: r.hedge.tailFactor, tailFloorMs: r.hedge.tailFloor },
   }
 }
 

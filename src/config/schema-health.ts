@@ -22,21 +22,24 @@ export const retrySchema = z
     overallTimeout: duration('0ms'),
     hedge: z
       .strictObject({
-        enabled: z.boolean().default(false),
+        enabled: z.boolean().default(true),
         delay: hedgeDelay(),
         minDelay: duration('5ms'),
+        tailFactor: z.number().min(1).max(100).default(4),
+        tailFloor: duration('50ms', 1),
       })
       .prefault({}),
   })
   .prefault({})
 
-/** `delay: p95` (kept as the string) or a duration of at least 1 ms. */
+/** `delay: tail` (the default) or `p95` (kept as the string), or a duration of at least 1 ms. */
 function hedgeDelay() {
-  return z.unknown().optional().transform((raw, ctx): number | 'p95' => {
-    if (raw === undefined || raw === 'p95') return 'p95'
+  return z.unknown().optional().transform((raw, ctx): number | 'p95' | 'tail' => {
+    if (raw === undefined || raw === 'tail') return 'tail'
+    if (raw === 'p95') return 'p95'
     const parsed = parseDuration(raw)
     if (parsed.ok && parsed.value >= 1) return parsed.value
-    ctx.addIssue({ code: 'custom', message: `expected p95 or a duration of at least 1 ms like 20ms, got ${JSON.stringify(raw)}` })
+    ctx.addIssue({ code: 'custom', message: `expected tail, p95 or a duration of at least 1 ms like 20ms, got ${JSON.stringify(raw)}` })
     return z.NEVER
   })
 }

@@ -499,14 +499,21 @@ export interface RetryConfig {
 }
 
 /**
- * Hedged requests ("The Tail at Scale", Dean & Barroso 2013): a GET or HEAD without a body that has no
- * response headers after the delay is sent once more to another endpoint; the first headers win.
+ * Hedged requests ("The Tail at Scale", Dean & Barroso 2013): a GET, HEAD or OPTIONS without a body that has
+ * no response headers after the delay is sent once more to another endpoint; the first headers win.
  */
 export interface HedgeConfig {
-  /** Default false. */
+  /** Default true. */
   readonly enabled: boolean
-  /** ms, or 'p95': the upstream's recent p95 latency to headers over all its endpoints. Default 'p95'. */
-  readonly delayMs: number | 'p95'
+  /**
+   * ms; 'p95': the upstream's recent p95 latency to headers over all its endpoints; 'tail' (default):
+   * tailFactor × its recent p99.9, floor tailFloorMs: only requests that stall are copied.
+   */
+  readonly delayMs: number | 'p95' | 'tail'
   /** Floor of the p95 delay, ms. Default 5. */
   readonly minDelayMs: number
+  /** k of the tail delay, k × p99.9. Default 4. */
+  readonly tailFactor: number
+  /** Floor of the tail delay, ms. Default 50. */
+  readonly tailFloorMs: number
 }

@@ -15,6 +15,9 @@ import { UpstreamAttempt, type AttemptOwner } from './upstream-attempt.js'
 /** Methods that may be sent twice without changing the outcome (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
+/** Methods hedged when they carry no body: safe ones whose copy costs the backend a read at most. */
+const HEDGEABLE = new Set(['GET', 'HEAD', 'OPTIONS'])
+
 /** Told once when an exchange ends, for the access log. */
 export interface ExchangeListener {
   onExchangeEnd(exchange: ProxyExchange): void
@@ -40,9 +43,10 @@ export interface ExchangeEnv {
  * the route opts in (a connect failure is safe for any method: nothing reached the backend), and the
  * upstream's retry budget allows. A retried 502/503/504 is read to its end so its connection can be reused.
  *
- * A hedge (GET or HEAD without a body, hedging on) is a second try sent to another endpoint when the first
- * has no response headers after the upstream's hedge delay, under the same budget; the first headers win and
- * the other try is cancelled without counting against its endpoint. The overall timeout bounds the time
+ * A hedge (GET, HEAD or OPTIONS without a body, hedging on: the default) is a second try sent to another
+ * endpoint when the first has no response headers after the upstream's hedge delay, under the same budget;
+ * the first headers win and the other try is cancelled without counting against its endpoint's health or
+ * statistics: the policy alone learns it as a timeout after its wait (a stall is latency it must see). The overall timeout bounds the time
  * from the first dispatch to response headers across every try: when it fires the client gets a 504.
  * Both are timers, armed only when configured, calling module-level functions: no closure per request.
  */
@@ -100,7 +104,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     const overallMs = this.cluster.retry.overallTimeoutMs
     if (overallMs > 0) this.overallTimer = setTimeout(overallTimeoutFired, overallMs, this)
     const hedgeMs = this.cluster.hedgeDelay.delayMs
-    if (hedgeMs >= 0 && this.body === null && (this.req.method === 'GET' || this.req.method === 'HEAD')) {
+    if (hedgeMs >= 0 && this.body === null && HEDGEABLE.has(this.req.method ?? '')) {
       this.hedgeTimer = setTimeout(hedgeDue, hedgeMs, this)
     }
     this.launch(this.first, this.endpoint)
@@ -271,7 +275,8 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     const nowMs = this.clock.now()
     if (attempt.latencyMs < 0) {
       attempt.latencyMs = nowMs - attempt.startMs
-      this.cluster.observeFailure(attempt.endpoint, attempt.latencyMs, failure.outcome, code, nowMs)
+      if (failure === FAILURES.hedgeLost) this.cluster.observeHedgeLoser(attempt.endpoint, attempt.latencyMs, code, nowMs)
+      else this.cluster.observeFailure(attempt.endpoint, attempt.latencyMs, failure.outcome, code, nowMs)
     } else {
       // A discarded retryable status breaking off is no new failure: its status was counted at the headers.
       this.cluster.observeBodyEnd(attempt.endpoint, attempt.latencyMs, attempt.status, failure.outcome, attempt.discarding ? null : code, nowMs)

@@ -20,7 +20,7 @@ import { LeakCheck } from '../helpers/leak-check.js'
 const upstream = {
   overrides: {
     health: healthConfig({ outlier: { consecutiveGatewayErrors: 100, consecutive5xx: 100 } }),
-    retry: retryConfig({ perTryTimeout: '300ms' }),
+    retry: retryConfig({ perTryTimeout: '300ms', hedge: { enabled: false } }), // the timeout is under test: no hedge before it
     responseHeadersTimeoutMs: 2_000,
   },
 }

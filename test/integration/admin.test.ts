@@ -13,7 +13,7 @@ interface EndpointJson {
 }
 
 t.test('proxied traffic shows in /api/upstreams and /metrics per endpoint', async (t) => {
-  const { url, baton, backends } = await startRig(t, ['a', 'b'], { overrides: { responseHeadersTimeoutMs: 200, retry: { ...DEFAULT_RETRY, maxRetries: 0 } } })
+  const { url, baton, backends } = await startRig(t, ['a', 'b'], { overrides: { responseHeadersTimeoutMs: 200, retry: { ...DEFAULT_RETRY, maxRetries: 0, hedge: { ...DEFAULT_RETRY.hedge, enabled: false } } } })
   for (let i = 0; i < 10; i++) await getText(`${url}/slow/5`)
   await getText(`${url}/status/503`)
   await getText(`${url}/status/404`)

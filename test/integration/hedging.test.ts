@@ -11,7 +11,7 @@ import { eventually, getText, startRig } from '../helpers/harness.js'
 
 /** Retry config with hedging on; `delayMs` fixed unless 'p95'. */
 function hedging(delayMs: HedgeConfig['delayMs'], overrides: Partial<RetryConfig> = {}): RetryConfig {
-  return { ...DEFAULT_RETRY, hedge: { enabled: true, delayMs, minDelayMs: 5 }, ...overrides }
+  return { ...DEFAULT_RETRY, hedge: { ...DEFAULT_RETRY.hedge, enabled: true, delayMs, minDelayMs: 5 }, ...overrides }
 }
 
 const SLOW = { name: 'slow', delayMs: 2_000 }

@@ -5,7 +5,8 @@ import type { RetryConfig } from '../../src/config/types.js'
 import { expectSettled, timed } from '../helpers/exchange-checks.js'
 import { getText, startRig } from '../helpers/harness.js'
 
-const retry = (overrides: Partial<RetryConfig>): RetryConfig => ({ ...DEFAULT_RETRY, ...overrides })
+/** Hedging off: the overall timeout is what these tests watch cut the tries. */
+const retry = (overrides: Partial<RetryConfig>): RetryConfig => ({ ...DEFAULT_RETRY, hedge: { ...DEFAULT_RETRY.hedge, enabled: false }, ...overrides })
 
 t.test('the overall timeout answers 504 while retries are left, and no try follows', async (t) => {
   // 300 ms per try: without the overall timeout 1 + 10 tries would take 3.3 s; with it, tries start at

@@ -9,7 +9,7 @@ function total(family: Family | undefined, name: string, endpoint: string): numb
 }
 
 t.test('a scrape of a Baton with traffic is valid exposition text, histograms consistent, names conventional', async (t) => {
-  const { url, baton, backends } = await startRig(t, ['a', 'b'], { overrides: { responseHeadersTimeoutMs: 200, retry: { ...DEFAULT_RETRY, maxRetries: 0 } } })
+  const { url, baton, backends } = await startRig(t, ['a', 'b'], { overrides: { responseHeadersTimeoutMs: 200, retry: { ...DEFAULT_RETRY, maxRetries: 0, hedge: { ...DEFAULT_RETRY.hedge, enabled: false } } } })
   const traffic = async (n: number) => {
     for (let i = 0; i < n; i++) await getText(`${url}/slow/${1 + (i % 4) * 5}`) // 1, 6, 11, 16 ms
     await getText(`${url}/status/503`)

@@ -10,8 +10,8 @@ import { startScripted } from '../helpers/scripted-backend.js'
 const health = healthConfig({ outlier: { consecutiveGatewayErrors: 100, consecutive5xx: 100 } })
 
 const cases: { name: string; overrides: Partial<UpstreamConfig> }[] = [
-  { name: 'retry.perTryTimeout 300ms', overrides: { responseHeadersTimeoutMs: 20_000, retry: retryConfig({ perTryTimeout: '300ms' }), health } },
-  { name: 'responseHeadersTimeout 300ms', overrides: { responseHeadersTimeoutMs: 300, health } },
+  { name: 'retry.perTryTimeout 300ms', overrides: { responseHeadersTimeoutMs: 20_000, retry: retryConfig({ perTryTimeout: '300ms', hedge: { enabled: false } }), health } },
+  { name: 'responseHeadersTimeout 300ms', overrides: { responseHeadersTimeoutMs: 300, retry: retryConfig({ hedge: { enabled: false } }), health } },
 ]
 
 for (const c of cases) {
@@ -53,7 +53,7 @@ t.test('a 300 ms per-try timeout ends the attempt in about 300 ms', async (t) =>
   const [a] = await startScripted('a')
   a.mode = 'hang'
   const rig = await startHealingRig(t, [a], {
-    overrides: { responseHeadersTimeoutMs: 20_000, retry: retryConfig({ maxRetries: 0, perTryTimeout: '300ms' }), health },
+    overrides: { responseHeadersTimeoutMs: 20_000, retry: retryConfig({ maxRetries: 0, perTryTimeout: '300ms', hedge: { enabled: false } }), health },
   })
   const took: number[] = []
   for (let i = 0; i < 3; i++) {
@@ -73,7 +73,7 @@ t.test('consecutive timeouts eject the hanging endpoint: later GETs go straight 
   a.mode = 'hang'
   const rig = await startHealingRig(t, [a, b], {
     overrides: {
-      retry: retryConfig({ perTryTimeout: '300ms' }),
+      retry: retryConfig({ perTryTimeout: '300ms', hedge: { enabled: false } }),
       health: healthConfig({ outlier: { consecutiveGatewayErrors: 2, baseEjectionTime: '60s' } }),
     },
   })

@@ -85,7 +85,7 @@ t.test('a hanging backend is not returned by a bare connect; once its port refus
   const [a, b] = await startScripted('a', 'b')
   a.mode = 'hang'
   // A per-try timeout, so a hang costs 300 ms rather than the 5 s response-headers timeout; health defaults.
-  const rig = await startHealingRig(t, [a, b], { overrides: { retry: retryConfig({ perTryTimeout: '300ms' }) } })
+  const rig = await startHealingRig(t, [a, b], { overrides: { retry: retryConfig({ perTryTimeout: '300ms', hedge: { enabled: false } }) } })
   const traffic = lightLoad(`${rig.url}/`)
   const ejected = await waitForEvent(rig.baton, (e) => e.kind === 'ejected', 5_000)
   t.match(ejected, { endpoint: rig.ids[0], cause: 'consecutive-gateway-errors' })

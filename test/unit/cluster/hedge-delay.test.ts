@@ -1,6 +1,6 @@
 import t from 'tap'
 import { EndpointStats } from '../../../src/metrics/endpoint-stats.js'
-import { HedgeDelay } from '../../../src/cluster/hedge-delay.js'
+import { HedgeDelay, tailDelayMs } from '../../../src/cluster/hedge-delay.js'
 
 /** Endpoints whose statistics hold the given latencies to headers, ms. */
 function endpoints(...latencies: number[][]): { stats: EndpointStats }[] {
@@ -11,7 +11,7 @@ function endpoints(...latencies: number[][]): { stats: EndpointStats }[] {
   })
 }
 
-const P95 = { enabled: true, delayMs: 'p95', minDelayMs: 5 } as const
+const P95 = { enabled: true, delayMs: 'p95', minDelayMs: 5, tailFactor: 4, tailFloorMs: 50 } as const
 
 t.test('off, or fixed: the configured value, whatever the statistics', async (t) => {
   const off = new HedgeDelay({ ...P95, enabled: false })
@@ -38,4 +38,33 @@ t.test('p95: no hedging before 20 responses, then the merged p95 over all endpoi
   t.equal(delay.delayMs, 5, 'floored at minDelay')
   delay.refresh(endpoints([], []))
   t.equal(delay.delayMs, -1, 'back to no hedging when the window empties')
+})
+
+const TAIL = { ...P95, delayMs: 'tail' } as const
+
+t.test('tail arithmetic: k × p99.9, never below the floor', async (t) => {
+  t.equal(tailDelayMs(TAIL, 20), 80, '4 × 20 ms')
+  t.equal(tailDelayMs(TAIL, 5), 50, '4 × 5 ms is under the 50 ms floor')
+  t.equal(tailDelayMs({ ...TAIL, tailFactor: 3, tailFloorMs: 10 }, 30), 90, 'k and floor configurable')
+})
+
+t.test('tail: floor × 4 before 1000 responses, then k × the merged p99.9 over all endpoints', async (t) => {
+  const delay = new HedgeDelay(TAIL)
+  t.equal(delay.delayMs, 200, 'cold: 4 × the 50 ms floor, from the start')
+  delay.refresh(endpoints(Array(500).fill(30), Array(499).fill(30)))
+  t.equal(delay.delayMs, 200, '999 responses are too few for a p99.9')
+  // 1000 responses: 998 at 10 ms, 2 at 40 ms on the other endpoint. The p99.9 (rank 999) is a 40 ms one: 160 ms.
+  delay.refresh(endpoints(Array(998).fill(10), Array(2).fill(40)))
+  t.ok(Math.abs(delay.delayMs - 160) <= 0.2, `4 × p99.9 of the merged latencies ≈ 160 ms: ${delay.delayMs}`)
+  // 999 at 10 ms, 1 at 40 ms: rank 999 is a 10 ms one, 4 × 10 = 40 ms, floored at 50 ms.
+  delay.refresh(endpoints(Array(999).fill(10), [40]))
+  t.equal(delay.delayMs, 50, 'floored at tailFloor')
+  // 2000 responses, 1 % at 300 ms: the p99.9 is 300 ms, so 1200 ms.
+  delay.refresh(endpoints(Array(1980).fill(10), Array(20).fill(300)))
+  t.ok(Math.abs(delay.delayMs - 1200) <= 1, `a slow tail moves the delay: ${delay.delayMs}`)
+  delay.refresh(endpoints([], []))
+  t.equal(delay.delayMs, 200, 'back to the cold delay when the window empties')
+  const off = new HedgeDelay({ ...TAIL, enabled: false })
+  off.refresh(endpoints(Array(1000).fill(10)))
+  t.equal(off.delayMs, -1, 'disabled')
 })

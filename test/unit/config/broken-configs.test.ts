@@ -328,14 +328,14 @@ ${base()}`,
     name: 'hedge delay neither p95 nor a duration',
     text: base('    retry:\n      hedge: { enabled: true, delay: p99 }\n'),
     expected: [
-      'upstreams[0].retry.hedge.delay: expected p95 or a duration of at least 1 ms like 20ms, got "p99" at x.yaml:6:38',
+      'upstreams[0].retry.hedge.delay: expected tail, p95 or a duration of at least 1 ms like 20ms, got "p99" at x.yaml:6:38',
     ],
   },
   {
     name: 'hedge delay of 0',
     text: base('    retry:\n      hedge: { delay: 0ms }\n'),
     expected: [
-      'upstreams[0].retry.hedge.delay: expected p95 or a duration of at least 1 ms like 20ms, got "0ms" at x.yaml:6:23',
+      'upstreams[0].retry.hedge.delay: expected tail, p95 or a duration of at least 1 ms like 20ms, got "0ms" at x.yaml:6:23',
     ],
   },
   {

@@ -98,6 +98,8 @@ interface Rig {
   ended: ProxyExchange[]
   /** Every policy observation: [endpoint, status, outcome]. */
   policy: [number, number, Outcome][]
+  /** The latency of every policy observation, ms, in the same order. */
+  policyLatency: number[]
   /** A second exchange on the same cluster (same upstream, new client). */
   another(options?: Pick<RigOptions, 'method' | 'body' | 'first'>): { exchange: ProxyExchange; res: FakeResponse }
 }
@@ -122,10 +124,12 @@ async function rig(t: Test, options: RigOptions = {}): Promise<Rig> {
   const listener: ExchangeListener = { onExchangeEnd: (x) => void ended.push(x) }
   const route = routeTarget({ ...catchAllRoute('r', config.name), retryNonIdempotent: options.retryNonIdempotent ?? null }, cluster)
   const policyCalls: [number, number, Outcome][] = []
+  const policyLatency: number[] = []
   const policy = cluster.balancer.policy
   const observe = policy.observe.bind(policy)
   policy.observe = (e, latencyMs, status, outcome, nowMs) => {
     policyCalls.push([e.index, status, outcome])
+    policyLatency.push(latencyMs)
     observe(e, latencyMs, status, outcome, nowMs)
   }
   const make = (o: Pick<RigOptions, 'method' | 'body' | 'first'>): { exchange: ProxyExchange; res: FakeResponse } => {
@@ -145,7 +149,7 @@ async function rig(t: Test, options: RigOptions = {}): Promise<Rig> {
     return { exchange, res }
   }
   const { exchange, res } = make(options)
-  return { cluster, clock, events, calls, res, exchange, ended, policy: policyCalls, another: (o = {}) => make(o) }
+  return { cluster, clock, events, calls, res, exchange, ended, policy: policyCalls, policyLatency, another: (o = {}) => make(o) }
 }
 
 /** The retry budget is back where it started: no request in flight, no token held. */
@@ -301,8 +305,8 @@ t.test("a hedge's loser is cancelled as BATON_HEDGE_LOST and never counted again
     t.match(counts(r, loser.endpoint), { errors: 0, clientAborts: 1, errorsByCode: {} }, `${c.name}: the loser counted apart, like a client abort`)
     t.same(
       r.policy.filter(([i]) => i === loser.endpoint),
-      [[loser.endpoint, 0, Outcome.ClientAbort]],
-      `${c.name}: the policy was told a ClientAbort for the loser, which it ignores`,
+      [[loser.endpoint, 0, Outcome.Timeout]],
+      `${c.name}: the policy alone was told a Timeout for the loser: it waited, whatever health thinks`,
     )
     t.same(r.events.list(), [], `${c.name}: no ejection, with thresholds of 1`)
     t.equal(r.exchange.errorCode, null, `${c.name}: the exchange failed nowhere`)
@@ -310,6 +314,47 @@ t.test("a hedge's loser is cancelled as BATON_HEDGE_LOST and never counted again
     t.equal(r.ended.length, 1, `${c.name}: ended once, after both tries`)
     budgetIsBack(t, r, c.name)
   }
+})
+
+t.test('the tail delay (the default): a stalled first try is hedged after it, the first headers win, the policy alone learns the wait', async (t) => {
+  // A 5 ms floor makes the cold delay (before 1000 responses: 4 × the floor) 20 ms of real time; the clock is manual.
+  const r = await rig(t, { retry: { hedge: { tailFloor: '5ms' } }, health: { outlier: { consecutiveGatewayErrors: 1, consecutive5xx: 1 } } })
+  t.equal(r.cluster.hedgeDelay.delayMs, 20, 'hedging is on by default, in the tail mode: cold delay 4 × the floor')
+  const first = r.calls[0]
+  first.connect() // the backend took the request and says nothing: a stall
+  await sleep(5)
+  t.equal(r.calls.length, 1, 'no copy before the tail delay')
+  await sleep(30)
+  t.equal(r.calls.length, 2, 'a hedge went out after the tail delay')
+  const hedge = r.calls[1]
+  t.not(hedge.endpoint, first.endpoint, 'to another endpoint')
+  r.clock.advance(350) // the first try has waited 350 ms when the hedge answers
+  hedge.connect()
+  hedge.headers(200)
+  t.equal((first.aborted as { code?: string } | null)?.code, 'BATON_HEDGE_LOST', 'the first headers won: the stalled try was cancelled')
+  hedge.data('from the hedge')
+  hedge.complete()
+  t.match(r.res, { status: 200, body: 'from the hedge', ended: true }, "the hedge's answer reached the client")
+  const firstSeen = r.policy.map((call, k) => [call, r.policyLatency[k]] as const).filter(([[i]]) => i === first.endpoint)
+  t.same(firstSeen, [[[first.endpoint, 0, Outcome.Timeout], 350]], 'the policy saw the stalled try as a timeout after its 350 ms wait')
+  t.match(counts(r, first.endpoint), { errors: 0, clientAborts: 1, errorsByCode: {} }, 'statistics: no error of the stalled endpoint')
+  t.same(r.events.list(), [], 'health: no ejection for a hedge loser, with thresholds of 1')
+  t.equal(r.exchange.hedges, 1, 'one hedge')
+  t.equal(r.ended.length, 1, 'ended once')
+  budgetIsBack(t, r)
+})
+
+t.test('OPTIONS without a body is hedged too', async (t) => {
+  const r = await rig(t, { method: 'OPTIONS', retry: { hedge: { enabled: true, delay: '5ms' } } })
+  await sleep(25)
+  t.equal(r.calls.length, 2, 'hedged')
+  r.calls[1].connect()
+  r.calls[1].headers(204)
+  r.calls[1].complete()
+  t.equal(r.res.status, 204)
+  r.calls[0].connect()
+  await sleep(1)
+  budgetIsBack(t, r)
 })
 
 t.test('a retryable status from one of a hedged pair is dropped while the other may still answer', async (t) => {
