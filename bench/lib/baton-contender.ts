@@ -11,7 +11,7 @@ import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { PolicyName } from '../../src/config/types.js'
 import type { TlsFiles } from './certificate.js'
-import type { StartedProxy } from './proxies.js'
+import type { StartedProxy } from './started-proxy.js'
 
 /** How baton-base's ready note starts when the old code took baton-defaults' YAML; anything else is a fallback. */
 export const BASE_SAME_CONFIG_NOTE = 'same config as baton-defaults'

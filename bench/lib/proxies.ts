@@ -1,11 +1,8 @@
 import type { PolicyName } from '../../src/config/types.js'
 import type { TlsFiles } from './certificate.js'
+import type { StartedProxy } from './started-proxy.js'
 
-/** A started contender: where it listens, and what it chose to run when its name does not say (else null). */
-export interface StartedProxy {
-  readonly url: string
-  readonly note: string | null
-}
+export type { StartedProxy } from './started-proxy.js'
 
 /** What a contender may need besides its backends; the bench process passes it to every contender process. */
 export interface ContenderContext {
