@@ -14,6 +14,7 @@ import type { Endpoint, PickContext, Policy } from '../../src/balancer/types.js'
 import { Outcome } from '../../src/util/outcome.js'
 import type { Clock } from '../../src/util/clock.js'
 import { mathRng, SeededRng, type Rng } from '../../src/util/rng.js'
+import { median } from './micro-harness.js'
 
 const BATCHES = 21
 const OPS_PER_BATCH = 200_000
@@ -59,11 +60,6 @@ const POLICIES: { name: string; make: Make }[] = [
 
 /** A value every benchmark folds its results into, printed at the end so no work is optimised away. */
 let sink = 0
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[sorted.length >> 1]
-}
 
 /** Latency noise, uniform 0..4 ms; endpoint i answers in 5 + (i mod 7) ms plus one of these. */
 function latencies(rng: Rng): Float64Array {

@@ -21,6 +21,7 @@ import { systemClock } from '../../src/util/clock.js'
 import { Outcome } from '../../src/util/outcome.js'
 import { mathRng, SeededRng } from '../../src/util/rng.js'
 import { formatTable } from '../lib/table.js'
+import { BaselinePolicy, median } from './micro-harness.js'
 
 const BATCHES = 11
 const BATCH_MS = 20
@@ -30,24 +31,7 @@ const KEYS = 4096
 
 const HASH: PolicyConfig = { name: 'hash', key: { source: 'header', name: 'x-user' }, balanceFactor: 1.25, fallback: { name: 'round_robin' } }
 
-class BaselinePolicy implements Policy {
-  readonly name = 'baseline'
-  private next = 0
-  rebuild(): void {}
-  pick(available: readonly Endpoint[]): Endpoint | null {
-    this.next = this.next + 1 === available.length ? 0 : this.next + 1
-    return available[this.next]
-  }
-  observe(): void {}
-  tick(): void {}
-}
-
 let sink = 0
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[sorted.length >> 1]
-}
 
 function fleet(n: number, loaded: boolean): Endpoint[] {
   const rng = new SeededRng(n)

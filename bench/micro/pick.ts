@@ -16,6 +16,7 @@ import type { PolicyConfig } from '../../src/config/types.js'
 import { systemClock } from '../../src/util/clock.js'
 import { mathRng, SeededRng } from '../../src/util/rng.js'
 import { formatTable } from '../lib/table.js'
+import { BaselinePolicy, median } from './micro-harness.js'
 
 const BATCHES = 11
 /** Target duration of one measured batch: long enough for hrtime's resolution, short enough to bound the run. */
@@ -38,23 +39,6 @@ const WEIGHTINGS: { name: string; weight: (i: number) => number }[] = [
   { name: '1..10', weight: (i) => 1 + (i % 10) },
 ]
 
-/** The harness alone: the next endpoint in turn, nothing recorded. */
-class BaselinePolicy implements Policy {
-  readonly name = 'baseline'
-  private next = 0
-
-  rebuild(): void {}
-
-  pick(available: readonly Endpoint[]): Endpoint | null {
-    this.next = this.next + 1 === available.length ? 0 : this.next + 1
-    return available[this.next]
-  }
-
-  observe(): void {}
-
-  tick(): void {}
-}
-
 interface Row {
   policy: string
   weights: string
@@ -64,11 +48,6 @@ interface Row {
 
 /** Folds every pick in and is printed at the end, so no work can be optimised away. */
 let sink = 0
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[sorted.length >> 1]
-}
 
 /** Endpoints with background load 0..9 in flight, so least-request comparisons are not all ties. */
 function endpoints(n: number, weight: (i: number) => number): Endpoint[] {

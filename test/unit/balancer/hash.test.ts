@@ -1,5 +1,3 @@
-import { constants, PerformanceObserver, type NodeGCPerformanceDetail, type PerformanceEntry } from 'node:perf_hooks'
-import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { HashPolicy, maglevTable, tableSize } from '../../../src/balancer/policies/hash.js'
 import { createPolicy } from '../../../src/balancer/policies/policy-factory.js'
@@ -11,6 +9,7 @@ import { policySchema } from '../../../src/config/schema.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { Outcome } from '../../../src/util/outcome.js'
 import { SeededRng } from '../../../src/util/rng.js'
+import { scavengesDuring } from '../../helpers/scavenges.js'
 
 const KEYS = 100_000
 
@@ -287,23 +286,6 @@ t.test('a key hash is never 0 (reserved for no key) and stable', async (t) => {
   t.equal(keyHash('xaliceY', 1, 6), keyHash('alice'), 'a range hashes like the substring')
   for (let i = 0; i < 10_000; i++) if (keyHash(`k${i}`) === 0) t.fail('0')
 })
-
-/** Young-generation collections during `run` (as no-allocation.test.ts counts them). */
-async function scavengesDuring(run: () => void): Promise<number> {
-  let scavenges = 0
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const gc = entry as PerformanceEntry & { detail: NodeGCPerformanceDetail }
-      if (gc.detail.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++
-    }
-  })
-  await sleep(20)
-  observer.observe({ entryTypes: ['gc'] })
-  run()
-  await sleep(20)
-  observer.disconnect()
-  return scavenges
-}
 
 t.test('keyed picks allocate nothing (4M picks, walks and retries included)', async (t) => {
   const all = fleet(10)

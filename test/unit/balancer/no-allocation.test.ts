@@ -1,5 +1,3 @@
-import { constants, PerformanceObserver, type NodeGCPerformanceDetail, type PerformanceEntry } from 'node:perf_hooks'
-import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { createPolicy } from '../../../src/balancer/policies/policy-factory.js'
 import type { Endpoint, PickContext, Policy } from '../../../src/balancer/types.js'
@@ -9,6 +7,7 @@ import { ManualClock } from '../../../src/util/clock.js'
 import { SeededRng } from '../../../src/util/rng.js'
 import { makeEndpoints } from '../../helpers/endpoints.js'
 import { CycleRng } from './pick-helpers.js'
+import { scavengesDuring } from '../../helpers/scavenges.js'
 
 /**
  * pick() and observe() must not allocate: counted, not timed. One 16-byte heap number per request is
@@ -20,23 +19,6 @@ const REQUESTS = 4_000_000
 /** Enough for TurboFan to optimise pick and observe before counting (unoptimised code boxes numbers). */
 const WARM_UP = 20_000
 const MAX_SCAVENGES = 1
-
-/** Young-generation collections during `run`; gc entries are delivered asynchronously, hence the waits. */
-async function scavengesDuring(run: () => void): Promise<number> {
-  let scavenges = 0
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const gc = entry as PerformanceEntry & { detail: NodeGCPerformanceDetail } // entryTypes: ['gc'] below
-      if (gc.detail.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++
-    }
-  })
-  await sleep(20)
-  observer.observe({ entryTypes: ['gc'] })
-  run()
-  await sleep(20)
-  observer.disconnect()
-  return scavenges
-}
 
 /** Requests as the proxy makes them: every other one a retry, all numbers small integers (no boxing at calls). */
 function requests(policy: Policy, endpoints: readonly Endpoint[], count: number): number {
