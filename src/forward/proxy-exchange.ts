@@ -185,7 +185,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     const first = this.first
     if (first.latencyMs >= 0) return // a retryable status is being read to its end; its retry follows
     const next = this.cluster.pickRetry(first.endpoint.index, this.retries + 1)
-    if (next === null || next === first.endpoint || !this.takeToken()) return
+    if (next === null || next === first.endpoint || !this.takeToken(true)) return
     this.hedges++
     this.hedge = first.sibling()
     this.launch(this.hedge, next)
@@ -252,13 +252,14 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     if (this.body !== null && !(this.body instanceof Buffer)) return false
     if (!nothingSent && !this.route.retryNonIdempotent && !IDEMPOTENT.has(this.req.method ?? '')) return false
     const next = this.cluster.pickRetry(attempt.endpoint.index, this.retries + this.hedges + 1)
-    if (next === null || next === attempt.endpoint || !this.takeToken()) return false
+    if (next === null || next === attempt.endpoint || !this.takeToken(false)) return false
     attempt.next = next
     return true
   }
 
-  private takeToken(): boolean {
-    if (!this.cluster.retryBudget.tryAcquireRetry()) return false
+  private takeToken(forHedge: boolean): boolean {
+    const budget = this.cluster.retryBudget
+    if (!(forHedge ? budget.tryAcquireHedge() : budget.tryAcquireRetry())) return false
     this.tokens++
     return true
   }

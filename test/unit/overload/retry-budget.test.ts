@@ -38,3 +38,16 @@ t.test('a token comes back when its request ends; growing load raises the cap', 
   t.equal(drain(budget), 7, '20 % of 50 = 10 in flight: 7 more')
   t.equal(budget.retrying, 10)
 })
+
+t.test('hedges may hold only half the budget, so retries of real failures still find tokens', async (t) => {
+  const budget = new RetryBudget(0.2, 8)
+  budget.active = 10
+  let hedges = 0
+  while (budget.tryAcquireHedge()) hedges++
+  t.equal(hedges, 4, 'hedges stop at half of max(8, 2)')
+  t.equal(budget.refused, 0, 'a hedge not sent is not a refused retry')
+  t.equal(drain(budget), 4, 'the other half is left for retries')
+  t.equal(budget.refused, 1)
+  budget.requestEnded(4)
+  t.equal(budget.tryAcquireHedge(), false, 'retries holding 4 of 8 leave no room for a hedge')
+})
