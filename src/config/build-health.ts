@@ -57,7 +57,7 @@ export function buildHealth(h: z.output<typeof healthSchema>): HealthConfig {
       latencyMinimumHosts: o.latencyMinimumHosts,
       latencyIntervals: o.latencyIntervals,
     },
-    slowStart: { windowMs: h.slowStart.window, aggression: h.slowStart.aggression, minFraction: h.slowStart.minPercent / 100 },
+    slowStart: { mode: h.slowStart.mode, responses: h.slowStart.responses, windowMs: h.slowStart.window, aggression: h.slowStart.aggression, minFraction: h.slowStart.minPercent / 100 },
     panicThreshold: h.panicThreshold,
     forecast: {
       enabled: f.enabled,

@@ -85,6 +85,8 @@ const outlierSchema = z
 
 const slowStartSchema = z
   .strictObject({
+    mode: z.enum(['observed', 'clock']).default('observed'),
+    responses: z.number().int().positive().default(20),
     window: duration('30s'),
     aggression: z.number().positive().default(1),
     minPercent: z.number().min(0).max(100).default(10),

@@ -449,7 +449,11 @@ export interface OutlierConfig {
 }
 
 export interface SlowStartConfig {
-  /** Ramp length; 0 disables. Default 30 s. */
+  /** `observed` (default): the ramp follows the endpoint's answers; `clock`: by time alone (health/slow-start.ts). */
+  readonly mode: 'observed' | 'clock'
+  /** Observed mode: good answers that earn the full share. Default 20. */
+  readonly responses: number
+  /** Ramp length (clock mode; the longest clean ramp in observed mode); 0 disables. Default 30 s. */
   readonly windowMs: number
   /** Curve exponent: factor = max(minPercent, (t/window)^(1/aggression)). Default 1 (linear). */
   readonly aggression: number

@@ -146,6 +146,11 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
     else if (outcome === Outcome.Timeout || outcome === Outcome.Reset) this.lastRefused[i] = 0
     if (this.detector !== null) this.detector.observe(i, outcome, status, latencyMs)
     if (this.sampler !== null) this.sampler.observe(i, outcome, status, latencyMs)
+    // A ramping endpoint earns its share by answering well: a success no slower than the latency-outlier line
+    // (outlier.latencyMultiple × the median p99; any success before the median is known). A client's abort says nothing.
+    if (outcome !== Outcome.ClientAbort) {
+      this.slowStart.observe(i, outcome === Outcome.Success && !(latencyMs > this.config.outlier.latencyMultiple * this.latencyBaselineMs))
+    }
   }
 
   /**

@@ -2,7 +2,7 @@ import t from 'tap'
 import { adminJson, healthConfig, load, startHealingRig, waitForEvent, type Sample, type UpstreamsJson } from '../helpers/healing-rig.js'
 import { startScripted } from '../helpers/scripted-backend.js'
 
-// Fault 7 of issue 4: recovery through slow start. An endpoint whose active checks fail is taken out; when
+// Fault 7 of issue 4: recovery through slow start (clock mode). An endpoint whose active checks fail is taken out; when
 // its checks pass again (rise 2) it returns with a ramped share: factor = max(10%, t / window), refreshed
 // when it returns and on every 1 s health tick. With two endpoints under round robin its steady share is
 // 1/2; during the first half second of a 3 s window the factor is at most 0.1 or (after a tick) 0.17, so its
@@ -35,14 +35,14 @@ function shareOf(samples: readonly Sample[], backend: string): { share: number; 
   return { share: n === 0 ? Number.NaN : samples.filter((s) => s.backend === backend).length / n, n }
 }
 
-t.test('a recovered endpoint ramps up through slow start to its full share', async (t) => {
+t.test('clock mode: a recovered endpoint ramps up through slow start to its full share', async (t) => {
   const [a, b] = await startScripted('a', 'b')
   a.healthStatus = 503
   const rig = await startHealingRig(t, [a, b], {
     overrides: {
       health: healthConfig({
         active: { interval: '100ms', unhealthyInterval: '100ms', jitter: '0ms', timeout: '1s', rise: 2, fall: 2 },
-        slowStart: { window: `${WINDOW_MS}ms` },
+        slowStart: { mode: 'clock', window: `${WINDOW_MS}ms` },
       }),
     },
   })
@@ -99,7 +99,7 @@ for (const c of contractCases) {
       overrides: {
         health: healthConfig({
           active: { interval: '100ms', unhealthyInterval: '100ms', jitter: '0ms', timeout: '1s', rise: 2, fall: 2 },
-          slowStart: { window: '20s', minPercent: 10 },
+          slowStart: { mode: 'clock', window: '20s', minPercent: 10 },
         }),
       },
     })
@@ -115,5 +115,50 @@ for (const c of contractCases) {
     const ramp = shareOf(samples.filter((s) => s.doneMs > healthy!.timeMs && s.doneMs <= healthy!.timeMs + 1_000), 'a')
     t.ok(ramp.n >= 100, `enough requests to judge (${ramp.n})`)
     t.ok(ramp.share > 0.02 && ramp.share < 0.075, `a's share ${ramp.share.toFixed(3)} ≈ 0.5 × 0.1 = 0.05`)
+  })
+}
+
+// Observed mode (the default): the ramp follows the answers. A revived endpoint that answers as fast as its
+// peer earns its full share after `responses` good answers, long before a 30 s clock would give it; one that
+// answers slowly (over the latency-outlier line: 3 × the median p99 of the three) stays at the floor.
+const observedCases = [
+  { name: 'answers as fast as its peers: full share within a second or two', delayMs: 2, fast: true },
+  { name: 'answers 100× slower than its peers: stays throttled', delayMs: 200, fast: false },
+]
+for (const c of observedCases) {
+  t.test(`observed mode: a revived endpoint that ${c.name}`, async (t) => {
+    const [a, b, d] = await startScripted('a', 'b', 'd')
+    a.healthStatus = 503
+    b.delayMs = 2
+    d.delayMs = 2
+    a.delayMs = c.delayMs
+    const rig = await startHealingRig(t, [a, b, d], {
+      policy: { name: 'round_robin' },
+      overrides: {
+        health: healthConfig({
+          active: { interval: '100ms', unhealthyInterval: '100ms', jitter: '0ms', timeout: '1s', rise: 2, fall: 2 },
+          forecast: { interval: '500ms' }, // the median p99 that "slow" is judged by, known within the first half second
+          slowStart: { window: '30s', minPercent: 10, responses: 20 },
+        }),
+      },
+    })
+    t.ok(await waitForEvent(rig.baton, (e) => e.kind === 'unhealthy', 5_000), 'a unhealthy')
+    let stop = false
+    const running = load(`${rig.url}/`, 3, () => stop)
+    await new Promise((r) => setTimeout(r, 1_000)) // b and d alone sets the latency baseline
+    a.healthStatus = 200
+    const healthy = await waitForEvent(rig.baton, (e) => e.kind === 'healthy', 5_000)
+    t.ok(healthy, 'a healthy again')
+    await new Promise((r) => setTimeout(r, healthy!.timeMs + 4_000 - Date.now()))
+    stop = true
+    const samples = await running
+    const late = shareOf(samples.filter((s) => s.doneMs > healthy!.timeMs + 2_500), 'a')
+    t.ok(late.n >= 10, `enough requests 2.5–4 s after the return to judge (${late.n})`)
+    if (c.fast) t.ok(late.share > 0.25, `a's share ${late.share.toFixed(3)} is about its fair 1/3 (a 30 s clock ramp would give ≤ 0.05)`)
+    else t.ok(late.share < 0.1, `a's share ${late.share.toFixed(3)} stays near the floor: 1/3 × 0.1`)
+    const [view] = await adminJson<UpstreamsJson[]>(rig, '/api/upstreams')
+    const factor = view.endpoints[0].health.slowStartFactor
+    if (c.fast) t.equal(factor, 1, 'the ramp is over')
+    else t.ok(factor < 0.2, `still ramping: factor ${factor.toFixed(3)}`)
   })
 }

@@ -50,7 +50,7 @@ t.test('defaults fill every field', async (t) => {
   })
   t.same(DEFAULT_RETRY, { maxRetries: 2, retryOnStatus: [500, 502, 503, 504], retryNonIdempotent: false, replayBufferBytes: 65_536, budgetFraction: 0.2, budgetMinConcurrent: 3, perTryTimeoutMs: 0, overallTimeoutMs: 0, hedge: { enabled: true, delayMs: 'tail', minDelayMs: 5, tailFactor: 4, tailFloorMs: 50 } })
   t.equal(DEFAULT_HEALTH.active, null, 'active checks are opt-in')
-  t.same(DEFAULT_HEALTH.slowStart, { windowMs: 30_000, aggression: 1, minFraction: 0.1 })
+  t.same(DEFAULT_HEALTH.slowStart, { mode: 'observed', responses: 20, windowMs: 30_000, aggression: 1, minFraction: 0.1 })
   t.same([DEFAULT_HEALTH.panicThreshold, DEFAULT_HEALTH.outlier.maxEjectionFraction, DEFAULT_HEALTH.outlier.consecutive5xx], [0.5, 0.1, 5])
   t.equal(config.demo, null)
 })

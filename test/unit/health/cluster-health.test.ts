@@ -29,7 +29,7 @@ function fail5xx(health: ClusterHealth, i: number, times: number): void {
 }
 
 const quickOutlier = outlierConfig({ consecutive5xx: 3, baseEjectionMs: 10_000, maxEjectionFraction: 0.5 })
-const slowStart = { windowMs: 10_000, aggression: 1, minFraction: 0.1 }
+const slowStart = { mode: 'clock' as const, responses: 20, windowMs: 10_000, aggression: 1, minFraction: 0.1 }
 
 t.test('at start every endpoint is routed, silently; the frozen set keeps its identity until a change', async (t) => {
   const { clock, changes, health, log } = setup(3)
