@@ -4,7 +4,7 @@ export type EndpointAction = 'drain' | 'undrain' | 'eject' | 'uneject'
 
 /** What an action's answer says of the endpoint now (the endpoint object of GET /api/upstreams, in part). */
 export interface EndpointAfter {
-  health: { state: string; ejected: boolean; drained: boolean }
+  health: { state: string; ejected: boolean; ejectionRemainingMs: number; drained: boolean }
 }
 
 /**

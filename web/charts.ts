@@ -2,8 +2,6 @@ import type UPlot from 'uplot'
 
 /** Points kept per series: one a frame, about five minutes at one frame a second. */
 const WINDOW_POINTS = 300
-/** Above this many series the legend (a table row each) costs more space than it tells: hover instead. */
-const MAX_LEGEND_SERIES = 24
 const HEIGHT_PX = 180
 
 /** A distinct colour per endpoint index (golden-angle hues), the same in every chart and the table. */
@@ -18,7 +16,7 @@ export interface SeriesSpec {
 }
 
 /**
- * One live uPlot chart: time on x (seconds), one line per series, the last WINDOW_POINTS frames. Each push
+ * One live uPlot chart (its parent must be in the document: the width is the parent's): time on x (seconds), one line per series, the last WINDOW_POINTS frames. Each push
  * appends a point to every series and redraws once (setData).
  */
 export class LiveChart {
@@ -31,7 +29,8 @@ export class LiveChart {
       title,
       width: chartWidth(parent),
       height: HEIGHT_PX,
-      legend: { show: series.length <= MAX_LEGEND_SERIES },
+      // The endpoint table's colour swatches are the legend: uPlot's would take a row per series.
+      legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [{}, { label: unit, size: 60 }],

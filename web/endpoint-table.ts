@@ -6,7 +6,7 @@ import { duration, ms, NONE, percent, rate } from './format.js'
 /** Asks for an action on an endpoint; resolves with the endpoint's state after it, or null when refused. */
 export type ActionRunner = (endpoint: string, action: EndpointAction) => Promise<EndpointAfter | null>
 
-const COLUMNS = ['Endpoint', 'Health', 'Share', 'In flight', 'Req/s', 'Errors', 'p50', 'p99', 'Observed / predicted', 'Forecast', 'Ejection', 'Drain', '']
+const COLUMNS = ['Endpoint', 'Health', 'Share', 'In flight', 'Req/s', 'Errors', 'p50', 'p99', 'Mean / predicted', 'Forecast', 'Ejection / drain', '']
 
 interface Row {
   readonly cells: HTMLTableCellElement[]
@@ -45,8 +45,7 @@ export class EndpointTable {
       setText(c[7], ms(e.p99Ms))
       setText(c[8], `${ms(e.meanMs)} / ${ms(e.predictedMs)}`)
       setText(c[9], forecastText(e))
-      setText(c[10], e.ejected ? `ejected, ${duration(e.ejectionRemainingMs)} left` : NONE)
-      setText(c[11], e.drained ? 'drained' : NONE)
+      setText(c[10], removal(e.ejected, e.ejectionRemainingMs, e.drained))
       this.show(row, e.drained, e.ejected)
     }
   }
@@ -59,8 +58,8 @@ export class EndpointTable {
     swatch.className = 'swatch'
     swatch.style.background = colourOf(index)
     cells[0].append(id)
-    const drain = button(cells[12], 'drain')
-    const eject = button(cells[12], 'eject')
+    const drain = button(cells[11], 'drain')
+    const eject = button(cells[11], 'eject')
     const row: Row = { cells, drain, eject, drained: false, ejected: false }
     const act = async (target: HTMLButtonElement, action: EndpointAction): Promise<void> => {
       target.disabled = true
@@ -70,7 +69,7 @@ export class EndpointTable {
         this.show(row, after.health.drained, after.health.ejected)
         setText(cells[1], after.health.state)
         cells[1].className = `state state-${after.health.state}`
-        setText(cells[11], after.health.drained ? 'drained' : NONE)
+        setText(cells[10], removal(after.health.ejected, after.health.ejectionRemainingMs, after.health.drained))
       }
     }
     drain.addEventListener('click', () => void act(drain, row.drained ? 'undrain' : 'drain'))
@@ -86,12 +85,19 @@ export class EndpointTable {
   }
 }
 
+/** Whether the endpoint is out of rotation by ejection (for how long) or by a drain. */
+function removal(ejected: boolean, remainingMs: number, drained: boolean): string {
+  const parts = [...(ejected ? [`ejected, ${duration(remainingMs)} left`] : []), ...(drained ? ['drained'] : [])]
+  return parts.length === 0 ? NONE : parts.join('; ')
+}
+
 function forecastText(e: DashboardEndpoint): string {
   const f = e.forecast
   if (f === null) return NONE
-  const value = (v: number): string => (f.metric === 'latency' ? ms(v) : percent(v))
-  const when = f.crossingInMs === null ? 'not rising' : f.crossingInMs === 0 ? 'reached' : `in ${duration(f.crossingInMs)}`
-  return `${f.metric} ${value(f.current)} → ${value(f.limit)} ${when}`
+  const latency = f.metric === 'latency'
+  const value = (v: number): string => (latency ? ms(v) : percent(v))
+  const when = f.crossingInMs === null ? 'flat' : f.crossingInMs === 0 ? 'reached' : `in ${duration(f.crossingInMs)}`
+  return `${latency ? 'p99' : 'errors'} ${value(f.current)} → ${value(f.limit)}: ${when}`
 }
 
 function button(parent: HTMLElement, label: string): HTMLButtonElement {

@@ -16,9 +16,10 @@ export class UpstreamPanel {
   private readonly table: EndpointTable
   private readonly charts: HTMLElement[]
 
-  constructor(upstream: DashboardUpstream, run: (upstream: string) => ActionRunner) {
+  /** Appends itself to `parent` first: the charts take their width from the page. */
+  constructor(parent: HTMLElement, upstream: DashboardUpstream, run: (upstream: string) => ActionRunner) {
     this.key = keyOf(upstream)
-    this.element = document.createElement('section')
+    this.element = parent.appendChild(document.createElement('section'))
     this.element.className = 'upstream'
     this.element.dataset.upstream = upstream.name
     this.heading = this.element.appendChild(document.createElement('h2'))
@@ -37,12 +38,9 @@ export class UpstreamPanel {
       ]),
     )
     this.table = new EndpointTable(upstream.endpoints, run(upstream.name))
-    this.element.appendChild(this.table.element)
-  }
-
-  /** Frames the charts have drawn. */
-  get points(): number {
-    return this.rateChart.points
+    const box = this.element.appendChild(document.createElement('div'))
+    box.className = 'table-box'
+    box.appendChild(this.table.element)
   }
 
   update(upstream: DashboardUpstream, timeSec: number): void {
@@ -52,6 +50,7 @@ export class UpstreamPanel {
     this.rateChart.push(timeSec, upstream.endpoints.map((e) => e.rate))
     this.latencyChart.push(timeSec, upstream.endpoints.flatMap((e) => [e.p50Ms, e.p99Ms]))
     this.table.update(upstream.endpoints)
+    this.element.dataset.points = String(this.rateChart.points)
   }
 
   resize(): void {
