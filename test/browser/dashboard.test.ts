@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Page } from 'playwright-core'
 import t from 'tap'
 import { request } from 'undici'
-import { ADMIN_SECRET, loadBoth, startDashboardRig, type DashboardRig } from '../helpers/dashboard-rig.js'
+import { ADMIN_SECRET, VIEWER_SECRET, loadBoth, startDashboardRig, type DashboardRig } from '../helpers/dashboard-rig.js'
 import type { UpstreamJson } from '../../src/admin/upstreams-api.js'
 
 /** Debian's Chromium (.ci/run installs the package when it is missing). */
@@ -154,6 +154,49 @@ t.test('the dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
     await page.screenshot({ path: SCREENSHOT })
     await row.locator('button.action-drain').click()
     await row.locator('button.action-drain', { hasText: /^drain$/ }).waitFor()
+  })
+
+  await t.test('the page speaks the admin write contract: path, token and JSON body; then it fetches the audit lines', async (t) => {
+    // Answered in the browser, so this holds on a build without the write API too: what the page sends and
+    // how it reads the answer. The test above runs the same click against the real API.
+    const id = idOf(rig.web[1].url)
+    const sent: { method: string; url: string; headers: Record<string, string>; body: unknown }[] = []
+    await page.route('**/api/upstreams/*/endpoints/*/*', async (route) => {
+      const req = route.request()
+      sent.push({ method: req.method(), url: req.url(), headers: await req.allHeaders(), body: req.postDataJSON() })
+      const drained = req.url().endsWith('/drain')
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ upstream: 'web', endpoint: { id, health: { state: drained ? 'drained' : 'available', drained, ejected: false, ejectionRemainingMs: 0 } } }) })
+    })
+    await page.route('**/api/audit?since=10m', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify([{ time: new Date().toISOString(), actor: 'ops', action: 'drain', target: `web/${id}`, reason: 'drain from the dashboard' }]) }),
+    )
+    const row = page.locator(`section[data-upstream="web"] tr[data-endpoint="${id}"]`)
+    await row.locator('button.action-drain').click()
+    // The audit lines are fetched again once the answer was taken (the next frame then shows the real state).
+    await page.locator('#timeline .entry-audit', { hasText: 'ops' }).first().waitFor({ timeout: 5_000 })
+    t.notOk(await page.locator('#error').isVisible(), 'a 200 is no error')
+    t.match(sent[0], {
+      method: 'POST',
+      url: `${rig.admin}/api/upstreams/web/endpoints/${encodeURIComponent(id)}/drain`,
+      headers: { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' },
+      body: { reason: 'drain from the dashboard' },
+    })
+    await page.unrouteAll()
+  })
+
+  await t.test('a refused action shows the API error: a read token cannot drain', async (t) => {
+    const viewer = await context.newPage() // a new tab: empty session storage, so a new login
+    t.teardown(() => viewer.close())
+    await viewer.goto(`${rig.admin}/`)
+    await viewer.fill('#token', VIEWER_SECRET)
+    await viewer.click('#login button[type=submit]')
+    const id = idOf(rig.web[0].url)
+    await viewer.locator(`section[data-upstream="web"] tr[data-endpoint="${id}"] button.action-drain`).click()
+    await viewer.locator('#error').waitFor({ state: 'visible' })
+    // 403 BATON_ADMIN_FORBIDDEN once the write API exists; the route table's 404 before that.
+    t.match(await viewer.locator('#error').textContent(), new RegExp(`^drain ${id.replace(/\./g, '\\.')} refused: .+ \\((BATON_ADMIN_FORBIDDEN|not_found)\\)$`))
+    const upstreams = (await (await request(`${rig.admin}/api/upstreams`, { headers: auth })).body.json()) as UpstreamJson[]
+    t.equal(upstreams.find((u) => u.name === 'web')!.endpoints.find((e) => e.id === id)!.health.drained, false, 'and nothing changed')
   })
 
   done = true
