@@ -39,6 +39,8 @@ export class Timeline {
 
   addAudit(lines: readonly AuditLine[]): void {
     for (const a of lines) {
+      // Baton's own lines copy the health events, which the timeline shows already.
+      if (a.actor === 'baton') continue
       const timeMs = typeof a.time === 'number' ? a.time : Date.parse(a.time)
       const target = typeof a.target === 'string' ? a.target : JSON.stringify(a.target)
       this.add(`a ${a.time} ${a.action} ${target}`, { timeMs, sort: 'audit', label: `audit: ${a.action}`, target, text: `by ${a.actor}${a.reason ? `: ${a.reason}` : ''}` })

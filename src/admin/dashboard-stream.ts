@@ -44,7 +44,13 @@ export class DashboardStream {
     return this.clients.size
   }
 
-  serve(_req: IncomingMessage, res: ServerResponse): void {
+  serve(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'HEAD') {
+      // The route table answers HEAD with the GET route: say what a GET would be, and hold no stream for it.
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' })
+      res.end()
+      return
+    }
     if (this.closed) {
       sendError(res, 503, 'BATON_SHUTTING_DOWN', 'the admin server is shutting down')
       return

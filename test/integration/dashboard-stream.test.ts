@@ -19,6 +19,10 @@ t.test('GET /api/stream: a token is needed, frames carry every endpoint with liv
   t.match(head.headers['content-type'], /^text\/event-stream/)
   t.equal(head.headers['cache-control'], 'no-store')
   head.body.destroy()
+  const headOnly = await request(`${rig.admin}/api/stream`, { method: 'HEAD', headers: { authorization: `Bearer ${VIEWER_SECRET}` } })
+  t.equal(headOnly.statusCode, 200, 'HEAD answers at once, holding no stream')
+  t.match(headOnly.headers['content-type'], /^text\/event-stream/)
+  await headOnly.body.text()
 
   let done = false
   const deadline = Date.now() + LOAD_MS
@@ -87,4 +91,30 @@ t.test('at most 8 streams at once; the admin server closing ends them cleanly', 
   await rig.baton.close()
   const results = await Promise.all(open)
   t.ok(results.every((r) => r.ended && r.frames.length >= 1), 'every stream got frames, then a clean end of stream (not a cut connection)')
+})
+
+t.test('the page and its files are public, typed, under a CSP, revalidated by ETag; uPlot comes from node_modules', async (t) => {
+  const rig = await startDashboardRig(t, 1)
+  const cases = [
+    { path: '/', type: /^text\/html/, body: /<script type="module" src="\/js\/dashboard.js">/ },
+    { path: '/dashboard.css', type: /^text\/css/, body: /table\.endpoints/ },
+    { path: '/js/dashboard.js', type: /^text\/javascript/, body: /readFrames/ },
+    { path: '/js/frame-reader.js', type: /^text\/javascript/, body: /text\/event-stream/ },
+    { path: '/uplot.min.js', type: /^text\/javascript/, body: /uPlot/ },
+    { path: '/uplot.min.css', type: /^text\/css/, body: /\.uplot/ },
+  ]
+  for (const c of cases) {
+    const res = await request(`${rig.admin}${c.path}`)
+    const body = await res.body.text()
+    t.equal(res.statusCode, 200, `${c.path} without a token`)
+    t.match(res.headers['content-type'], c.type, `${c.path} content type`)
+    t.match(body, c.body)
+    t.match(res.headers, { 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'content-security-policy': /^default-src 'none'; script-src 'self'; style-src 'self';/ })
+    t.notMatch(res.headers['content-security-policy'], /unsafe/, 'no unsafe-inline, no unsafe-eval')
+    const again = await request(`${rig.admin}${c.path}`, { headers: { 'if-none-match': String(res.headers.etag) } })
+    t.equal(again.statusCode, 304, `${c.path} unchanged: 304`)
+    await again.body.text()
+  }
+  const html = await request(`${rig.admin}/`)
+  t.notMatch(await html.body.text(), /<script>|<style>|style="|https?:\/\//, 'no inline script or style, nothing from elsewhere')
 })
