@@ -1,6 +1,7 @@
 import t from 'tap'
 import { request } from 'undici'
 import type { DashboardEvent, DashboardFrame } from '../../src/admin/dashboard-frame.js'
+import { LeakCheck } from '../helpers/leak-check.js'
 import { ADMIN_SECRET, loadBoth, readStream, startDashboardRig, VIEWER_SECRET } from '../helpers/dashboard-rig.js'
 
 /** Bound of every load loop here, ms. */
@@ -72,7 +73,8 @@ t.test('events since the previous frame: an ejection reaches the stream once', a
   t.match(upstreamOf(ejectedFrame, 'fleet').endpoints[1], { id: victimId, ejected: true, routed: false }, 'the frame shows the ejection in the endpoint state too')
 })
 
-t.test('at most 8 streams at once; the admin server closing ends them cleanly', async (t) => {
+t.test('at most 8 streams at once; the admin server closing ends them cleanly and leaves nothing behind', async (t) => {
+  const leaks = LeakCheck.baseline()
   const rig = await startDashboardRig(t, 1)
   const open = Array.from({ length: 8 }, () => readStream(rig.admin, VIEWER_SECRET, () => false))
   // The ninth is refused while eight are open: try until the eight are in (a try before that is admitted and closed).
@@ -91,6 +93,8 @@ t.test('at most 8 streams at once; the admin server closing ends them cleanly', 
   await rig.baton.close()
   const results = await Promise.all(open)
   t.ok(results.every((r) => r.ended && r.frames.length >= 1), 'every stream got frames, then a clean end of stream (not a cut connection)')
+  await Promise.all([...rig.web, ...rig.fleet].map((b) => b.stop()))
+  await leaks.expectNoLeaks(t, 'no stream timer, socket or fd left over')
 })
 
 t.test('the page and its files are public, typed, under a CSP, revalidated by ETag; uPlot comes from node_modules', async (t) => {
