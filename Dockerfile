@@ -13,8 +13,9 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.dashboard.json ./
 COPY src ./src
+COPY web ./web
 RUN npm run build
 
 # Runtime: production dependencies, the compiled sources, the launcher and the reference configs.
@@ -25,6 +26,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 # bin/baton imports ../dist/src/cli.js, and the CLI reads ../../package.json for --version.
 COPY --from=build /app/dist/src ./dist/src
+# The dashboard: its compiled modules, and the HTML and CSS the admin server reads from web/.
+COPY --from=build /app/dist/browser/web ./dist/browser/web
+COPY web/dashboard.html web/dashboard.css ./web/
 COPY bin ./bin
 COPY config ./config
 # Files stay root's and read-only to Baton. Numeric, so Kubernetes' runAsNonRoot can check it; the

@@ -3,6 +3,7 @@
  * Checks src/ against the floor plan in docs/ARCHITECTURE.md (the fenced ```floors block, top floor first):
  * a file may import files of its own folder and of any lower floor, never a higher floor nor another folder
  * of its own floor, and no import cycle may exist. The plan lives in the doc so doc and check never disagree.
+ * Also holds web/ (the dashboard's browser code) to its own files and type-only imports (browserProblems).
  * Run by `npm run lint`; exits 1 listing every violation as "from -> to: why".
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
@@ -95,8 +96,32 @@ for (const [file, targets] of graph) {
   }
 }
 for (const cycle of cycles(graph)) problems.push(`import cycle: ${cycle.map(name).join(' -> ')}`)
+problems.push(...browserProblems())
 if (problems.length > 0) {
   process.stderr.write(`floor plan (docs/ARCHITECTURE.md) broken in ${problems.length} place(s):\n${problems.map((p) => `  ${p}`).join('\n')}\n`)
   process.exit(1)
 }
 process.stdout.write(`floor plan kept: ${files.length} files on ${floors.length} floors, no cycle\n`)
+
+/**
+ * web/ is the dashboard's browser code, outside src/ and its floors: it may import its own files, and from
+ * elsewhere only types (erased when compiled, so the page never loads server code): uPlot's and the frame
+ * shape in src/admin/dashboard-frame.ts, which itself imports nothing.
+ */
+function browserProblems() {
+  const web = join(root, 'web')
+  if (!existsSync(web)) return []
+  const frame = join(src, 'admin', 'dashboard-frame.ts')
+  const found = []
+  const IMPORT = /^\s*(import|export)\s+(type\s+)?[^'"]*from\s*['"]([^'"]+)['"]/gm
+  for (const file of sourceFiles(web)) {
+    for (const [, , typeOnly, spec] of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      const target = spec.startsWith('.') ? resolve(dirname(file), spec.replace(/\.js$/, '.ts')) : spec
+      const inside = spec.startsWith('.') && target.startsWith(`${web}/`)
+      const typeFromOutside = typeOnly !== undefined && (target === frame || spec === 'uplot')
+      if (!inside && !typeFromOutside) found.push(`${name(file)} -> ${spec}: browser code imports only web/ files and, as types, uplot and src/admin/dashboard-frame.ts`)
+    }
+  }
+  if (/\bfrom\s*['"]/.test(readFileSync(frame, 'utf8'))) found.push(`${name(frame)}: the page compiles it, so it imports nothing`)
+  return found
+}

@@ -7,6 +7,9 @@ import type { Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import { isLoopbackAddress } from '../util/loopback-address.js'
 import { AdminAuth, adminGuard } from './admin-auth.js'
+import { addDashboardRoutes } from './dashboard-routes.js'
+import { DashboardSampler } from './dashboard-sampler.js'
+import { DashboardStream } from './dashboard-stream.js'
 import { RouteTable, type RouteGuard } from './route-table.js'
 import { sendJson } from './send-json.js'
 import { serveEvents } from './events-api.js'
@@ -54,14 +57,22 @@ export async function startAdminServer(
   const bound = await listen(server, config, inherited)
   // The Host rule needs the port actually bound. Attaching the handler now loses nothing: Node emits
   // 'listening' (and runs this continuation) before it reads any connection's first byte.
-  const routes = adminRoutes(source, deps, adminGuard(new AdminAuth(config, bound), deps.logger))
+  const stream = new DashboardStream(new DashboardSampler(() => source.upstreams(), source.events, deps.clock), deps.logger)
+  const routes = addDashboardRoutes(adminRoutes(source, deps, adminGuard(new AdminAuth(config, bound), deps.logger)), stream)
   server.on('request', (req, res) => {
     routes.handle(req, res).catch((err: unknown) => {
       deps.logger.error({ err, url: req.url }, 'admin request failed')
       sendError(res, 500, 'internal_error', 'the admin request failed')
     })
   })
-  return { url: urlOf(bound), server, close: () => close(server) }
+  return {
+    url: urlOf(bound),
+    server,
+    close: () => {
+      stream.close()
+      return close(server)
+    },
+  }
 }
 
 /** The admin API. A route's access (public, read, write) decides the checks it gets (admin-auth.ts). */
