@@ -19,8 +19,14 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const LOAD_MS = 25_000
 /** Frames whose render time the 50-endpoint check reads. */
 const SAMPLED_FRAMES = 5
-/** The screenshot the README shows (this file runs from dist/test/browser/). */
-const SCREENSHOT = fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url))
+/**
+ * Where the screenshot goes: the temporary folder, so a test run leaves the checkout unchanged; with
+ * BATON_UPDATE_SCREENSHOT=1, docs/dashboard.png, the one the README shows (this file runs from dist/test/browser/).
+ */
+const SCREENSHOT =
+  process.env.BATON_UPDATE_SCREENSHOT === '1'
+    ? fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url))
+    : join(tmpdir(), `baton-dashboard-${process.pid}.png`)
 
 /** What the in-page checks below use of the page's globals: this file is compiled without the DOM types. */
 interface PageDom {
