@@ -1,6 +1,7 @@
 import type { RouteConfig } from '../config/types.js'
 import type { ExchangeListener, ProxyExchange } from '../forward/proxy-exchange.js'
-import { TrafficSeries } from './traffic-series.js'
+import { bucketOf } from '../health/log-histogram.js'
+import { NO_LATENCY, TrafficSeries } from './traffic-series.js'
 
 /**
  * Counts every answered request by route and by upstream where its exchange ends (an ExchangeListener, so
@@ -45,8 +46,10 @@ export class TrafficRecorder implements ExchangeListener {
   onExchangeEnd(exchange: ProxyExchange): void {
     const slot = exchange.route.slot
     if (slot < 0) return
-    this.routes.record(slot, exchange.status, exchange.latencyMs)
-    this.upstreams.record(this.upstreamOf[slot], exchange.status, exchange.latencyMs)
+    const status = exchange.status
+    const bucket = exchange.latencyMs >= 0 ? bucketOf(exchange.latencyMs) : NO_LATENCY
+    this.routes.record(slot, status, bucket)
+    this.upstreams.record(this.upstreamOf[slot], status, bucket)
   }
 
   /** End of a sampling interval (the detector's timer). */

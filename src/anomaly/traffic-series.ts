@@ -1,5 +1,8 @@
 import { LogHistograms, shiftGroup } from '../health/log-histogram.js'
 
+/** record()'s latency argument for a request whose latency is not known. */
+export const NO_LATENCY = -1
+
 /** Status classes counted, in label order: 1xx..5xx. */
 export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const
 const CLASSES = STATUS_CLASSES.length
@@ -57,15 +60,18 @@ export class TrafficSeries {
     return this.nameList
   }
 
-  /** Hot path: one answered request. `latencyMs` < 0 (not known) counts the request without a latency. */
-  record(slot: number, status: number, latencyMs: number): void {
+  /**
+   * Hot path: one answered request, its latency as a log-histogram bucket (health/log-histogram.ts bucketOf,
+   * computed once for the route and the upstream series: the logarithm is most of the cost), or NO_LATENCY.
+   */
+  record(slot: number, status: number, latencyBucket: number): void {
     const c = ((status / 100) | 0) - 1
     if (c < 0 || c >= CLASSES) return
     this.classCounts[slot * CLASSES + c]++
     const first = slot * this.group
     this.requests[first]++
     if (c === 4) this.errors[first]++
-    if (latencyMs >= 0) this.latency.record(first, latencyMs)
+    if (latencyBucket >= 0) this.latency.recordBucket(first, latencyBucket)
   }
 
   /** Answered requests of `slot` in status class `c` (an index into STATUS_CLASSES) since start. */
