@@ -296,7 +296,8 @@ export class BatonRuntime {
   /** What every handler of one snapshot shares: its router, via, access log and decision capture. */
   private handlerDeps(config: BatonConfig): RequestHandlerDeps {
     const byName = new Map(this.clusters.map((c) => [c.name, c]))
-    const router = new Router(config.routes, (r) => routeTarget(r, byName.get(r.upstream)!, this.traffic.assign(r)))
+    const slots = this.traffic.useRoutes(config.routes)
+    const router = new Router(config.routes, (r) => routeTarget(r, byName.get(r.upstream)!, slots[config.routes.indexOf(r)]))
     const logPath = config.debug.decisionLog?.path ?? null
     if (this.decisionLog?.path !== logPath) {
       if (this.decisionLog !== null) this.retire(this.decisionLog.close())

@@ -17,11 +17,10 @@ const ROUTES = 8
 
 const empty: ExchangeListener = { onExchangeEnd: () => undefined }
 const recorder = new TrafficRecorder(DEFAULT_ANOMALY.windowSamples)
-const exchanges = Array.from({ length: ROUTES }, (_, i) => ({
-  route: { slot: recorder.assign({ name: `r${i}`, upstream: `u${i % 2}`, host: null, pathPrefix: '/', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false }) },
-  status: i === 0 ? 503 : 200,
-  latencyMs: 1 + i * 3.7,
-})) as unknown as ProxyExchange[]
+const slots = recorder.useRoutes(
+  Array.from({ length: ROUTES }, (_, i) => ({ name: `r${i}`, upstream: `u${i % 2}`, host: null, pathPrefix: '/', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false })),
+)
+const exchanges = slots.map((slot, i) => ({ route: { slot }, status: i === 0 ? 503 : 200, latencyMs: 1 + i * 3.7 })) as unknown as ProxyExchange[]
 
 function nsPerCall(listener: ExchangeListener): number {
   const times: number[] = []

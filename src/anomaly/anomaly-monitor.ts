@@ -1,7 +1,7 @@
 import type { AnomalyConfig } from '../config/types.js'
 import type { EventLog } from '../health/event-log.js'
 import { Transition, type RobustDetector } from './robust-detector.js'
-import { SignalDetectors, type AnomalySignal } from './signals.js'
+import { REMOVED, SignalDetectors, type AnomalySignal } from './signals.js'
 import type { TrafficRecorder } from './traffic-recorder.js'
 import type { TrafficSeries } from './traffic-series.js'
 
@@ -18,14 +18,16 @@ export interface Anomaly {
   readonly startedAt: number
   /** null while active. */
   endedAt: number | null
-  /** How it ended: the series came back into its band, or it lasted relearnAfter and became the new normal. */
-  endReason: 'returned' | 'new-normal' | null
+  /** How it ended: the series came back into its band, it lasted relearnAfter and became the new normal, or it left the config. */
+  endReason: EndReason | null
   /** The sample that started it, then the latest one (req/s, ms, fraction 0..1). */
   observed: number
   /** The band it left, frozen while it lasts. */
   readonly expectedLow: number
   readonly expectedHigh: number
 }
+
+export type EndReason = 'returned' | 'new-normal' | 'removed'
 
 export type AnomalyListener = (anomaly: Anomaly, change: 'start' | 'end') => void
 
@@ -104,7 +106,7 @@ export class AnomalyMonitor {
       const name = traffic.names()[slot]
       const upstream = scope === 'upstream' ? name : this.traffic.upstreamOfRoute(slot)
       if (code === Transition.Start) this.start(scope, name, upstream, signal, detector, slot)
-      else this.end(`${scope}/${name}/${signal}`, detector.observed(slot), code === Transition.Relearned ? 'new-normal' : 'returned')
+      else this.end(`${scope}/${name}/${signal}`, detector.observed(slot), endReason(code))
     })
   }
 
@@ -131,7 +133,7 @@ export class AnomalyMonitor {
     for (const listener of this.listeners) listener(anomaly, 'start')
   }
 
-  private end(key: string, observed: number, reason: 'returned' | 'new-normal'): void {
+  private end(key: string, observed: number, reason: EndReason): void {
     const anomaly = this.current.get(key)
     if (anomaly === undefined) return
     this.current.delete(key)
@@ -140,7 +142,11 @@ export class AnomalyMonitor {
     anomaly.observed = observed
     this.recentList.push(anomaly)
     if (this.recentList.length > RECENT_CAPACITY) this.recentList.shift()
-    const how = reason === 'returned' ? 'back within the expected band' : `lasted ${this.config.relearnAfterMs / 1000} s: the new normal`
+    const how = {
+      returned: 'back within the expected band',
+      'new-normal': `lasted ${this.config.relearnAfterMs / 1000} s: the new normal`,
+      removed: 'no longer in the config',
+    }[reason]
     const cause = `${anomaly.scope} ${anomaly.name}: ${anomaly.signal} ${how} (${format(observed)} ${UNITS[anomaly.signal]})`
     this.push(anomaly, 'anomaly-end', cause, { reason, durationMs: anomaly.endedAt - anomaly.startedAt })
     for (const listener of this.listeners) listener(anomaly, 'end')
@@ -164,6 +170,11 @@ export class AnomalyMonitor {
       },
     })
   }
+}
+
+function endReason(code: number): EndReason {
+  if (code === REMOVED) return 'removed'
+  return code === Transition.Relearned ? 'new-normal' : 'returned'
 }
 
 /** Three significant digits: events are for people. */

@@ -25,6 +25,9 @@ const MIN_LATENCY_SAMPLES = 1000
 const MIN_ERROR_REQUESTS = 20
 const MIN_ERRORS = 5
 
+/** The onChange code of an anomaly ended because its series left the config (beside robust-detector.ts's Transition codes). */
+export const REMOVED = 4
+
 /** The three baselines of one set of series (rate is two-sided: its High side is a surge, its Low side a drop). */
 export class SignalDetectors {
   readonly rate: RobustDetector
@@ -51,6 +54,10 @@ export class SignalDetectors {
     const n = traffic.names().length
     this.grow(n)
     for (let slot = 0; slot < n; slot++) {
+      if (!traffic.isLive(slot)) {
+        if (this.started[slot] === 1) this.forget(slot, onChange)
+        continue
+      }
       const requests = traffic.windowRequests(slot)
       if (requests > 0) this.started[slot] = 1
       if (this.started[slot] === 0) continue
@@ -79,6 +86,18 @@ export class SignalDetectors {
       case 'error':
         return this.errors.active(slot) !== 0
     }
+  }
+
+  /** A series that left the config: its active anomalies end (code REMOVED) and its baselines start afresh if it returns. */
+  private forget(slot: number, onChange: (slot: number, detector: RobustDetector, signal: AnomalySignal, code: number) => void): void {
+    const rateSide = this.rate.active(slot)
+    if (rateSide !== 0) onChange(slot, this.rate, rateSignal(rateSide), REMOVED)
+    if (this.latency.active(slot) !== 0) onChange(slot, this.latency, 'latency', REMOVED)
+    if (this.errors.active(slot) !== 0) onChange(slot, this.errors, 'error', REMOVED)
+    this.rate.reset(slot)
+    this.latency.reset(slot)
+    this.errors.reset(slot)
+    this.started[slot] = 0
   }
 
   private grow(n: number): void {

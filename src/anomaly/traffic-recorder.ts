@@ -26,8 +26,19 @@ export class TrafficRecorder implements ExchangeListener {
     this.upstreams = new TrafficSeries(windowSamples)
   }
 
-  /** The slot of `route` (by name), pointing at its upstream's: called for every route of each config snapshot. */
-  assign(route: RouteConfig): number {
+  /**
+   * A config snapshot's routes: they (and their upstreams) are the series sampled from now on; the slots
+   * by route, in order, for their RouteTargets.
+   */
+  useRoutes(routes: readonly RouteConfig[]): number[] {
+    const slots = routes.map((r) => this.assign(r))
+    this.routes.setLive(routes.map((r) => r.name))
+    this.upstreams.setLive(routes.map((r) => r.upstream))
+    return slots
+  }
+
+  /** The slot of `route` (by name), pointing at its upstream's. */
+  private assign(route: RouteConfig): number {
     const slot = this.routes.slotOf(route.name)
     while (this.upstreamOf.length <= slot) {
       this.upstreamOf.push(-1)

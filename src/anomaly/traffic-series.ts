@@ -31,6 +31,8 @@ export class TrafficSeries {
   private requests = new Uint32Array(0)
   private errors = new Uint32Array(0)
   private latency = new LogHistograms(0)
+  /** 1 for the slots of the running config's names; the others keep their counters and are not sampled. */
+  private liveSlots = new Uint8Array(0)
 
   constructor(readonly window: number) {
     if (!(Number.isInteger(window) && window >= 1)) throw new RangeError(`window must be a positive integer, got ${window}`)
@@ -53,6 +55,16 @@ export class TrafficSeries {
   /** The slot of `name`, −1 when it was never assigned. */
   find(name: string): number {
     return this.slots.get(name) ?? -1
+  }
+
+  /** Only these names are in the running config (a removed route must not look like a drop in its traffic). */
+  setLive(names: Iterable<string>): void {
+    this.liveSlots.fill(0)
+    for (const name of names) this.liveSlots[this.slotOf(name)] = 1
+  }
+
+  isLive(slot: number): boolean {
+    return this.liveSlots[slot] === 1
   }
 
   /** Names by slot. */
@@ -121,6 +133,9 @@ export class TrafficSeries {
     this.requests = new Uint32Array(capacity * this.group)
     this.errors = new Uint32Array(capacity * this.group)
     this.latency = new LogHistograms(capacity * this.group)
+    const live = new Uint8Array(capacity)
+    live.set(this.liveSlots)
+    this.liveSlots = live
     this.capacity = capacity
   }
 }

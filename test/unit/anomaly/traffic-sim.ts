@@ -36,11 +36,8 @@ export class TrafficSim {
     this.rng = new SeededRng(seed)
     this.recorder = new TrafficRecorder(config.windowSamples)
     this.monitor = new AnomalyMonitor(config, this.recorder, this.events, () => this.second * 1000)
-    this.exchanges = upstreams.map((name) => ({
-      route: { slot: this.recorder.assign({ name, upstream: name, host: null, pathPrefix: '/', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false }) },
-      status: 0,
-      latencyMs: 0,
-    }))
+    const slots = this.recorder.useRoutes(upstreams.map((name) => ({ name, upstream: name, host: null, pathPrefix: '/', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false })))
+    this.exchanges = slots.map((slot) => ({ route: { slot }, status: 0, latencyMs: 0 }))
   }
 
   /** Runs `seconds` of traffic, upstream k behaving as behaviour(k, second). */
