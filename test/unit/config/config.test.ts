@@ -1,6 +1,6 @@
-import { DEFAULT_ANOMALY } from '../../../src/config/build-anomaly.js'
 import t from 'tap'
 import { isAbsolute, join, relative, resolve } from 'node:path'
+import { DEFAULT_ANOMALY } from '../../../src/config/build-anomaly.js'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../../src/config/build-health.js'
 import { loadConfigFile, parseConfigText } from '../../../src/config/load.js'
 
