@@ -219,6 +219,7 @@ export class BatonRuntime {
     await this.nextListeners(next)
     this.retireReplaced(previous, clusters, next.shutdown.drainTimeoutMs)
     if (!isDeepStrictEqual(this.config.admin, next.admin)) this.logger.warn('admin settings changed: they apply at the next restart')
+    if (!isDeepStrictEqual(this.config.anomaly, next.anomaly)) this.logger.warn('anomaly settings changed: they apply at the next restart')
     this.config = next
     void this.discovery?.update(next.upstreams) // not awaited: a new source's first apply queues behind this one
     if (discovered !== null) this.discoveryChanged(discovered, diff)

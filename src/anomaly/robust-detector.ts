@@ -176,6 +176,7 @@ export class RobustDetector {
     if (this.activeSamples[i] < this.o.relearnAfter) return Transition.None
     this.reset(i)
     this.learn(i, x, 1, false)
+    this.observedLast[i] = x
     return Transition.Relearned
   }
 

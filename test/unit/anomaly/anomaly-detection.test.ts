@@ -92,6 +92,8 @@ t.test('a step that lasts relearnAfter (10 min) becomes the new normal: ended, a
       ['anomaly-end', 'route', 'surge', 'new-normal'],
     ],
   )
+  const end = sim.anomalies('anomaly-end')[0].data.observed as number
+  t.ok(end > 450 && end < 750, `the end reports the level accepted, ${end} req/s`)
 })
 
 t.test('a low-traffic upstream (1 req/s) never alarms, even when its rate triples or it fails', async (t) => {
