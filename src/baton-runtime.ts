@@ -2,6 +2,9 @@ import type { Server as NetServer } from 'node:net'
 import { isDeepStrictEqual } from 'node:util'
 import { startAdminServer, type AdminServer } from './admin/admin-server.js'
 import { buildRegistry } from './admin/prometheus.js'
+import { AnomalyMonitor } from './anomaly/anomaly-monitor.js'
+import { DriftEvents } from './anomaly/drift-events.js'
+import { TrafficRecorder } from './anomaly/traffic-recorder.js'
 import { Cluster, type ClusterDeps } from './cluster/cluster.js'
 import { saveModels, warmStartModels } from './cluster/model-lifecycle.js'
 import { diffConfigs, isEmptyDiff, type ConfigDiff, type ReloadOutcome } from './config/config-diff.js'
@@ -53,12 +56,21 @@ export class BatonRuntime {
   private readonly retiring = new Set<Promise<void>>()
   /** Reloads run one at a time, in order. */
   private reloading: Promise<unknown> = Promise.resolve()
+  /** Per-route and per-upstream answers by status class, and the windows the anomaly detector samples. */
+  readonly traffic: TrafficRecorder
+  /** null when `anomaly.enabled` is false; its settings are the start config's. */
+  readonly anomalies: AnomalyMonitor | null
+  private readonly drift: DriftEvents
 
   constructor(
     public config: BatonConfig,
     private readonly deps: ClusterDeps,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.traffic = new TrafficRecorder(config.anomaly.windowSamples)
+    this.anomalies = config.anomaly.enabled ? new AnomalyMonitor(config.anomaly, this.traffic, deps.events, deps.wallClock) : null
+    this.drift = new DriftEvents(deps.events, deps.wallClock)
+  }
 
   get listenerUrls(): string[] {
     return [...this.servers.values()].map((s) => s.url)
@@ -77,6 +89,7 @@ export class BatonRuntime {
     const config = this.config
     this.demo = config.demo === null ? null : await startDemoBackends(config.demo, this.logger)
     this.clusters = config.upstreams.map((u) => new Cluster(u, this.deps))
+    this.drift.watch(this.clusters)
     await warmStartModels(this.clusters, this.logger)
     for (const c of this.clusters) c.start()
     const handlerDeps = this.handlerDeps(config)
@@ -88,8 +101,8 @@ export class BatonRuntime {
     if (config.admin !== null) {
       this.admin = await startAdminServer(
         config.admin,
-        { upstreams: () => this.clusters, events: this.deps.events, draining: () => this.drain.draining, reload: () => this.reloadFromFile() },
-        { clock: this.deps.clock, logger: this.logger, registry: buildRegistry(() => this.clusters, this.deps.events) },
+        { upstreams: () => this.clusters, events: this.deps.events, anomalies: this.anomalies, draining: () => this.drain.draining, reload: () => this.reloadFromFile() },
+        { clock: this.deps.clock, logger: this.logger, registry: buildRegistry(() => this.clusters, this.deps.events, { traffic: this.traffic, monitor: this.anomalies }) },
         inherited?.admin ?? null,
       )
     }
@@ -206,6 +219,7 @@ export class BatonRuntime {
     await this.nextListeners(next)
     this.retireReplaced(previous, clusters, next.shutdown.drainTimeoutMs)
     if (!isDeepStrictEqual(this.config.admin, next.admin)) this.logger.warn('admin settings changed: they apply at the next restart')
+    if (!isDeepStrictEqual(this.config.anomaly, next.anomaly)) this.logger.warn('anomaly settings changed: they apply at the next restart')
     this.config = next
     void this.discovery?.update(next.upstreams) // not awaited: a new source's first apply queues behind this one
     if (discovered !== null) this.discoveryChanged(discovered, diff)
@@ -229,6 +243,7 @@ export class BatonRuntime {
       if (previous === null) fresh.push(cluster)
       return cluster
     })
+    this.drift.watch(clusters)
     await warmStartModels(fresh, this.logger)
     for (const c of clusters) if (!this.clusters.includes(c)) c.start()
     return clusters
@@ -282,7 +297,8 @@ export class BatonRuntime {
   /** What every handler of one snapshot shares: its router, via, access log and decision capture. */
   private handlerDeps(config: BatonConfig): RequestHandlerDeps {
     const byName = new Map(this.clusters.map((c) => [c.name, c]))
-    const router = new Router(config.routes, (r) => routeTarget(r, byName.get(r.upstream)!))
+    const slots = this.traffic.useRoutes(config.routes)
+    const router = new Router(config.routes, (r) => routeTarget(r, byName.get(r.upstream)!, slots[config.routes.indexOf(r)]))
     const logPath = config.debug.decisionLog?.path ?? null
     if (this.decisionLog?.path !== logPath) {
       if (this.decisionLog !== null) this.retire(this.decisionLog.close())
@@ -293,7 +309,7 @@ export class BatonRuntime {
         ? new DecisionRecorder(config.debug, this.deps.rng, this.decisionLog, this.deps.wallClock)
         : null
     const accessLog = config.logging.accessLog ? new AccessLog(this.logger) : null
-    return { via: config.via, router, clock: this.deps.clock, exchangeListener: combineListeners([accessLog, decisions]), decisions, drain: this.drain }
+    return { via: config.via, router, clock: this.deps.clock, exchangeListener: combineListeners([this.traffic, accessLog, decisions]), decisions, drain: this.drain }
   }
 
   private startTimers(): NodeJS.Timeout[] {
@@ -308,7 +324,14 @@ export class BatonRuntime {
     }, STATS_INTERVAL_MS)
     tick.unref()
     rollover.unref()
-    return [tick, rollover]
+    const timers = [tick, rollover]
+    const anomalies = this.anomalies
+    if (anomalies !== null) {
+      const sample = setInterval(() => anomalies.tick(), anomalies.config.intervalMs)
+      sample.unref()
+      timers.push(sample)
+    }
+    return timers
   }
 
   /** Where discovery loops send what they find: applied through applyEndpoints, failures recorded as events. */

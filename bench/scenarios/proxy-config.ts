@@ -1,3 +1,4 @@
+import { DEFAULT_ANOMALY } from '../../src/config/build-anomaly.js'
 import { catchAllRoute, DEFAULT_DEBUG, DEFAULT_VIA, defaultListener, defaultPolicy } from '../../src/config/build.js'
 import { buildHealth, DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 import { parseConfigText } from '../../src/config/load.js'
@@ -149,6 +150,7 @@ export function proxyConfig(policy: PolicyConfig, backendUrls: readonly string[]
     shutdown: { drainDelayMs: 0, drainTimeoutMs: PROXY_RESPONSE_TIMEOUT_MS, tunnelGraceMs: 0 },
     via: DEFAULT_VIA,
     debug: DEFAULT_DEBUG,
+    anomaly: DEFAULT_ANOMALY,
     routes: [catchAllRoute('all', 'backends')],
     upstreams: [
       {

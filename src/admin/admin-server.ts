@@ -12,6 +12,7 @@ import { DashboardSampler } from './dashboard-sampler.js'
 import { DashboardStream } from './dashboard-stream.js'
 import { RouteTable, type RouteGuard } from './route-table.js'
 import { sendJson } from './send-json.js'
+import { serveAnomalies } from './anomalies-api.js'
 import { serveEvents } from './events-api.js'
 import { serveExplain, serveModels, serveRollback } from './model-api.js'
 import type { AdminSource } from './types.js'
@@ -92,6 +93,7 @@ function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps
     })
     .add('GET', '/api/upstreams', 'read', (_req, res) => sendJson(res, 200, describeUpstreams(source.upstreams(), clock.now())))
     .add('GET', '/api/events', 'read', (req, res) => serveEvents(source.events, req, res))
+    .add('GET', '/api/anomalies', 'read', (_req, res) => serveAnomalies(source.anomalies, res))
     .add('GET', '/api/model', 'read', (_req, res) => serveModels(source.upstreams(), res))
     .add('POST', '/api/model/rollback', 'write', (req, res) => serveRollback(source.upstreams(), req, res, logger))
     .add('POST', '/api/reload', 'write', async (_req, res) => {

@@ -1,3 +1,4 @@
+import type { AnomalyMonitor } from '../anomaly/anomaly-monitor.js'
 import type { ReloadOutcome } from '../config/config-diff.js'
 import type { Policy } from '../balancer/types.js'
 import type { CheckResult } from '../health/active-checker.js'
@@ -59,6 +60,8 @@ export interface UpstreamView {
 export interface AdminSource {
   upstreams(): readonly UpstreamView[]
   readonly events: EventLog
+  /** The anomaly detector (GET /api/anomalies); null when it is off. */
+  readonly anomalies: AnomalyMonitor | null
   /** Shutting down: /healthz answers 503 so load balancers in front stop sending. */
   draining(): boolean
   /** Reads the config file again and applies it (or refuses it, changing nothing). */

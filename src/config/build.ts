@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path'
 import { normaliseHost } from '../util/authority.js'
+import { buildAnomaly } from './build-anomaly.js'
 import { buildAdmin } from './build-admin.js'
 import { buildDiscovery, buildEndpoint } from './build-discovery.js'
 import { buildHealth, buildRetry } from './build-health.js'
@@ -49,6 +50,7 @@ export function buildConfig(raw: RawConfig, source: string, adminTokens: readonl
       decisionHeaders: raw.debug.decisionHeaders,
       decisionLog: raw.debug.decisionLog === null ? null : { ...raw.debug.decisionLog, path: resolve(baseDir, raw.debug.decisionLog.path) },
     },
+    anomaly: buildAnomaly(raw.anomaly),
     routes: buildRoutes(raw),
     upstreams: raw.upstreams.map((u, i) => buildUpstream(u, baseDir, files.upstreams[i] ?? null)),
     demo:

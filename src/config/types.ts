@@ -14,6 +14,8 @@ export interface BatonConfig {
   readonly shutdown: ShutdownConfig
   readonly via: ViaConfig
   readonly debug: DebugConfig
+  /** Anomaly detection (src/anomaly/): read at start. */
+  readonly anomaly: AnomalyConfig
   readonly routes: readonly RouteConfig[]
   readonly upstreams: readonly UpstreamConfig[]
   /** In-process demo backends started before the proxy; null unless the file has a `demo:` section. */
@@ -170,6 +172,28 @@ export interface DebugConfig {
   readonly decisionHeaders: boolean
   /** A sampled JSON-lines log of decisions for offline evaluation; null (default) for none. */
   readonly decisionLog: DecisionLogConfig | null
+}
+
+/** Anomaly detection per upstream and per route (README "Anomaly detection"); every duration in ms. */
+export interface AnomalyConfig {
+  /** Default true. The per-route counters run either way. */
+  readonly enabled: boolean
+  /** One sample per series this often. Default 1 s. */
+  readonly intervalMs: number
+  /** Intervals summarised by each sample (rate, p99, error fraction over them). Default 10 (10 s). */
+  readonly windowSamples: number
+  /** Time constant of the baseline's EWMA. Default 5 min. */
+  readonly baselineMs: number
+  /** Learning only after start. Default 2 min. */
+  readonly warmupMs: number
+  /** Consecutive samples outside the band that start an anomaly. Default 3. */
+  readonly enterAfter: number
+  /** Consecutive samples back inside that end it. Default 5. */
+  readonly exitAfter: number
+  /** An anomaly this long becomes the new normal. Default 10 min. */
+  readonly relearnAfterMs: number
+  /** Band half-width, σ-equivalents. Default 4. */
+  readonly bandWidth: number
 }
 
 export interface DecisionLogConfig {

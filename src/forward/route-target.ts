@@ -4,6 +4,8 @@ import type { RouteConfig } from '../config/types.js'
 /** Where a matched route sends a request, and the route's own rules for it. Built once per route. */
 export interface RouteTarget {
   readonly route: string
+  /** The route's slot in the per-route counters (anomaly/traffic-recorder.ts); −1 when nobody counts. */
+  readonly slot: number
   readonly cluster: Cluster
   /** Retry POST and PATCH after bytes reached a backend: the route's opt-in, else its upstream's setting. */
   readonly retryNonIdempotent: boolean
@@ -13,9 +15,10 @@ export interface RouteTarget {
   readonly allowTrace: boolean
 }
 
-export function routeTarget(route: RouteConfig, cluster: Cluster): RouteTarget {
+export function routeTarget(route: RouteConfig, cluster: Cluster, slot = -1): RouteTarget {
   return {
     route: route.name,
+    slot,
     cluster,
     retryNonIdempotent: route.retryNonIdempotent ?? cluster.retry.retryNonIdempotent,
     maxBodyBytes: route.maxBodyBytes,

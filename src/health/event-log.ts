@@ -1,7 +1,8 @@
 /**
  * What happened to an endpoint's (or, for panic, an upstream's) routability; and, instance-wide, a config
  * reload applied or refused (upstream and endpoint ''); and an upstream's discovered endpoints applied or its
- * source failing (endpoint '').
+ * source failing (endpoint ''); an upstream's or a route's traffic leaving its band and coming back (anomaly-start,
+ * anomaly-end: src/anomaly/; endpoint ''); the learned model's drift at an endpoint (drift).
  */
 export type HealthEventKind =
   | 'healthy'
@@ -17,6 +18,9 @@ export type HealthEventKind =
   | 'reload-failed'
   | 'discovery-changed'
   | 'discovery-failed'
+  | 'anomaly-start'
+  | 'anomaly-end'
+  | 'drift'
 
 /** Every kind, in a fixed order: the index of a kind in this list is its counter slot. */
 export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
@@ -33,6 +37,9 @@ export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
   'reload-failed',
   'discovery-changed',
   'discovery-failed',
+  'anomaly-start',
+  'anomaly-end',
+  'drift',
 ]
 
 export interface HealthEvent {

@@ -22,7 +22,12 @@ export class LogHistograms {
 
   /** O(1), no allocation. */
   record(i: number, latencyMs: number): void {
-    this.counts[i * BUCKETS + bucketOf(latencyMs)]++
+    this.recordBucket(i, bucketOf(latencyMs))
+  }
+
+  /** record() with the bucket already computed (bucketOf): one logarithm for several histograms. */
+  recordBucket(i: number, bucket: number): void {
+    this.counts[i * BUCKETS + bucket]++
     this.totals[i]++
   }
 
@@ -82,7 +87,8 @@ export function upperBound(k: number): number {
   return MIN_MS * 2 ** (k / PER_DOUBLING)
 }
 
-function bucketOf(latencyMs: number): number {
+/** The bucket of a latency, ms: a logarithm (tens of ns), so compute it once per value. */
+export function bucketOf(latencyMs: number): number {
   if (!(latencyMs > MIN_MS)) return 0 // also NaN and negatives
   const k = Math.ceil(Math.log2(latencyMs / MIN_MS) * PER_DOUBLING)
   return k < BUCKETS ? k : BUCKETS - 1

@@ -1,3 +1,4 @@
+import { DEFAULT_ANOMALY } from '../../src/config/build-anomaly.js'
 import { catchAllRoute, DEFAULT_DEBUG, DEFAULT_VIA, defaultListener } from '../../src/config/build.js'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 import type { BatonConfig, PolicyConfig, UpstreamConfig } from '../../src/config/types.js'
@@ -21,6 +22,7 @@ export function testConfig(upstreams: TestUpstream[], overrides: Partial<BatonCo
     shutdown: { drainDelayMs: 0, drainTimeoutMs: 5_000, tunnelGraceMs: 1_000 },
     via: DEFAULT_VIA,
     debug: DEFAULT_DEBUG,
+    anomaly: DEFAULT_ANOMALY,
     routes: built.map((u) => catchAllRoute(u.name, u.name)),
     upstreams: built,
     demo: null,

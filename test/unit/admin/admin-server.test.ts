@@ -15,7 +15,7 @@ const LOOPBACK = defaultAdmin({ port: 0 })
 
 /** What the admin server reads; not draining, and no config file to reload. */
 function adminSource(upstreams: () => readonly UpstreamView[], events = new EventLog()): AdminSource {
-  return { upstreams, events, draining: () => false, reload: async () => ({ ok: false, errors: ['no config file in this test'] }) }
+  return { upstreams, events, anomalies: null, draining: () => false, reload: async () => ({ ok: false, errors: ['no config file in this test'] }) }
 }
 
 /** A real admin server on a free loopback port, closed after the test. */

@@ -477,6 +477,16 @@ ${base()}`,
       'upstreams[1].discovery.file.pol: unknown key "pol" at x.yaml:8:50',
     ],
   },
+  {
+    name: 'anomaly: a window shorter than the interval, no consecutive samples, a band under 1 σ, a typo',
+    text: `${base()}anomaly:\n  interval: 2s\n  window: 1s\n  enterAfter: 0\n  bandWidth: 0.5\n  sensitivity: 3\n`,
+    expected: [
+      'anomaly.enterAfter: must be at least 1 at x.yaml:8:15',
+      'anomaly.bandWidth: bandWidth must be at least 1 at x.yaml:9:14',
+      'anomaly.sensitivity: unknown key "sensitivity" at x.yaml:10:3',
+      'anomaly.window: window (1000 ms) must be at least the interval (2000 ms) at x.yaml:7:11',
+    ],
+  },
 ]
 
 t.test('broken configs are rejected with path: message at file:line:col', async (t) => {

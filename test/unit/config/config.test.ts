@@ -1,5 +1,6 @@
 import t from 'tap'
 import { isAbsolute, join, relative, resolve } from 'node:path'
+import { DEFAULT_ANOMALY } from '../../../src/config/build-anomaly.js'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../../src/config/build-health.js'
 import { loadConfigFile, parseConfigText } from '../../../src/config/load.js'
 
@@ -167,6 +168,7 @@ t.test('config/baton.yaml: the reference sets every block', async (t) => {
     ['web', null, null],
   ])
   t.not(config.upstreams[0].health.active, null, 'active checks spelled out')
+  t.same(config.anomaly, DEFAULT_ANOMALY, 'the anomaly block states the defaults')
   t.equal(config.listeners[0].port, 8080, '${PORT:-8080} falls back')
   t.equal((await loadConfigFile('config/baton.yaml', { PORT: '18080' })).listeners[0].port, 18_080)
 })
