@@ -16,6 +16,7 @@ import { describeSource } from './discovery/source.js'
 import type { DiscoverySink } from './discovery/upstream-discovery.js'
 import { routeTarget } from './forward/route-target.js'
 import type { HandedOverServers, InheritedSockets } from './hot-restart.js'
+import { buildRateLimiters, type RateLimiter } from './overload/rate-limiter.js'
 import { Router } from './router/router.js'
 import { AccessLog } from './server/access-log.js'
 import { DrainState } from './server/drain-state.js'
@@ -49,6 +50,8 @@ export class BatonRuntime {
   private decisionLog: DecisionLogFile | null = null
   private discovery: DiscoveryManager | null = null
   private timers: NodeJS.Timeout[] = []
+  /** Rate limits of the current snapshot by route name; a reload builds the next from these (buckets carry over). */
+  rateLimiters: ReadonlyMap<string, RateLimiter> = new Map()
   /** Retiring clusters and draining listeners: shutdown waits for them. */
   private readonly retiring = new Set<Promise<void>>()
   /** Reloads run one at a time, in order. */
@@ -88,8 +91,14 @@ export class BatonRuntime {
     if (config.admin !== null) {
       this.admin = await startAdminServer(
         config.admin,
-        { upstreams: () => this.clusters, events: this.deps.events, draining: () => this.drain.draining, reload: () => this.reloadFromFile() },
-        { clock: this.deps.clock, logger: this.logger, registry: buildRegistry(() => this.clusters, this.deps.events) },
+        {
+          upstreams: () => this.clusters,
+          events: this.deps.events,
+          draining: () => this.drain.draining,
+          reload: () => this.reloadFromFile(),
+          rateLimits: () => [...this.rateLimiters.values()],
+        },
+        { clock: this.deps.clock, logger: this.logger, registry: buildRegistry(() => this.clusters, this.deps.events, () => [...this.rateLimiters.values()]) },
         inherited?.admin ?? null,
       )
     }
@@ -282,7 +291,8 @@ export class BatonRuntime {
   /** What every handler of one snapshot shares: its router, via, access log and decision capture. */
   private handlerDeps(config: BatonConfig): RequestHandlerDeps {
     const byName = new Map(this.clusters.map((c) => [c.name, c]))
-    const router = new Router(config.routes, (r) => routeTarget(r, byName.get(r.upstream)!))
+    this.rateLimiters = buildRateLimiters(config.routes, this.rateLimiters)
+    const router = new Router(config.routes, (r) => routeTarget(r, byName.get(r.upstream)!, this.rateLimiters.get(r.name) ?? null))
     const logPath = config.debug.decisionLog?.path ?? null
     if (this.decisionLog?.path !== logPath) {
       if (this.decisionLog !== null) this.retire(this.decisionLog.close())

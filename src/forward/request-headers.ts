@@ -66,7 +66,7 @@ export class UpstreamHeaderBuilder {
     head.host = head.contentLength = head.transferEncoding = head.debug = null
     if (raw.length > 2 * this.maxFields) return REJECTIONS.tooManyHeaders
     const named = connectionNamedHeaders(raw)
-    const keepForwardedFor = !this.replaceForwardedFor || this.isTrusted(clientIp)
+    const keepForwardedFor = !this.replaceForwardedFor || this.trusts(clientIp)
     const out: string[] = []
     let forwardedFor: string | null = null
     let via: string | null = null
@@ -129,7 +129,8 @@ export class UpstreamHeaderBuilder {
     headers[headers.length - 5] = authority
   }
 
-  private isTrusted(peer: string): boolean {
+  /** Whether `peer` is one of the listener's trustedProxies (their X-Forwarded-For and headers are believed). */
+  trusts(peer: string): boolean {
     if (this.trusted === null) return false
     // A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d; IPv4 ranges must still match them.
     const ip = peer.startsWith('::ffff:') && isIP(peer.slice(7)) === 4 ? peer.slice(7) : peer

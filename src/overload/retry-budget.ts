@@ -12,6 +12,11 @@ export class RetryBudget {
   refused = 0
   /** Tokens granted since start: retries and hedges sent (for metrics). */
   granted = 0
+  /**
+   * Storm damping (overload/storm-damper.ts), 0..1: the allowance, floor included, is scaled by it, so retries
+   * fall towards zero during a storm. 1 outside storms.
+   */
+  damping = 1
 
   constructor(
     private readonly fraction: number,
@@ -31,7 +36,7 @@ export class RetryBudget {
 
   /** Takes a retry token if the budget allows; it comes back when its request ends (requestEnded). */
   tryAcquireRetry(): boolean {
-    const allowed = Math.max(this.minConcurrent, this.fraction * this.active)
+    const allowed = Math.max(this.minConcurrent, this.fraction * this.active) * this.damping
     if (this.retrying < allowed) {
       this.retrying++
       this.granted++
