@@ -1,5 +1,7 @@
 /** delay-seconds: one or more digits (RFC 9110 §10.2.3). */
 const DELAY_SECONDS = /^\d+$/
+/** Every HTTP-date form starts with a day name; Date.parse alone would read "-1" or "1.5" as years. */
+const DAY_NAME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)/
 
 /**
  * How long a Retry-After field value asks to wait, ms from `wallNowMs` (ms since the epoch), capped at `maxMs`:
@@ -10,7 +12,7 @@ const DELAY_SECONDS = /^\d+$/
 export function retryAfterMs(value: string, wallNowMs: number, maxMs: number): number {
   const text = value.trim()
   if (DELAY_SECONDS.test(text)) return Math.min(maxMs, Number(text) * 1000)
-  const at = Date.parse(text)
+  const at = DAY_NAME.test(text) ? Date.parse(text) : Number.NaN
   if (Number.isNaN(at)) return -1
   return Math.min(maxMs, Math.max(0, at - wallNowMs))
 }
