@@ -49,8 +49,8 @@ t.test('broken rateLimit, retryAfter and storm blocks name file:line:key', async
       text: routed('      rate: 0/s\n', '    storm: { band: 4, clam: 5s }\n    retryAfter: { max: later }\n'),
       expected: [
         'routes[0].rateLimit.rate: expected a rate like 100/s, 600/min or 10000/h, got "0/s" at x.yaml:4:13',
-        'upstreams[0].storm.clam: unknown key "clam" at x.yaml:9:23',
         'upstreams[0].retryAfter.max: expected a duration like 250ms, 5s, 2m or 1h, got "later" at x.yaml:10:24',
+        'upstreams[0].storm.clam: unknown key "clam" at x.yaml:9:23',
       ],
     },
   ]
