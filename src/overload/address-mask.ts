@@ -5,10 +5,12 @@ const FULL_V4 = 32
 const FULL_V6 = 128
 
 /**
- * A client address cut to its network prefix, as a rate-limit key: "10.1.2.0/24", "2001:db8:0:1::/64" (IPv6 in
- * 8 hextets, zero runs not compressed: the key is compared, never shown to a resolver), or the address itself
- * at /32 and /128. A dual-stack listener's "::ffff:a.b.c.d" counts as the IPv4 address. The last address and
- * its key are remembered: requests on a keep-alive connection (one peer) cost one string compare.
+ * A client address cut to its network prefix, as a rate-limit key. At /32 (IPv4) and /128 (IPv6) the key is
+ * the address itself; under them it is the masked address packed into UTF-16 code units (2 for IPv4, 8 for
+ * IPv6: one string, no formatting): the key is only compared, never shown, and the packed forms cannot equal
+ * an address string (IPv6 under /128 ends in zero units). A dual-stack listener's "::ffff:a.b.c.d" counts as
+ * the IPv4 address. The last address and its key are remembered: requests on a keep-alive connection (one
+ * peer) cost one string compare.
  */
 export class AddressMask {
   private lastAddress = ''
@@ -44,45 +46,89 @@ export class AddressMask {
       const keep = Math.min(16, Math.max(0, prefix - 16 * k))
       h[k] &= keep === 0 ? 0 : (0xffff << (16 - keep)) & 0xffff
     }
-    let out = h[0].toString(16)
-    for (let k = 1; k < 8; k++) out += `:${h[k].toString(16)}`
-    return `${out}/${prefix}`
+    return String.fromCharCode(h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
   }
 }
 
+/** A dotted quad (isIP said so) cut to `prefix` bits, packed in two code units; parsed by char codes. */
 function maskV4(address: string, prefix: number): string {
-  const parts = address.split('.')
   let n = 0
-  for (let k = 0; k < 4; k++) n = (n << 8) | Number(parts[k])
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0
-  const masked = (n & mask) >>> 0
-  return `${masked >>> 24}.${(masked >>> 16) & 255}.${(masked >>> 8) & 255}.${masked & 255}/${prefix}`
-}
-
-/** A valid IPv6 address (isIP said so; a zone id "%eth0" dropped, an embedded IPv4 tail read) into 8 hextets. */
-function parseV6(address: string, out: Uint16Array): void {
-  out.fill(0)
-  const zone = address.indexOf('%')
-  const text = zone < 0 ? address : address.slice(0, zone)
-  const gap = text.indexOf('::')
-  const head = gap < 0 ? text : text.slice(0, gap)
-  const tail = gap < 0 ? '' : text.slice(gap + 2)
-  const left = hextetsOf(head)
-  const right = hextetsOf(tail)
-  for (let k = 0; k < left.length; k++) out[k] = left[k]
-  for (let k = 0; k < right.length; k++) out[8 - right.length + k] = right[k]
-}
-
-function hextetsOf(part: string): number[] {
-  if (part === '') return []
-  const out: number[] = []
-  for (const group of part.split(':')) {
-    if (group.includes('.')) {
-      const [a, b, c, d] = group.split('.').map(Number)
-      out.push((a << 8) | b, (c << 8) | d)
+  let octet = 0
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i)
+    if (c === 46) {
+      n = (n << 8) | octet
+      octet = 0
     } else {
-      out.push(parseInt(group, 16))
+      octet = octet * 10 + c - 48
     }
   }
-  return out
+  n = (n << 8) | octet
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0
+  const masked = (n & mask) >>> 0
+  return String.fromCharCode(masked >>> 16, masked & 0xffff)
+}
+
+/**
+ * A valid IPv6 address (isIP said so; a zone id "%eth0" ignored) into 8 hextets, by char codes: groups
+ * before "::" from the left, those after it moved to the right end. An embedded IPv4 tail ("64:ff9b::1.2.3.4")
+ * becomes the last two hextets.
+ */
+function parseV6(address: string, out: Uint16Array): void {
+  out.fill(0)
+  let k = 0
+  let gapAt = -1
+  let value = 0
+  let digits = 0
+  let end = address.indexOf('%')
+  if (end < 0) end = address.length
+  for (let i = 0; i < end; i++) {
+    const c = address.charCodeAt(i)
+    if (c === 58) {
+      if (digits > 0) out[k++] = value
+      value = digits = 0
+      if (address.charCodeAt(i + 1) === 58) {
+        gapAt = k
+        i++
+      }
+    } else if (c === 46) {
+      // The group read so far was the first octet of a dotted tail: read the tail as IPv4.
+      const tail = v4Value(address, i - digits, end)
+      out[k++] = tail >>> 16
+      out[k++] = tail & 0xffff
+      digits = 0
+      break
+    } else {
+      value = value * 16 + hexDigit(c)
+      digits++
+    }
+  }
+  if (digits > 0) out[k++] = value
+  if (gapAt < 0 || k === 8) return
+  const moved = k - gapAt
+  for (let j = 0; j < moved; j++) {
+    out[7 - j] = out[k - 1 - j]
+    out[k - 1 - j] = 0
+  }
+}
+
+/** The uint32 of the dotted quad in address[from, end). */
+function v4Value(address: string, from: number, end: number): number {
+  let n = 0
+  let octet = 0
+  for (let i = from; i < end; i++) {
+    const c = address.charCodeAt(i)
+    if (c === 46) {
+      n = (n << 8) | octet
+      octet = 0
+    } else {
+      octet = octet * 10 + c - 48
+    }
+  }
+  return ((n << 8) | octet) >>> 0
+}
+
+function hexDigit(c: number): number {
+  if (c <= 57) return c - 48 // 0-9
+  return (c | 32) - 87 // a-f, A-F
 }
