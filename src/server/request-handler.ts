@@ -50,7 +50,8 @@ const ALLOW = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH'
  * Screening (server/request-screen.ts, shared with WebSocket upgrades) refuses, before any backend is chosen,
  * what a backend could read otherwise than Baton did (header rules in forward/request-headers.ts;
  * Transfer-Encoding other than chunked, or on HTTP/1.0; an invalid Host; a path that normalises above the
- * root); this handler adds what the listener's limits forbid (body size).
+ * root); this handler adds what the listener's limits forbid (body size) and the route's rate limit (a token
+ * taken after routing, before any pick: a refused request costs no backend anything).
  */
 export class RequestHandler {
   private readonly pickContext: PickContext = { hashKey: 0, attempt: 0, exclude: -1 }
