@@ -6,6 +6,7 @@ import { startBaton } from '../../src/index.js'
 import { testConfig } from '../helpers/baton-config.js'
 import { startBackends } from '../helpers/fake-backend.js'
 import { parsePrometheusText } from '../helpers/prometheus-text.js'
+import { openClient, refusedHandshake, WsEchoBackend } from '../helpers/ws-backend.js'
 
 // Rate limits through the real proxy: refusals are answered before any backend work, per client key.
 
@@ -106,4 +107,22 @@ t.test('a reload that changes the rate keeps the buckets; a route without rateLi
   const free = { ...next, routes: [catchAllRoute('api', 'api')] }
   t.ok((await baton.reload(free)).ok)
   for (let i = 0; i < 5; i++) t.equal((await from(agent, `${url}/`)).status, 200, `unlimited ${i}`)
+})
+
+t.test('a WebSocket handshake over the route\'s limit gets the same 429, and no tunnel is opened', async (t) => {
+  const ws = await new WsEchoBackend().start()
+  const config = limited({ burst: 1 }, ws.url)
+  const baton = await startBaton(config)
+  t.teardown(async () => {
+    await baton.close()
+    await ws.stop()
+  })
+  const url = baton.listenerUrls[0]
+  const open = await openClient(url)
+  open.close()
+  const refused = await refusedHandshake(url)
+  t.equal(refused.status, 429)
+  t.equal(refused.headers['retry-after'], '60')
+  t.equal(JSON.parse(refused.body).error, 'BATON_RATE_LIMITED')
+  t.equal(ws.handshakes.length, 1, 'the backend saw the admitted handshake only')
 })
