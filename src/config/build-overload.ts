@@ -38,6 +38,7 @@ export function buildStorm(s: z.output<typeof stormSchema>): StormConfig {
     band: s.band,
     minRatePerSecond: s.minRate,
     minErrorsPerSecond: s.minErrorRate,
+    minErrorFraction: s.minErrorPercent / 100,
     calmMs: s.calm,
     relaxMs: s.relax,
   }

@@ -65,6 +65,7 @@ export const stormSchema = z
     band: z.number().min(1).max(100).default(4),
     minRate: z.number().min(0).default(50),
     minErrorRate: z.number().min(0).default(10),
+    minErrorPercent: z.number().min(0).max(100).default(50),
     calm: duration('5s', 0),
     relax: duration('10s', 0),
   })

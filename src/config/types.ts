@@ -566,6 +566,11 @@ export interface StormConfig {
   readonly minRatePerSecond: number
   /** Failed attempts per second below which no burst is a storm. Default 10. */
   readonly minErrorsPerSecond: number
+  /**
+   * Fraction 0..1 of attempts that must fail for an error burst to be a storm (YAML minErrorPercent, default
+   * 50): one dead endpoint of several is outlier detection's, and retries are what hide it from clients.
+   */
+  readonly minErrorFraction: number
   /** A storm ends after this long without an anomalous second, ms. Default 5 s. */
   readonly calmMs: number
   /** Time for the damping to climb back from 0 to 1 after a storm, ms. Default 10 s. */

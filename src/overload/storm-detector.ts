@@ -53,7 +53,8 @@ class EwmaBand {
  * Storm detection for one upstream from its attempts and failed attempts per second, sampled on the cluster's
  * tick: each rate has an EWMA baseline with a band (mean + band × mean absolute deviation). A sample is
  * anomalous when a rate is above its band and above its absolute floor (minRate, minErrorRate: a quiet
- * upstream never storms); ENTER_SAMPLES anomalous samples in a row start a storm. It ends, with hysteresis,
+ * upstream never storms), failures also only when at least minErrorFraction of the attempts fail (one dead
+ * endpoint of several is outlier detection's business, and retries are what hide it); ENTER_SAMPLES anomalous samples in a row start a storm. It ends, with hysteresis,
  * after `calmMs` without a sample above half the band (and half the floors). Nothing is detected during the
  * warm-up: without history there is no baseline to be anomalous against.
  */
@@ -79,7 +80,7 @@ export class StormDetector implements StormSignal {
 
   describe(): Record<string, number | string> {
     const k = this.config.band
-    const errorsLoud = this.observedErrors >= this.config.minErrorsPerSecond && this.observedErrors > this.errors.upper(k)
+    const errorsLoud = this.errorsAbove(this.observedRate, this.observedErrors, 1)
     const band = errorsLoud ? this.errors : this.rate
     return {
       signal: errorsLoud ? 'errors' : 'rate',
@@ -140,8 +141,13 @@ export class StormDetector implements StormSignal {
   /** A rate above `scale` × its band and floor. */
   private above(rate: number, errors: number, scale: number): boolean {
     const c = this.config
-    const k = c.band * scale
-    return (rate >= c.minRatePerSecond * scale && rate > this.rate.upper(k)) || (errors >= c.minErrorsPerSecond * scale && errors > this.errors.upper(k))
+    return (rate >= c.minRatePerSecond * scale && rate > this.rate.upper(c.band * scale)) || this.errorsAbove(rate, errors, scale)
+  }
+
+  /** Failures above `scale` × their band and floor, and at least `scale` × minErrorFraction of the attempts. */
+  private errorsAbove(rate: number, errors: number, scale: number): boolean {
+    const c = this.config
+    return errors >= c.minErrorsPerSecond * scale && errors >= c.minErrorFraction * scale * rate && errors > this.errors.upper(c.band * scale)
   }
 }
 

@@ -21,7 +21,7 @@ t.test('rateLimit: rates in any unit, the burst default, the key forms', async (
   t.equal(none.routes[0].rateLimit, null, 'no rateLimit block: no limit (no default limit)')
   const upstream = parseConfigText(routed('      rate: 1/s\n'), 'x.yaml', {}).upstreams[0]
   t.same(upstream.retryAfter, { enabled: true, maxMs: 60_000 }, 'Retry-After honoured by default, capped at 60 s')
-  t.match(upstream.storm, { enabled: true, warmupMs: 30_000, band: 4, calmMs: 5_000, relaxMs: 10_000 })
+  t.match(upstream.storm, { enabled: true, warmupMs: 30_000, band: 4, minErrorFraction: 0.5, calmMs: 5_000, relaxMs: 10_000 })
 })
 
 t.test('broken rateLimit, retryAfter and storm blocks name file:line:key', async (t) => {

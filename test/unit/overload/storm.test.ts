@@ -13,6 +13,7 @@ const CONFIG: StormConfig = {
   band: 4,
   minRatePerSecond: 50,
   minErrorsPerSecond: 10,
+  minErrorFraction: 0.5,
   calmMs: 5_000,
   relaxMs: 10_000,
 }
@@ -67,7 +68,9 @@ t.test('hysteresis: a rate between half the band and the band keeps a storm aliv
 t.test('an error burst is a storm at a steady request rate; a quiet upstream never storms', async (t) => {
   const feed = new Feed()
   feed.run(60, 100, 1)
-  t.same(feed.run(2, 100, 60), [false, true], '60 failures/s against a baseline of 1')
+  t.same(feed.run(3, 100, 30), [false, false, false], '30 % of attempts failing: one endpoint of several, not a storm')
+  feed.run(30, 100, 1)
+  t.same(feed.run(2, 100, 60), [false, true], '60 % failing against a baseline of 1 %')
   t.match(feed.detector.describe(), { signal: 'errors', observed: 60 })
   const quiet = new Feed()
   quiet.run(60, 2)
