@@ -19,6 +19,7 @@ import { describeSource } from './discovery/source.js'
 import type { DiscoverySink } from './discovery/upstream-discovery.js'
 import { routeTarget } from './forward/route-target.js'
 import type { HandedOverServers, InheritedSockets } from './hot-restart.js'
+import { buildRateLimiters, type RateLimiter } from './overload/rate-limiter.js'
 import { Router } from './router/router.js'
 import { AccessLog } from './server/access-log.js'
 import { DrainState } from './server/drain-state.js'
@@ -52,6 +53,8 @@ export class BatonRuntime {
   private decisionLog: DecisionLogFile | null = null
   private discovery: DiscoveryManager | null = null
   private timers: NodeJS.Timeout[] = []
+  /** Rate limits of the current snapshot by route name; a reload builds the next from these (buckets carry over). */
+  rateLimiters: ReadonlyMap<string, RateLimiter> = new Map()
   /** Retiring clusters and draining listeners: shutdown waits for them. */
   private readonly retiring = new Set<Promise<void>>()
   /** Reloads run one at a time, in order. */
@@ -101,8 +104,21 @@ export class BatonRuntime {
     if (config.admin !== null) {
       this.admin = await startAdminServer(
         config.admin,
-        { upstreams: () => this.clusters, events: this.deps.events, anomalies: this.anomalies, draining: () => this.drain.draining, reload: () => this.reloadFromFile() },
-        { clock: this.deps.clock, logger: this.logger, registry: buildRegistry(() => this.clusters, this.deps.events, { traffic: this.traffic, monitor: this.anomalies }) },
+        {
+          upstreams: () => this.clusters,
+          events: this.deps.events,
+          anomalies: this.anomalies,
+          draining: () => this.drain.draining,
+          reload: () => this.reloadFromFile(),
+          rateLimits: () => [...this.rateLimiters.values()],
+        },
+        {
+          clock: this.deps.clock,
+          logger: this.logger,
+          registry: buildRegistry(() => this.clusters, this.deps.events, { traffic: this.traffic, monitor: this.anomalies }, () => [
+            ...this.rateLimiters.values(),
+          ]),
+        },
         inherited?.admin ?? null,
       )
     }
@@ -298,7 +314,10 @@ export class BatonRuntime {
   private handlerDeps(config: BatonConfig): RequestHandlerDeps {
     const byName = new Map(this.clusters.map((c) => [c.name, c]))
     const slots = this.traffic.useRoutes(config.routes)
-    const router = new Router(config.routes, (r) => routeTarget(r, byName.get(r.upstream)!, slots[config.routes.indexOf(r)]))
+    this.rateLimiters = buildRateLimiters(config.routes, this.rateLimiters)
+    const router = new Router(config.routes, (r) =>
+      routeTarget(r, byName.get(r.upstream)!, slots[config.routes.indexOf(r)], this.rateLimiters.get(r.name) ?? null),
+    )
     const logPath = config.debug.decisionLog?.path ?? null
     if (this.decisionLog?.path !== logPath) {
       if (this.decisionLog !== null) this.retire(this.decisionLog.close())

@@ -18,7 +18,7 @@ const ROUTES = 8
 const empty: ExchangeListener = { onExchangeEnd: () => undefined }
 const recorder = new TrafficRecorder(DEFAULT_ANOMALY.windowSamples)
 const slots = recorder.useRoutes(
-  Array.from({ length: ROUTES }, (_, i) => ({ name: `r${i}`, upstream: `u${i % 2}`, host: null, pathPrefix: '/', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false })),
+  Array.from({ length: ROUTES }, (_, i) => ({ name: `r${i}`, upstream: `u${i % 2}`, host: null, pathPrefix: '/', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false, rateLimit: null })),
 )
 const exchanges = slots.map((slot, i) => ({ route: { slot }, status: i === 0 ? 503 : 200, latencyMs: 1 + i * 3.7 })) as unknown as ProxyExchange[]
 

@@ -17,6 +17,7 @@ import { serveEvents } from './events-api.js'
 import { serveExplain, serveModels, serveRollback } from './model-api.js'
 import type { AdminSource } from './types.js'
 import { describeUpstreams } from './upstreams-api.js'
+import { describeRateLimits } from './ratelimits-api.js'
 
 /**
  * How long close() lets in-flight admin responses finish before cutting their connections, ms. Admin answers
@@ -94,6 +95,7 @@ function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps
     .add('GET', '/api/upstreams', 'read', (_req, res) => sendJson(res, 200, describeUpstreams(source.upstreams(), clock.now())))
     .add('GET', '/api/events', 'read', (req, res) => serveEvents(source.events, req, res))
     .add('GET', '/api/anomalies', 'read', (_req, res) => serveAnomalies(source.anomalies, res))
+    .add('GET', '/api/ratelimits', 'read', (_req, res) => sendJson(res, 200, describeRateLimits(source.rateLimits?.() ?? [])))
     .add('GET', '/api/model', 'read', (_req, res) => serveModels(source.upstreams(), res))
     .add('POST', '/api/model/rollback', 'write', (req, res) => serveRollback(source.upstreams(), req, res, logger))
     .add('POST', '/api/reload', 'write', async (_req, res) => {

@@ -1,9 +1,10 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
-import type { EndpointView, UpstreamView } from './types.js'
+import type { EndpointView, RateLimitView, UpstreamView } from './types.js'
 import type { EventLog } from '../health/event-log.js'
 import type { LatencySummary, StatusClassCounts } from '../metrics/endpoint-stats.js'
 import { registerAnomalyMetrics, type AnomalySource } from './anomaly-metrics.js'
 import { registerHealthMetrics } from './health-metrics.js'
+import { registerOverloadMetrics } from './overload-metrics.js'
 import { ScrapeHistogram, type HistogramSeries } from './scrape-histogram.js'
 
 type EndpointLabels = 'upstream' | 'endpoint'
@@ -30,7 +31,12 @@ const STATUS_CLASSES: readonly (keyof StatusClassCounts)[] = ['1xx', '2xx', '3xx
  * series of endpoints removed by a config reload. A reload restarts the counts at 0, which rate() reads as
  * a counter reset, as it should.
  */
-export function buildRegistry(upstreams: () => readonly UpstreamView[], events: EventLog, anomalies: AnomalySource | null = null): Registry {
+export function buildRegistry(
+  upstreams: () => readonly UpstreamView[],
+  events: EventLog,
+  anomalies: AnomalySource | null = null,
+  rateLimits: () => readonly RateLimitView[] = () => [],
+): Registry {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'baton_' })
   dropTotalGauges(registry)
@@ -119,6 +125,7 @@ export function buildRegistry(upstreams: () => readonly UpstreamView[], events: 
 
   registerHealthMetrics(registry, upstreams, events)
   if (anomalies !== null) registerAnomalyMetrics(registry, upstreams, events, anomalies)
+  registerOverloadMetrics(registry, upstreams, rateLimits)
   return registry
 }
 

@@ -1,5 +1,6 @@
 import type { AnomalyMonitor } from '../anomaly/anomaly-monitor.js'
 import type { ReloadOutcome } from '../config/config-diff.js'
+import type { RateLimitConfig } from '../config/types.js'
 import type { Policy } from '../balancer/types.js'
 import type { CheckResult } from '../health/active-checker.js'
 import type { EventLog } from '../health/event-log.js'
@@ -42,6 +43,28 @@ export interface RetryBudgetView {
   readonly granted: number
 }
 
+/** Storm damping of an upstream (StormDamper satisfies it). */
+export interface StormView {
+  readonly storming: boolean
+  /** 1: retries and hedges as configured; 0: none. */
+  readonly level: number
+  readonly starts: number
+}
+
+/** Retry-After holds of an upstream by endpoint index (EndpointHolds satisfies it). */
+export interface HoldsView {
+  readonly total: number
+  remainingMs(i: number, nowMs: number): number
+}
+
+/** One route's rate limit (RateLimiter satisfies it). */
+export interface RateLimitView {
+  readonly route: string
+  readonly config: RateLimitConfig
+  readonly limited: number
+  readonly buckets: { readonly size: number; readonly capacity: number; readonly evictions: number }
+}
+
 export interface UpstreamView {
   readonly name: string
   /** Balancing policy as named in YAML, e.g. "least_request". */
@@ -55,6 +78,9 @@ export interface UpstreamView {
   readonly balancer: { readonly policy: Policy }
   /** The learned model's versions; null unless the policy is adaptive. */
   readonly model: AdaptiveModelManager | null
+  /** null with storm damping off. */
+  readonly storm: StormView | null
+  readonly holds: HoldsView
 }
 
 export interface AdminSource {
@@ -66,4 +92,6 @@ export interface AdminSource {
   draining(): boolean
   /** Reads the config file again and applies it (or refuses it, changing nothing). */
   reload(): Promise<ReloadOutcome>
+  /** The routes' rate limits; absent: none. */
+  rateLimits?(): readonly RateLimitView[]
 }

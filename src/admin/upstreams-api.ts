@@ -13,6 +13,8 @@ export interface EndpointJson extends EndpointStatsSnapshot {
   health: EndpointHealth
   /** The last active check; null before the first or with active checks off. */
   lastCheck: CheckResult | null
+  /** Time left of a backend's Retry-After hold (no picks, no retries), ms; 0 when none. */
+  retryAfterHoldMs: number
 }
 
 export interface UpstreamJson {
@@ -20,6 +22,10 @@ export interface UpstreamJson {
   policy: string
   health: ClusterHealthStats
   retryBudget: RetryBudgetView
+  /** Storm damping (overload/storm-damper.ts); null when off. */
+  storm: { storming: boolean; level: number; starts: number } | null
+  /** Retry-After holds begun since start. */
+  retryAfterHolds: number
   endpoints: EndpointJson[]
 }
 
@@ -30,6 +36,8 @@ export function describeUpstreams(upstreams: readonly UpstreamView[], nowMs: num
     policy: u.policy,
     health: u.health.stats(),
     retryBudget: { active: u.retryBudget.active, retrying: u.retryBudget.retrying, refused: u.retryBudget.refused, granted: u.retryBudget.granted },
+    storm: u.storm === null ? null : { storming: u.storm.storming, level: u.storm.level, starts: u.storm.starts },
+    retryAfterHolds: u.holds.total,
     endpoints: u.endpoints.map((e, i) => ({
       id: e.id,
       url: e.url,
@@ -38,6 +46,7 @@ export function describeUpstreams(upstreams: readonly UpstreamView[], nowMs: num
       tunnels: e.tunnels,
       health: u.health.describe(i, nowMs),
       lastCheck: u.checker === null ? null : u.checker.lastCheck(i),
+      retryAfterHoldMs: Math.round(u.holds.remainingMs(i, nowMs)),
       ...e.stats.snapshot(nowMs),
     })),
   }))

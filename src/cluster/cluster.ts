@@ -9,6 +9,10 @@ import { ClusterHealth } from '../health/cluster-health.js'
 import { RecoveryProber, systemScheduler, type Scheduler } from '../health/recovery-prober.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 import { RetryBudget } from '../overload/retry-budget.js'
+import { EndpointHolds } from '../overload/endpoint-holds.js'
+import { retryAfterMs, retryAfterValue } from '../overload/retry-after.js'
+import { StormDamper } from '../overload/storm-damper.js'
+import { StormDetector, type StormSignal } from '../overload/storm-detector.js'
 import { HedgeDelay } from './hedge-delay.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
@@ -24,8 +28,13 @@ export interface ClusterDeps {
   rng: Rng
   /** Where health transitions of every upstream are recorded. */
   events: EventLog
-  /** Timers of the recovery probes; Node's (unref'd) when absent. */
+  /** Timers of the recovery probes and of Retry-After holds; Node's (unref'd) when absent. */
   scheduler?: Scheduler
+  /**
+   * Who says an upstream is storming (an instance-wide anomaly monitor); absent: each cluster's own
+   * StormDetector, fed on its tick. Either way storm.enabled false turns damping off.
+   */
+  stormSignal?: StormSignal
 }
 
 /**
@@ -55,6 +64,28 @@ export class Cluster {
   readonly model: AdaptiveModelManager | null
   /** Where a request's hash key comes from (PickContext.hashKey, server/hash-key.ts); null unless the policy is hash. */
   readonly hashKeySpec: HashKeySpec | null
+  /** Endpoints a backend's Retry-After holds out of picks and retries (overload/endpoint-holds.ts). */
+  readonly holds: EndpointHolds
+  /** Storm damping of retries and hedges; null with storm.enabled false. */
+  readonly storm: StormDamper | null
+  /** The cluster's own storm detector, fed on tick; null when a shared signal stands in or storms are off. */
+  readonly stormDetector: StormDetector | null
+  /** Attempts observed (responses and failures) and those that failed (5xx, no response; client aborts excluded). */
+  attempts = 0
+  failedAttempts = 0
+  private readonly wallClock: () => number
+  private readonly scheduler: Scheduler
+  /** The routed set health gave last, before holds are taken out. */
+  private healthRouted: readonly number[] = []
+  /** The timer ending the earliest hold, and when it fires (monotonic ms; Infinity when none). */
+  private holdTimer: unknown = null
+  private holdTimerMs = Infinity
+  private readonly holdEnded = (): void => {
+    this.holdTimer = null
+    this.holdTimerMs = Infinity
+    this.route(this.healthRouted)
+    this.armHoldTimer(this.clock.now())
+  }
   private readonly clock: Clock
   /** Slow-start factors by endpoint index, refreshed on tick and handed to the balancer while any is below 1. */
   private readonly ramp: Float64Array
@@ -78,6 +109,8 @@ export class Cluster {
     this.retryBudget = new RetryBudget(config.retry.budgetFraction, config.retry.budgetMinConcurrent)
     this.hedgeDelay = new HedgeDelay(config.retry.hedge)
     this.clock = deps.clock
+    this.wallClock = deps.wallClock
+    this.scheduler = deps.scheduler ?? systemScheduler
     const startMs = deps.clock.now()
     const succession = succeed(config, previous, startMs)
     this.endpoints = succession.endpoints
@@ -112,6 +145,10 @@ export class Cluster {
           })
         : null
     this.ramp = new Float64Array(this.endpoints.length).fill(1)
+    this.holds = new EndpointHolds(this.endpoints.length)
+    this.stormDetector = config.storm.enabled && deps.stormSignal === undefined ? new StormDetector(config.storm) : null
+    const signal = deps.stormSignal ?? this.stormDetector
+    this.storm = config.storm.enabled && signal != null ? new StormDamper(config.name, config.storm, signal, deps) : null
     this.route(this.health.availableIndexes())
     if (previous !== null) this.adopt(previous, succession.from)
   }
@@ -121,6 +158,13 @@ export class Cluster {
     this.health.adopt(previous.health, from)
     const policy = this.balancer.policy
     if (policy.adopt !== undefined) policy.adopt(previous.balancer.policy, from)
+    this.holds.adopt(previous.holds, from)
+    if (this.stormDetector !== null && previous.stormDetector !== null) this.stormDetector.adopt(previous.stormDetector)
+    if (this.storm !== null && previous.storm !== null) this.storm.adopt(previous.storm)
+    this.applyDamping()
+    const nowMs = this.clock.now()
+    this.route(this.healthRouted)
+    this.armHoldTimer(nowMs)
   }
 
   /** Starts the active health checks, if configured, else the recovery probes (armed for endpoints already ejected). */
@@ -129,11 +173,22 @@ export class Cluster {
     if (this.prober !== null) this.prober.start()
   }
 
-  /** An endpoint for attempt number `attempt` (1 for the first retry), avoiding the one that failed. */
+  /**
+   * An endpoint for attempt number `attempt` (1 for the first retry), avoiding the one that failed; null when
+   * the pick is held by its Retry-After (only possible when every routed endpoint is held).
+   */
   pickRetry(failedIndex: number, attempt: number): ClusterEndpoint | null {
     this.retryContext.exclude = failedIndex
     this.retryContext.attempt = attempt
-    return this.balancer.pick(this.retryContext)
+    const next = this.balancer.pick(this.retryContext)
+    return next !== null && this.holds.isHeld(next.index, this.clock.now()) ? null : next
+  }
+
+  /** The hedge delay under storm damping: delay / level (fewer requests cross it), -1 (no hedge) at level 0. */
+  hedgeDelayMs(): number {
+    const delayMs = this.hedgeDelay.delayMs
+    const level = this.storm === null ? 1 : this.storm.level
+    return delayMs < 0 || level === 0 ? -1 : delayMs / level
   }
 
   /*
@@ -156,7 +211,10 @@ export class Cluster {
   /** Response headers arrived after latencyMs. A 5xx is final for health here: its body changes nothing. */
   observeHeaders(e: ClusterEndpoint, latencyMs: number, status: number, nowMs: number): void {
     e.stats.recordResponse(status, latencyMs)
-    const outcome = status >= 500 ? Outcome.HttpError : Outcome.Success
+    this.attempts++
+    if (status >= 500) this.failedAttempts++
+    // A 429 that came with a Retry-After (observeRetryAfter, just before) is an error to the policy: the penalty.
+    const outcome = status >= 500 || (status === 429 && this.holds.isHeld(e.index, nowMs)) ? Outcome.HttpError : Outcome.Success
     this.balancer.observe(e, latencyMs, status, outcome, nowMs)
     if (status >= 500) this.health.observe(e.index, outcome, status, latencyMs)
   }
@@ -180,6 +238,10 @@ export class Cluster {
    */
   observeFailure(e: ClusterEndpoint, latencyMs: number, outcome: Outcome, code: string, nowMs: number): void {
     e.stats.recordFailure(code, outcome === Outcome.ClientAbort)
+    if (outcome !== Outcome.ClientAbort) {
+      this.attempts++
+      this.failedAttempts++
+    }
     this.balancer.observe(e, latencyMs, 0, outcome, nowMs)
     this.health.observe(e.index, outcome, 0, latencyMs)
   }
@@ -196,12 +258,33 @@ export class Cluster {
     this.health.observe(e.index, Outcome.ClientAbort, 0, waitMs)
   }
 
-  /** Periodic work off the hot path (about once a second): policy decay and refits, hedge delay, health, forecasts, slow start. */
+  /**
+   * A 429 or 503 from `e` (before observeHeaders): with a readable Retry-After (retryAfter.enabled), `e` is
+   * held out of picks and retries until then, capped at retryAfter.max. Per endpoint; a later, longer
+   * Retry-After extends the hold, a shorter one changes nothing.
+   */
+  observeRetryAfter(e: ClusterEndpoint, rawHeaders: readonly Buffer[], nowMs: number): void {
+    const config = this.config.retryAfter
+    if (!config.enabled) return
+    const value = retryAfterValue(rawHeaders)
+    if (value === null) return
+    const holdMs = retryAfterMs(value, this.wallClock(), config.maxMs)
+    if (holdMs <= 0 || !this.holds.hold(e.index, nowMs + holdMs)) return
+    this.route(this.healthRouted)
+    this.armHoldTimer(nowMs)
+  }
+
+  /** Periodic work off the hot path (about once a second): policy decay and refits, hedge delay, health, forecasts, slow start, storms. */
   tick(nowMs: number): void {
     this.balancer.tick(nowMs)
     this.hedgeDelay.refresh(this.endpoints)
     this.health.tick(nowMs)
     this.refreshRamp(nowMs)
+    if (this.stormDetector !== null) this.stormDetector.sample(this.attempts, this.failedAttempts, nowMs)
+    if (this.storm !== null) {
+      this.storm.tick(nowMs)
+      this.applyDamping()
+    }
   }
 
   /** Starts a new statistics interval on every endpoint. */
@@ -218,6 +301,8 @@ export class Cluster {
    * finish what they carry (within graceMs) and close their pools.
    */
   async retire(handedOver: ReadonlySet<ClusterEndpoint>, graceMs: number): Promise<void> {
+    if (this.holdTimer !== null) this.scheduler.clear(this.holdTimer)
+    this.holdTimer = null
     if (this.checker !== null) await this.checker.stop()
     if (this.prober !== null) await this.prober.stop()
     await Promise.all(this.endpoints.filter((e) => !handedOver.has(e)).map((e) => e.close(graceMs)))
@@ -228,8 +313,23 @@ export class Cluster {
    * endpoint that just returned ramps from its first pick, not from the next tick.
    */
   private route(indexes: readonly number[]): void {
-    this.balancer.setAvailable(indexes.map((i) => this.endpoints[i]))
-    this.refreshRamp(this.clock.now())
+    this.healthRouted = indexes
+    const nowMs = this.clock.now()
+    this.balancer.setAvailable(this.holds.filter(indexes, nowMs).map((i) => this.endpoints[i]))
+    this.refreshRamp(nowMs)
+  }
+
+  /** The timer that puts held endpoints back when the earliest hold ends (a hold is rare: one timer at a time). */
+  private armHoldTimer(nowMs: number): void {
+    const nextMs = this.holds.nextEndMs(nowMs)
+    if (nextMs === Infinity || nextMs >= this.holdTimerMs) return
+    if (this.holdTimer !== null) this.scheduler.clear(this.holdTimer)
+    this.holdTimerMs = nextMs
+    this.holdTimer = this.scheduler.set(this.holdEnded, nextMs - nowMs, 0)
+  }
+
+  private applyDamping(): void {
+    this.retryBudget.damping = this.storm === null ? 1 : this.storm.level
   }
 
   private refreshRamp(nowMs: number): void {

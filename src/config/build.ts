@@ -4,6 +4,7 @@ import { buildAnomaly } from './build-anomaly.js'
 import { buildAdmin } from './build-admin.js'
 import { buildDiscovery, buildEndpoint } from './build-discovery.js'
 import { buildHealth, buildRetry } from './build-health.js'
+import { buildRateLimit, buildRetryAfter, buildStorm } from './build-overload.js'
 import { listenerSchema, policySchema, viaSchema, type RawConfig } from './schema.js'
 import { readTlsFilesOrThrow, type TlsMaterial } from './tls-files.js'
 import type { AdminToken, BatonConfig, DebugConfig, HashKeySpec, HashPolicyConfig, ListenerConfig, ListenerTlsConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig, UpstreamTlsConfig, ViaConfig } from './types.js'
@@ -97,7 +98,7 @@ export function configDir(source: string): string {
 
 /** A route named `name` sending every request to `upstream`, with the upstream's retry rules. */
 export function catchAllRoute(name: string, upstream: string): RouteConfig {
-  return { name, host: null, pathPrefix: '/', upstream, retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false }
+  return { name, host: null, pathPrefix: '/', upstream, retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false, rateLimit: null }
 }
 
 function buildRoutes(raw: RawConfig): RouteConfig[] {
@@ -110,6 +111,7 @@ function buildRoutes(raw: RawConfig): RouteConfig[] {
     retryNonIdempotent: r.retryNonIdempotent ?? null,
     maxBodyBytes: r.maxBodySize ?? null,
     allowTrace: r.allowTrace,
+    rateLimit: buildRateLimit(r.rateLimit),
   }))
 }
 
@@ -129,6 +131,8 @@ function buildUpstream(u: RawUpstream, baseDir: string, tls: UpstreamTlsConfig |
     tls,
     retry: buildRetry(u.retry),
     health: buildHealth(u.health),
+    retryAfter: buildRetryAfter(u.retryAfter),
+    storm: buildStorm(u.storm),
   }
 }
 

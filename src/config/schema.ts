@@ -4,6 +4,7 @@ import { anomalySchema } from './schema-anomaly.js'
 import { adminTokensSchema, allowedHostsSchema } from './schema-admin.js'
 import { discoverySchema } from './schema-discovery.js'
 import { retrySchema, healthSchema } from './schema-health.js'
+import { rateLimitSchema, retryAfterSchema, stormSchema } from './schema-overload.js'
 import { listenerTlsSchema, upstreamTlsSchema } from './schema-tls.js'
 import { duration, requiredDuration, requiredSize, size } from './schema-units.js'
 
@@ -96,6 +97,7 @@ const route = z.strictObject({
   retryNonIdempotent: z.boolean().optional(),
   maxBodySize: requiredSize().optional(),
   allowTrace: z.boolean().default(false),
+  rateLimit: rateLimitSchema,
 })
 
 const endpointUrl = checked(z.string({ error: 'expected a URL like http://10.0.0.5:8080' }), originProblem)
@@ -188,6 +190,8 @@ const upstream = z.strictObject({
   tls: upstreamTlsSchema,
   retry: retrySchema,
   health: healthSchema,
+  retryAfter: retryAfterSchema,
+  storm: stormSchema,
 })
 
 const demoBackend = z.strictObject({

@@ -221,6 +221,8 @@ export interface RouteConfig {
   readonly maxBodyBytes: number | null
   /** Forward TRACE (refused with 405 by default: it echoes the request, cookies and auth headers included). */
   readonly allowTrace: boolean
+  /** Token buckets for this route's requests (overload/rate-limiter.ts); null (default): no limit. */
+  readonly rateLimit: RateLimitConfig | null
 }
 
 export type PolicyConfig =
@@ -306,6 +308,10 @@ export interface UpstreamConfig {
   readonly tls: UpstreamTlsConfig | null
   readonly retry: RetryConfig
   readonly health: HealthConfig
+  /** Honouring a backend's 429/503 Retry-After (overload/retry-after.ts). */
+  readonly retryAfter: RetryAfterConfig
+  /** Storm damping of retries and hedges (overload/storm-detector.ts, overload/storm-damper.ts). */
+  readonly storm: StormConfig
 }
 
 export interface EndpointConfig {
@@ -544,4 +550,57 @@ export interface HedgeConfig {
   readonly tailFactor: number
   /** Floor of the tail delay, ms. Default 50. */
   readonly tailFloorMs: number
+}
+
+/** Which bucket a request of a rate-limited route takes its token from. */
+export type RateLimitKey =
+  | { readonly source: 'route' }
+  /** The client address (the X-Forwarded-For one behind trusted proxies), cut to a prefix: /32 and /64 by default. */
+  | { readonly source: 'ip'; readonly ipv4Prefix: number; readonly ipv6Prefix: number }
+  /** A header's value, read only from trusted proxies (else, and when absent, the client address is the key). */
+  | { readonly source: 'header'; readonly name: string; readonly ipv4Prefix: number; readonly ipv6Prefix: number }
+
+/** A route's token buckets: `ratePerSecond` refill, at most `burst` held; over it a request gets 429 with Retry-After. */
+export interface RateLimitConfig {
+  /** Tokens per second (YAML "100/s", "600/min"). */
+  readonly ratePerSecond: number
+  /** Bucket size. Default: one second of the rate, at least 1. */
+  readonly burst: number
+  /** Default { source: 'route' }: one bucket for the route. */
+  readonly key: RateLimitKey
+  /** Keys remembered at most (least recently used forgotten). Default 100 000. */
+  readonly maxKeys: number
+}
+
+/** A backend's 429 or 503 with Retry-After holds its endpoint out of picks and retries until then. */
+export interface RetryAfterConfig {
+  /** Default true. */
+  readonly enabled: boolean
+  /** The longest hold honoured, ms (a longer Retry-After is cut to it). Default 60 s. */
+  readonly maxMs: number
+}
+
+/** Surge and error-burst detection per upstream; while storming the retry budget and hedging fall towards zero. */
+export interface StormConfig {
+  /** Default true. */
+  readonly enabled: boolean
+  /** No detection before this much history, ms. Default 30 s. */
+  readonly warmupMs: number
+  /** Time constant of the EWMA baseline, ms. Default 60 s. */
+  readonly baselineMs: number
+  /** A rate is anomalous above mean + band × its mean absolute deviation. Default 4. */
+  readonly band: number
+  /** Attempts per second below which no surge is a storm. Default 50. */
+  readonly minRatePerSecond: number
+  /** Failed attempts per second below which no burst is a storm. Default 10. */
+  readonly minErrorsPerSecond: number
+  /**
+   * Fraction 0..1 of attempts that must fail for an error burst to be a storm (YAML minErrorPercent, default
+   * 50): one dead endpoint of several is outlier detection's, and retries are what hide it from clients.
+   */
+  readonly minErrorFraction: number
+  /** A storm ends after this long without an anomalous second, ms. Default 5 s. */
+  readonly calmMs: number
+  /** Time for the damping to climb back from 0 to 1 after a storm, ms. Default 10 s. */
+  readonly relaxMs: number
 }

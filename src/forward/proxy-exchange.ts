@@ -103,7 +103,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     this.cluster.requestStarted()
     const overallMs = this.cluster.retry.overallTimeoutMs
     if (overallMs > 0) this.overallTimer = setTimeout(overallTimeoutFired, overallMs, this)
-    const hedgeMs = this.cluster.hedgeDelay.delayMs
+    const hedgeMs = this.cluster.hedgeDelayMs()
     if (hedgeMs >= 0 && this.body === null && HEDGEABLE.has(this.req.method ?? '')) {
       this.hedgeTimer = setTimeout(hedgeDue, hedgeMs, this)
     }
@@ -118,6 +118,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     const nowMs = this.clock.now()
     attempt.latencyMs = nowMs - attempt.startMs
     attempt.status = statusCode
+    if (statusCode === 429 || statusCode === 503) this.cluster.observeRetryAfter(attempt.endpoint, rawHeaders, nowMs)
     this.cluster.observeHeaders(attempt.endpoint, attempt.latencyMs, statusCode, nowMs)
     // A retryable status is read to its end and dropped while the other try may still answer, or when a retry follows.
     if (this.cluster.retry.retryOnStatus.includes(statusCode) && (this.otherMayAnswer(attempt) || this.mayRetry(attempt, false))) {

@@ -45,6 +45,9 @@ export class UpstreamHeaderBuilder {
   private readonly replaceForwardedFor: boolean
   /** null when no proxy is trusted. */
   private readonly trusted: BlockList | null
+  /** The peer trusts() answered last, and its answer. */
+  private lastPeer = ''
+  private lastPeerTrusted = false
 
   constructor(
     listener: ListenerConfig,
@@ -66,7 +69,7 @@ export class UpstreamHeaderBuilder {
     head.host = head.contentLength = head.transferEncoding = head.debug = null
     if (raw.length > 2 * this.maxFields) return REJECTIONS.tooManyHeaders
     const named = connectionNamedHeaders(raw)
-    const keepForwardedFor = !this.replaceForwardedFor || this.isTrusted(clientIp)
+    const keepForwardedFor = !this.replaceForwardedFor || this.trusts(clientIp)
     const out: string[] = []
     let forwardedFor: string | null = null
     let via: string | null = null
@@ -129,12 +132,24 @@ export class UpstreamHeaderBuilder {
     headers[headers.length - 5] = authority
   }
 
-  private isTrusted(peer: string): boolean {
+  /**
+   * Whether `peer` is one of the listener's trustedProxies (their X-Forwarded-For and headers are believed).
+   * The last answer is remembered: the peers in front are a few proxies, and BlockList.check costs ~1 µs.
+   */
+  trusts(peer: string): boolean {
     if (this.trusted === null) return false
+    if (peer === this.lastPeer) return this.lastPeerTrusted
+    this.lastPeerTrusted = this.checkTrusted(peer)
+    this.lastPeer = peer
+    return this.lastPeerTrusted
+  }
+
+  private checkTrusted(peer: string): boolean {
+    const trusted = this.trusted!
     // A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d; IPv4 ranges must still match them.
     const ip = peer.startsWith('::ffff:') && isIP(peer.slice(7)) === 4 ? peer.slice(7) : peer
     const family = isIP(ip)
-    return family !== 0 && this.trusted.check(ip, family === 4 ? 'ipv4' : 'ipv6')
+    return family !== 0 && trusted.check(ip, family === 4 ? 'ipv4' : 'ipv6')
   }
 
   /** Whether one of the Via entries in `value` was received by this pseudonym ("1.1 baton", "HTTP/1.1 baton (x)"). */

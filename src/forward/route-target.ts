@@ -1,5 +1,6 @@
 import type { Cluster } from '../cluster/cluster.js'
 import type { RouteConfig } from '../config/types.js'
+import type { RateLimiter } from '../overload/rate-limiter.js'
 
 /** Where a matched route sends a request, and the route's own rules for it. Built once per route. */
 export interface RouteTarget {
@@ -13,9 +14,11 @@ export interface RouteTarget {
   readonly maxBodyBytes: number | null
   /** TRACE is forwarded only where a route allows it. */
   readonly allowTrace: boolean
+  /** The route's token buckets, checked after routing and before any upstream work; null: no limit. */
+  readonly rateLimiter: RateLimiter | null
 }
 
-export function routeTarget(route: RouteConfig, cluster: Cluster, slot = -1): RouteTarget {
+export function routeTarget(route: RouteConfig, cluster: Cluster, slot = -1, rateLimiter: RateLimiter | null = null): RouteTarget {
   return {
     route: route.name,
     slot,
@@ -23,5 +26,6 @@ export function routeTarget(route: RouteConfig, cluster: Cluster, slot = -1): Ro
     retryNonIdempotent: route.retryNonIdempotent ?? cluster.retry.retryNonIdempotent,
     maxBodyBytes: route.maxBodyBytes,
     allowTrace: route.allowTrace,
+    rateLimiter,
   }
 }

@@ -2,7 +2,8 @@
  * What happened to an endpoint's (or, for panic, an upstream's) routability; and, instance-wide, a config
  * reload applied or refused (upstream and endpoint ''); and an upstream's discovered endpoints applied or its
  * source failing (endpoint ''); an upstream's or a route's traffic leaving its band and coming back (anomaly-start,
- * anomaly-end: src/anomaly/; endpoint ''); the learned model's drift at an endpoint (drift).
+ * anomaly-end: src/anomaly/; endpoint ''); the learned model's drift at an endpoint (drift); a storm starting or
+ * ending (overload/storm-damper.ts; endpoint '').
  */
 export type HealthEventKind =
   | 'healthy'
@@ -21,6 +22,8 @@ export type HealthEventKind =
   | 'anomaly-start'
   | 'anomaly-end'
   | 'drift'
+  | 'storm-start'
+  | 'storm-end'
 
 /** Every kind, in a fixed order: the index of a kind in this list is its counter slot. */
 export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
@@ -40,6 +43,8 @@ export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
   'anomaly-start',
   'anomaly-end',
   'drift',
+  'storm-start',
+  'storm-end',
 ]
 
 export interface HealthEvent {

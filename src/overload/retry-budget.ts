@@ -1,11 +1,11 @@
+/** The part of the budget hedges may hold; the rest stays for retries of requests that really failed. */
+const HEDGE_SHARE = 0.5
+
 /**
  * Envoy's retry budget: retries in flight may be at most `fraction` (0..1) of the requests in flight, with a floor
  * of `minConcurrent` so a quiet upstream can still retry. A retry storm (every request failing and
  * retrying) is thereby capped at 1 + fraction times the offered load instead of multiplying it.
  */
-/** The part of the budget hedges may hold; the rest stays for retries of requests that really failed. */
-const HEDGE_SHARE = 0.5
-
 export class RetryBudget {
   /** Requests in flight on the upstream, retries included. */
   active = 0
@@ -15,6 +15,11 @@ export class RetryBudget {
   refused = 0
   /** Tokens granted since start: retries and hedges sent (for metrics). */
   granted = 0
+  /**
+   * Storm damping (overload/storm-damper.ts), 0..1: the allowance, floor included, is scaled by it, so retries
+   * fall towards zero during a storm. 1 outside storms.
+   */
+  damping = 1
 
   constructor(
     private readonly fraction: number,
@@ -51,7 +56,7 @@ export class RetryBudget {
   }
 
   private allowed(): number {
-    return Math.max(this.minConcurrent, this.fraction * this.active)
+    return Math.max(this.minConcurrent, this.fraction * this.active) * this.damping
   }
 
   private tryAcquire(limit: number): boolean {

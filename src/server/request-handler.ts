@@ -5,6 +5,7 @@ import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js'
 import type { ListenerConfig, ViaConfig } from '../config/types.js'
 import type { RouteTarget } from '../forward/route-target.js'
 import type { Router } from '../router/router.js'
+import type { RateLimiter } from '../overload/rate-limiter.js'
 import type { Clock } from '../util/clock.js'
 import { ProxyError } from '../util/errors.js'
 import { ProxyExchange, type ExchangeEnv, type ExchangeListener } from '../forward/proxy-exchange.js'
@@ -16,6 +17,8 @@ import { sendError } from '../util/error-response.js'
 import { readReplayableBody, StreamedBody } from './request-body.js'
 import { requestHashKey } from './hash-key.js'
 import { RequestScreen } from './request-screen.js'
+import { rateLimitKey } from './rate-limit-key.js'
+import { answerRateLimited } from './rate-limited.js'
 
 /**
  * Where the balancer's decision for a request goes when someone wants it explained (debug/decision-recorder.ts):
@@ -47,7 +50,8 @@ const ALLOW = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH'
  * Screening (server/request-screen.ts, shared with WebSocket upgrades) refuses, before any backend is chosen,
  * what a backend could read otherwise than Baton did (header rules in forward/request-headers.ts;
  * Transfer-Encoding other than chunked, or on HTTP/1.0; an invalid Host; a path that normalises above the
- * root); this handler adds what the listener's limits forbid (body size).
+ * root); this handler adds what the listener's limits forbid (body size) and the route's rate limit (a token
+ * taken after routing, before any pick: a refused request costs no backend anything).
  */
 export class RequestHandler {
   private readonly pickContext: PickContext = { hashKey: 0, attempt: 0, exclude: -1 }
@@ -91,6 +95,11 @@ export class RequestHandler {
     const maxBody = route.maxBodyBytes ?? this.listener.maxBodyBytes
     const length = head.contentLength === null ? -1 : Number(head.contentLength)
     if (maxBody > 0 && length > maxBody) return refuse(head, res, REJECTIONS.bodyTooLarge)
+    const limiter = route.rateLimiter
+    if (limiter !== null) {
+      const waitSeconds = limiter.take(rateLimitKey(limiter, req, screen.builder), this.env.clock.now())
+      if (waitSeconds > 0) return refuseRateLimited(head, res, limiter, waitSeconds)
+    }
     const cluster = route.cluster
     // Only a hash-policy upstream pays for a key; the context is reused, so others get 0.
     this.pickContext.hashKey = cluster.hashKeySpec === null ? 0 : requestHashKey(cluster.hashKeySpec, req, screen.target.path)
@@ -148,6 +157,12 @@ export class RequestHandler {
 function refuse(head: RequestHead, res: BatonResponse, error: ProxyError): void {
   if (head.contentLength !== null || head.transferEncoding !== null || error === REJECTIONS.tooManyHeaders) closeAfterAnswer(res)
   sendError(res, error.status, error.code, error.message)
+}
+
+/** Over the route's rate limit: nothing was picked, nothing reaches a backend (a body that may follow closes the connection). */
+function refuseRateLimited(head: RequestHead, res: BatonResponse, limiter: RateLimiter, seconds: number): void {
+  if (head.contentLength !== null || head.transferEncoding !== null) closeAfterAnswer(res)
+  answerRateLimited(res, limiter, seconds)
 }
 
 function answerOptions(res: BatonResponse): void {

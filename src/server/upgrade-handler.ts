@@ -6,6 +6,8 @@ import { rawErrorResponse } from '../util/raw-response.js'
 import { REJECTIONS } from '../forward/request-rejections.js'
 import { answerAndClose, UpgradeExchange } from '../forward/upgrade-exchange.js'
 import { requestHashKey } from './hash-key.js'
+import { rateLimitKey } from './rate-limit-key.js'
+import { rawRateLimited } from './rate-limited.js'
 import type { RequestHandler } from './request-handler.js'
 import { TunnelRegistry } from './tunnel-registry.js'
 import { webSocketRefusal } from './websocket-handshake.js'
@@ -17,7 +19,7 @@ const VERSION_FIELD: readonly (readonly [string, string])[] = [['Sec-WebSocket-V
  * The 'upgrade' listener of one listener: only WebSocket handshakes come here (server/baton-request.ts keeps
  * every other Upgrade a plain request). A handshake goes through the same screening as any request
  * (request-screen.ts, with the rules of the handler serving the listener now, so a reload applies), then the
- * RFC 6455 handshake rules (websocket-handshake.ts), the listener's maxTunnels, and a pick by the upstream's
+ * RFC 6455 handshake rules (websocket-handshake.ts), the listener's maxTunnels, the route's rate limit, and a pick by the upstream's
  * policy; then an UpgradeExchange carries it to the endpoint and, after a 101, tunnels it. Every refusal is the
  * JSON error an ordinary request would get, with Connection: close.
  */
@@ -36,6 +38,11 @@ export class UpgradeHandler {
     if (handshake !== null) return refuse(socket, handshake, handshake === REJECTIONS.webSocketVersion ? VERSION_FIELD : [])
     if (this.tunnels.refusing) return refuse(socket, REJECTIONS.tunnelsClosing)
     if (this.tunnels.size >= handler.listener.maxTunnels) return refuse(socket, REJECTIONS.tooManyTunnels)
+    const limiter = route.rateLimiter
+    if (limiter !== null) {
+      const waitSeconds = limiter.take(rateLimitKey(limiter, req, screen.builder), handler.env.clock.now())
+      if (waitSeconds > 0) return answerAndClose(socket, rawRateLimited(limiter, waitSeconds))
+    }
     const cluster = route.cluster
     // Only a hash-policy upstream pays for a key; the context is reused, so others get 0.
     this.pickContext.hashKey = cluster.hashKeySpec === null ? 0 : requestHashKey(cluster.hashKeySpec, req, screen.target.path)

@@ -1,6 +1,7 @@
 import { DEFAULT_ANOMALY } from '../../src/config/build-anomaly.js'
 import { catchAllRoute, DEFAULT_DEBUG, DEFAULT_VIA, defaultListener } from '../../src/config/build.js'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
+import { DEFAULT_RETRY_AFTER, DEFAULT_STORM } from '../../src/config/build-overload.js'
 import type { BatonConfig, PolicyConfig, UpstreamConfig } from '../../src/config/types.js'
 
 export interface TestUpstream {
@@ -45,6 +46,8 @@ function upstream(u: TestUpstream, i: number): UpstreamConfig {
     discovery: null,
     retry: DEFAULT_RETRY,
     health: DEFAULT_HEALTH,
+    retryAfter: DEFAULT_RETRY_AFTER,
+    storm: DEFAULT_STORM,
     ...u.overrides,
   }
 }

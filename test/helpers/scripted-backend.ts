@@ -23,6 +23,8 @@ export class ScriptedBackend {
   mode: TrafficMode = 'ok'
   /** Status of mode 'status'. */
   status = 500
+  /** Retry-After sent with mode 'status' answers; null: none. */
+  retryAfter: string | null = null
   /** Delay before answering in modes 'ok' and 'status', ms. */
   delayMs = 0
   /** The health path answers this status (200 passes a default active check)… */
@@ -73,6 +75,7 @@ export class ScriptedBackend {
       case 'ok':
         return this.later(req, res, 200, `ok from ${this.name}`)
       case 'status':
+        if (this.retryAfter !== null) res.setHeader('retry-after', this.retryAfter)
         return this.later(req, res, this.status, `status ${this.status} from ${this.name}`)
       case 'hang':
         req.resume()

@@ -40,7 +40,7 @@ t.test('no available endpoint → 503; no matching route → 404', async (t) => 
 
 t.test('requests that match no route get 404 BATON_NO_ROUTE', async (t) => {
   const rig = await startRig(t, ['a'], { name: 'api' }, {
-    routes: [{ name: 'api', host: 'api.example.test', pathPrefix: '/v1/', upstream: 'api', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false }],
+    routes: [{ name: 'api', host: 'api.example.test', pathPrefix: '/v1/', upstream: 'api', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false, rateLimit: null }],
   })
   const miss = await rawRequest(`${rig.url}/v2/x`, { headers: { host: 'api.example.test' } })
   t.equal(miss.status, 404)

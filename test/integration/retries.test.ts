@@ -42,7 +42,7 @@ t.test('POST is not retried after it reached a backend, but is after a refused c
 
 t.test('a route may opt in to retrying non-idempotent methods; other routes of the upstream keep the upstream rule', async (t) => {
   const routes = [
-    { name: 'opted-in', host: 'retry.test', pathPrefix: '/', upstream: 'api', retryNonIdempotent: true, maxBodyBytes: null, allowTrace: false },
+    { name: 'opted-in', host: 'retry.test', pathPrefix: '/', upstream: 'api', retryNonIdempotent: true, maxBodyBytes: null, allowTrace: false, rateLimit: null },
     catchAllRoute('rest', 'api'),
   ]
   const { url, backends } = await startRig(t, ['a', 'b'], { name: 'api' }, { routes })

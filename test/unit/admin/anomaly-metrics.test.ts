@@ -8,7 +8,7 @@ import type { ProxyExchange } from '../../../src/forward/proxy-exchange.js'
 import { EventLog } from '../../../src/health/event-log.js'
 import { namingProblems, parsePrometheusText } from '../../helpers/prometheus-text.js'
 
-const route = (name: string, upstream: string) => ({ name, upstream, host: null, pathPrefix: '/', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false })
+const route = (name: string, upstream: string) => ({ name, upstream, host: null, pathPrefix: '/', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false, rateLimit: null })
 
 t.test('per-route counters and anomaly series: valid exposition, conventional names, each in README\'s Metrics table', async (t) => {
   const events = new EventLog()

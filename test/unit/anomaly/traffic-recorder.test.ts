@@ -7,7 +7,7 @@ import type { RouteConfig } from '../../../src/config/types.js'
 import type { ProxyExchange } from '../../../src/forward/proxy-exchange.js'
 import { EventLog } from '../../../src/health/event-log.js'
 
-const route = (name: string, upstream: string): RouteConfig => ({ name, upstream, host: null, pathPrefix: '/', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false })
+const route = (name: string, upstream: string): RouteConfig => ({ name, upstream, host: null, pathPrefix: '/', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false, rateLimit: null })
 const exchange = (slot: number, status: number, latencyMs = 5) => ({ route: { slot }, status, latencyMs }) as unknown as ProxyExchange
 
 t.test('answers are counted by route and by upstream, by status class; a client that left before any answer is not', async (t) => {

@@ -36,7 +36,7 @@ export class TrafficSim {
     this.rng = new SeededRng(seed)
     this.recorder = new TrafficRecorder(config.windowSamples)
     this.monitor = new AnomalyMonitor(config, this.recorder, this.events, () => this.second * 1000)
-    const slots = this.recorder.useRoutes(upstreams.map((name) => ({ name, upstream: name, host: null, pathPrefix: '/', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false })))
+    const slots = this.recorder.useRoutes(upstreams.map((name) => ({ name, upstream: name, host: null, pathPrefix: '/', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false, rateLimit: null })))
     this.exchanges = slots.map((slot) => ({ route: { slot }, status: 0, latencyMs: 0 }))
   }
 

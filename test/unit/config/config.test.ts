@@ -2,6 +2,7 @@ import t from 'tap'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { DEFAULT_ANOMALY } from '../../../src/config/build-anomaly.js'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../../src/config/build-health.js'
+import { DEFAULT_RETRY_AFTER, DEFAULT_STORM } from '../../../src/config/build-overload.js'
 import { loadConfigFile, parseConfigText } from '../../../src/config/load.js'
 
 /** A valid single-upstream config, with `extra` appended inside the upstream. */
@@ -33,7 +34,7 @@ t.test('defaults fill every field', async (t) => {
   t.same(config.admin, { address: '127.0.0.1', port: 9901, tokens: [], allowedHosts: [] })
   t.same(config.logging, { level: 'info', accessLog: false })
   t.same(config.shutdown, { drainDelayMs: 0, drainTimeoutMs: 30_000, tunnelGraceMs: 5_000 })
-  t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'api', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false }])
+  t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'api', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false, rateLimit: null }])
   t.same(config.upstreams[0], {
     name: 'api',
     policy: { name: 'adaptive', forgetting: 0.995, errorPenaltyMs: 1_000, refitIntervalMs: 1_000, stateDir: null, saveIntervalMs: 30_000 },
@@ -48,6 +49,8 @@ t.test('defaults fill every field', async (t) => {
     tls: null,
     retry: DEFAULT_RETRY,
     health: DEFAULT_HEALTH,
+    retryAfter: DEFAULT_RETRY_AFTER,
+    storm: DEFAULT_STORM,
   })
   t.same(DEFAULT_RETRY, { maxRetries: 2, retryOnStatus: [500, 502, 503, 504], retryNonIdempotent: false, replayBufferBytes: 65_536, budgetFraction: 0.2, budgetMinConcurrent: 3, perTryTimeoutMs: 0, overallTimeoutMs: 0, hedge: { enabled: true, delayMs: 'tail', minDelayMs: 5, tailFactor: 4, tailFloorMs: 50 } })
   t.equal(DEFAULT_HEALTH.active, null, 'active checks are opt-in')
@@ -155,7 +158,7 @@ t.test('config/demo.yaml: four in-process backends behind one upstream', async (
     ['demo', ['http://127.0.0.1:9101', 'http://127.0.0.1:9102', 'http://127.0.0.1:9103', 'http://127.0.0.1:9104']],
   ])
   t.same([config.listeners.map((l) => `${l.address}:${l.port}`), config.admin], [['127.0.0.1:8080'], { address: '127.0.0.1', port: 9901, tokens: [], allowedHosts: [] }])
-  t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'demo', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false }])
+  t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'demo', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false, rateLimit: null }])
 })
 
 t.test('config/baton.yaml: the reference sets every block', async (t) => {

@@ -4,6 +4,7 @@ import { DEFAULT_HEALTH } from '../../../src/config/build-health.js'
 import { EventLog } from '../../../src/health/event-log.js'
 import { ClusterHealth } from '../../../src/health/cluster-health.js'
 import { EndpointStats } from '../../../src/metrics/endpoint-stats.js'
+import { EndpointHolds } from '../../../src/overload/endpoint-holds.js'
 import { RetryBudget } from '../../../src/overload/retry-budget.js'
 import { ManualClock } from '../../../src/util/clock.js'
 
@@ -25,5 +26,5 @@ export function fakeUpstream(name: string, endpoints: FakeEndpoint[], policy = '
     { clock: new ManualClock(), wallClock: () => 0, events, onAvailabilityChange: null },
   )
   const balancer = { policy: new RoundRobinPolicy() }
-  return { name, policy, endpoints, health, checker: null, retryBudget: new RetryBudget(0.2, 3), balancer, model: null }
+  return { name, policy, endpoints, health, checker: null, retryBudget: new RetryBudget(0.2, 3), balancer, model: null, storm: null, holds: new EndpointHolds(endpoints.length) }
 }

@@ -4,10 +4,10 @@ import { Router } from '../../../src/router/router.js'
 import { normaliseHost } from '../../../src/util/authority.js'
 
 const routes: RouteConfig[] = [
-  { name: 'api-v1', host: 'api.example.com', pathPrefix: '/v1/', upstream: 'v1', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false },
-  { name: 'api', host: 'api.example.com', pathPrefix: '/', upstream: 'api', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false },
-  { name: 'tenants', host: '*.tenants.example.com', pathPrefix: '/', upstream: 'tenants', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false },
-  { name: 'static', host: null, pathPrefix: '/static/', upstream: 'static', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false },
+  { name: 'api-v1', host: 'api.example.com', pathPrefix: '/v1/', upstream: 'v1', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false, rateLimit: null },
+  { name: 'api', host: 'api.example.com', pathPrefix: '/', upstream: 'api', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false, rateLimit: null },
+  { name: 'tenants', host: '*.tenants.example.com', pathPrefix: '/', upstream: 'tenants', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false, rateLimit: null },
+  { name: 'static', host: null, pathPrefix: '/static/', upstream: 'static', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false, rateLimit: null },
 ]
 
 t.test('first matching route wins; host ignores case and port; wildcards match subdomains only', async (t) => {
