@@ -17,6 +17,8 @@ import type { DiscoverySink } from './discovery/upstream-discovery.js'
 import { routeTarget } from './forward/route-target.js'
 import type { HandedOverServers, InheritedSockets } from './hot-restart.js'
 import { Router } from './router/router.js'
+import type { AuditSink } from './audit/audit-entry.js'
+import { LoggedAuditSink } from './audit/logged-audit-sink.js'
 import { AccessLog } from './server/access-log.js'
 import { DrainState } from './server/drain-state.js'
 import { combineListeners } from './server/exchange-listeners.js'
@@ -51,6 +53,8 @@ export class BatonRuntime {
   private timers: NodeJS.Timeout[] = []
   /** Retiring clusters and draining listeners: shutdown waits for them. */
   private readonly retiring = new Set<Promise<void>>()
+  /** The trail of manual actions (admin API writes) and admin auth failures; the lead swaps in the file writer. */
+  private readonly audit: AuditSink
   /** Reloads run one at a time, in order. */
   private reloading: Promise<unknown> = Promise.resolve()
 
@@ -58,7 +62,9 @@ export class BatonRuntime {
     public config: BatonConfig,
     private readonly deps: ClusterDeps,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.audit = new LoggedAuditSink(logger)
+  }
 
   get listenerUrls(): string[] {
     return [...this.servers.values()].map((s) => s.url)
@@ -88,7 +94,14 @@ export class BatonRuntime {
     if (config.admin !== null) {
       this.admin = await startAdminServer(
         config.admin,
-        { upstreams: () => this.clusters, events: this.deps.events, draining: () => this.drain.draining, reload: () => this.reloadFromFile() },
+        {
+          upstreams: () => this.clusters,
+          events: this.deps.events,
+          draining: () => this.drain.draining,
+          reload: () => this.reloadFromFile(),
+          config: () => this.config,
+          audit: this.audit,
+        },
         { clock: this.deps.clock, logger: this.logger, registry: buildRegistry(() => this.clusters, this.deps.events) },
         inherited?.admin ?? null,
       )

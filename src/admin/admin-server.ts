@@ -7,6 +7,9 @@ import type { Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import { isLoopbackAddress } from '../util/loopback-address.js'
 import { AdminAuth, adminGuard } from './admin-auth.js'
+import { AUTH_FAILURE_WINDOW_MS, AuthFailureTrail } from './auth-failure-trail.js'
+import { describeRoutes, redactedConfig } from './config-api.js'
+import { ENDPOINT_ACTIONS, endpointAction } from './endpoint-actions.js'
 import { RouteTable, type RouteGuard } from './route-table.js'
 import { sendJson } from './send-json.js'
 import { serveEvents } from './events-api.js'
@@ -54,19 +57,34 @@ export async function startAdminServer(
   const bound = await listen(server, config, inherited)
   // The Host rule needs the port actually bound. Attaching the handler now loses nothing: Node emits
   // 'listening' (and runs this continuation) before it reads any connection's first byte.
-  const routes = adminRoutes(source, deps, adminGuard(new AdminAuth(config, bound), deps.logger))
+  const failures = new AuthFailureTrail(source.audit, deps.clock)
+  // Summaries of collapsed auth failures are written once their window is over, even if the peer stopped.
+  const flushTimer = setInterval(() => failures.flush(), AUTH_FAILURE_WINDOW_MS).unref()
+  const routes = adminRoutes(source, deps, adminGuard(new AdminAuth(config, bound), deps.logger, failures))
   server.on('request', (req, res) => {
     routes.handle(req, res).catch((err: unknown) => {
       deps.logger.error({ err, url: req.url }, 'admin request failed')
       sendError(res, 500, 'internal_error', 'the admin request failed')
     })
   })
-  return { url: urlOf(bound), server, close: () => close(server) }
+  return {
+    url: urlOf(bound),
+    server,
+    close: () => {
+      clearInterval(flushTimer)
+      failures.flush(true)
+      return close(server)
+    },
+  }
 }
 
 /** The admin API. A route's access (public, read, write) decides the checks it gets (admin-auth.ts). */
 function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps, guard: RouteGuard): RouteTable {
-  return new RouteTable(guard)
+  const table = new RouteTable(guard)
+  for (const action of ENDPOINT_ACTIONS) {
+    table.add('POST', `/api/upstreams/:upstream/endpoints/:endpoint/${action}`, 'write', endpointAction(action, source, clock))
+  }
+  return table
     .add('GET', '/healthz', 'public', (_req, res) =>
       source.draining() ? sendJson(res, 503, { status: 'draining' }) : sendJson(res, 200, { status: 'ok' }),
     )
@@ -89,6 +107,8 @@ function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps
       else sendJson(res, 400, { error: 'BATON_CONFIG_INVALID', message: 'the config file was refused; the running config stays', ...outcome })
     })
     .add('GET', '/api/model/explain', 'read', (_req, res) => serveExplain(source.upstreams(), res))
+    .add('GET', '/api/routes', 'read', (_req, res) => sendJson(res, 200, describeRoutes(source.config())))
+    .add('GET', '/api/config', 'read', (_req, res) => sendJson(res, 200, redactedConfig(source.config())))
 }
 
 /** Binds, or takes over the listening socket a predecessor process handed over. */

@@ -1,6 +1,9 @@
+import type { AuditSink } from '../audit/audit-entry.js'
 import type { ReloadOutcome } from '../config/config-diff.js'
+import type { BatonConfig } from '../config/types.js'
 import type { Policy } from '../balancer/types.js'
 import type { CheckResult } from '../health/active-checker.js'
+import type { ManualEjectResult } from '../health/ejection-manager.js'
 import type { EventLog } from '../health/event-log.js'
 import type { EndpointHealth, ClusterHealthStats } from '../health/health-view.js'
 import type { EndpointStats } from '../metrics/endpoint-stats.js'
@@ -26,11 +29,18 @@ export interface EndpointView {
   readonly stats: EndpointStats
 }
 
-/** Health of an upstream and its endpoints by index (ClusterHealth satisfies it). */
+/**
+ * Health of an upstream and its endpoints by index, and the operator's hand on it (ClusterHealth satisfies it;
+ * the admin API's writes are its only callers of the *Manually methods).
+ */
 export interface HealthView {
   describe(i: number, nowMs: number): EndpointHealth
   isRouted(i: number): boolean
   stats(): ClusterHealthStats
+  ejectManually(i: number, durationMs: number, force: boolean, actor: string, reason: string): ManualEjectResult
+  unejectManually(i: number, actor: string, reason: string): boolean
+  drainManually(i: number, actor: string, reason: string): boolean
+  undrainManually(i: number, actor: string, reason: string): boolean
 }
 
 /** Retry budget counters (RetryBudget satisfies it). */
@@ -54,6 +64,10 @@ export interface UpstreamView {
   readonly balancer: { readonly policy: Policy }
   /** The learned model's versions; null unless the policy is adaptive. */
   readonly model: AdaptiveModelManager | null
+  /** The weight the admin API set for endpoint i; null when the config's applies. */
+  manualWeight(i: number): number | null
+  /** Sets endpoint i's weight now (admin API); false when it already was that. */
+  setWeight(i: number, weight: number, actor: string, reason: string): boolean
 }
 
 export interface AdminSource {
@@ -63,4 +77,8 @@ export interface AdminSource {
   draining(): boolean
   /** Reads the config file again and applies it (or refuses it, changing nothing). */
   reload(): Promise<ReloadOutcome>
+  /** The running config snapshot (GET /api/config shows it, secrets redacted). */
+  config(): BatonConfig
+  /** Where manual actions and admin auth failures are recorded. */
+  readonly audit: AuditSink
 }

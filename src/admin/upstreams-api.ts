@@ -1,7 +1,7 @@
 import type { CheckResult } from '../health/active-checker.js'
 import type { EndpointHealth, ClusterHealthStats } from '../health/health-view.js'
 import type { EndpointStatsSnapshot } from '../metrics/endpoint-stats.js'
-import type { RetryBudgetView, UpstreamView } from './types.js'
+import type { EndpointView, RetryBudgetView, UpstreamView } from './types.js'
 
 export interface EndpointJson extends EndpointStatsSnapshot {
   id: string
@@ -13,6 +13,17 @@ export interface EndpointJson extends EndpointStatsSnapshot {
   health: EndpointHealth
   /** The last active check; null before the first or with active checks off. */
   lastCheck: CheckResult | null
+  /** What an operator set through the admin API (admin/endpoint-actions.ts). */
+  manual: ManualStateJson
+}
+
+export interface ManualStateJson {
+  /** Drained by an operator until undrained by one. */
+  drained: boolean
+  /** When an operator's ejection ends (ISO 8601); null when none holds. */
+  ejectedUntil: string | null
+  /** The weight an operator set; null when the config's weight applies. */
+  weight: number | null
 }
 
 export interface UpstreamJson {
@@ -30,15 +41,26 @@ export function describeUpstreams(upstreams: readonly UpstreamView[], nowMs: num
     policy: u.policy,
     health: u.health.stats(),
     retryBudget: { active: u.retryBudget.active, retrying: u.retryBudget.retrying, refused: u.retryBudget.refused, granted: u.retryBudget.granted },
-    endpoints: u.endpoints.map((e, i) => ({
-      id: e.id,
-      url: e.url,
-      weight: e.weight,
-      inflight: e.inflight,
-      tunnels: e.tunnels,
-      health: u.health.describe(i, nowMs),
-      lastCheck: u.checker === null ? null : u.checker.lastCheck(i),
-      ...e.stats.snapshot(nowMs),
-    })),
+    endpoints: u.endpoints.map((e, i) => describeEndpoint(u, e, i, nowMs)),
   }))
+}
+
+/** One endpoint of GET /api/upstreams, also the answer of every admin write to it. */
+export function describeEndpoint(u: UpstreamView, e: EndpointView, i: number, nowMs: number): EndpointJson {
+  const health = u.health.describe(i, nowMs)
+  return {
+    id: e.id,
+    url: e.url,
+    weight: e.weight,
+    inflight: e.inflight,
+    tunnels: e.tunnels,
+    health,
+    lastCheck: u.checker === null ? null : u.checker.lastCheck(i),
+    manual: {
+      drained: health.manualDrain,
+      ejectedUntil: health.manualEjectionUntilMs === null ? null : new Date(health.manualEjectionUntilMs).toISOString(),
+      weight: u.manualWeight(i),
+    },
+    ...e.stats.snapshot(nowMs),
+  }
 }

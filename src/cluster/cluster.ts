@@ -56,6 +56,14 @@ export class Cluster {
   /** Where a request's hash key comes from (PickContext.hashKey, server/hash-key.ts); null unless the policy is hash. */
   readonly hashKeySpec: HashKeySpec | null
   private readonly clock: Clock
+  private readonly wallClock: () => number
+  private readonly events: EventLog
+  /**
+   * Weights set through the admin API by endpoint index, NaN where the config's weight applies. A reload keeps
+   * an endpoint's manual weight while the file's weight for it stays what it was; editing that weight in the
+   * file is the newer decision and wins.
+   */
+  private readonly manualWeights: Float64Array
   /** Slow-start factors by endpoint index, refreshed on tick and handed to the balancer while any is below 1. */
   private readonly ramp: Float64Array
   /** Reused for retry picks: picks never overlap on this thread. */
@@ -78,6 +86,8 @@ export class Cluster {
     this.retryBudget = new RetryBudget(config.retry.budgetFraction, config.retry.budgetMinConcurrent)
     this.hedgeDelay = new HedgeDelay(config.retry.hedge)
     this.clock = deps.clock
+    this.wallClock = deps.wallClock
+    this.events = deps.events
     const startMs = deps.clock.now()
     const succession = succeed(config, previous, startMs)
     this.endpoints = succession.endpoints
@@ -112,6 +122,7 @@ export class Cluster {
           })
         : null
     this.ramp = new Float64Array(this.endpoints.length).fill(1)
+    this.manualWeights = new Float64Array(this.endpoints.length).fill(Number.NaN)
     this.route(this.health.availableIndexes())
     if (previous !== null) this.adopt(previous, succession.from)
   }
@@ -121,6 +132,44 @@ export class Cluster {
     this.health.adopt(previous.health, from)
     const policy = this.balancer.policy
     if (policy.adopt !== undefined) policy.adopt(previous.balancer.policy, from)
+    let reweighted = false
+    for (let j = 0; j < from.length; j++) {
+      const i = from[j]
+      if (i < 0 || Number.isNaN(previous.manualWeights[i]) || previous.config.endpoints[i].weight !== this.config.endpoints[j].weight) continue
+      this.manualWeights[j] = previous.manualWeights[i]
+      this.endpoints[j].weight = previous.manualWeights[i]
+      reweighted = true
+    }
+    if (reweighted) this.route(this.health.availableIndexes())
+  }
+
+  /**
+   * The admin API sets endpoint i's weight (a whole number 1..10000, as in the config). Every policy that
+   * weighs (round_robin, random, least_request, hash) reads weights in rebuild(), which runs now; peak_ewma
+   * and adaptive choose by load and ignore weights. Emits a 'weight' event with data.actor; false when the
+   * weight was already that.
+   */
+  setWeight(i: number, weight: number, actor: string, reason: string): boolean {
+    const e = this.endpoints[i]
+    const before = e.weight
+    this.manualWeights[i] = weight
+    if (before === weight) return false
+    e.weight = weight
+    this.route(this.health.availableIndexes())
+    this.events.push({
+      timeMs: this.wallClock(),
+      upstream: this.name,
+      endpoint: e.id,
+      kind: 'weight',
+      cause: reason === '' ? `manual weight ${before} → ${weight}` : reason,
+      data: { actor, before, after: weight, configWeight: this.config.endpoints[i].weight },
+    })
+    return true
+  }
+
+  /** The weight the admin API set for endpoint i; null when the config's applies. */
+  manualWeight(i: number): number | null {
+    return Number.isNaN(this.manualWeights[i]) ? null : this.manualWeights[i]
   }
 
   /** Starts the active health checks, if configured, else the recovery probes (armed for endpoints already ejected). */

@@ -6,7 +6,7 @@ import { sendError } from '../../../src/util/error-response.js'
 import { rawRequest } from '../../helpers/raw-client.js'
 
 t.test('a route whose access contradicts its method is refused when added', async (t) => {
-  const table = new RouteTable(() => true)
+  const table = new RouteTable(() => ({ actor: 'test' }))
   const noop = (): void => {}
   t.throws(() => table.add('GET', '/x', 'write', noop), /must not use a safe method/, 'a write on GET')
   t.throws(() => table.add('POST', '/x', 'read', noop), /must be declared a write/, 'a POST that is not a write')
@@ -17,11 +17,11 @@ t.test('a route whose access contradicts its method is refused when added', asyn
 t.test('every request passes the guard with its route access before the handler, 404 and 405 included', async (t) => {
   const seen: { path: string; access: RouteAccess }[] = []
   /** Refuses /api/secret unless read; records what it was asked. */
-  const guard = (req: IncomingMessage, res: ServerResponse, access: RouteAccess): boolean => {
+  const guard = (req: IncomingMessage, res: ServerResponse, access: RouteAccess): { actor: string } | null => {
     seen.push({ path: req.url ?? '', access })
-    if (req.headers['x-deny'] === undefined) return true
+    if (req.headers['x-deny'] === undefined) return { actor: 'test' }
     sendError(res, 401, 'DENIED', 'no')
-    return false
+    return null
   }
   const ok = (_req: IncomingMessage, res: ServerResponse): void => void res.end('ran')
   const table = new RouteTable(guard).add('GET', '/healthz', 'public', ok).add('GET', '/api/x', 'read', ok).add('POST', '/api/x/do', 'write', ok)

@@ -280,6 +280,8 @@ t.test('with outlier detection and forecasts off, nothing is observed or predict
     ejectionRemainingMs: 0,
     slowStartFactor: 1,
     drained: false,
+    manualDrain: false,
+    manualEjectionUntilMs: null,
     forecast: null,
     outlier: null,
   })
