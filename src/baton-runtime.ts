@@ -98,7 +98,7 @@ export class BatonRuntime {
           upstreams: () => this.clusters,
           events: this.deps.events,
           draining: () => this.drain.draining,
-          reload: () => this.reloadFromFile(),
+          reload: (actor) => this.reloadFromFile(actor),
           config: () => this.config,
           audit: this.audit,
         },
@@ -124,13 +124,16 @@ export class BatonRuntime {
     return saveModels(this.clusters, this.logger)
   }
 
-  /** Reads the config file this instance was started with again and applies it. */
-  reloadFromFile(): Promise<ReloadOutcome> {
+  /**
+   * Reads the config file this instance was started with again and applies it. `actor`: who asked through
+   * the admin API (its reload or reload-failed event carries it as data.actor: the admin API audits it).
+   */
+  reloadFromFile(actor: string | null = null): Promise<ReloadOutcome> {
     return this.serialised(async () => {
       try {
-        return await this.apply(await loadConfigFile(this.config.source))
+        return await this.apply(await loadConfigFile(this.config.source), null, actor)
       } catch (err) {
-        return this.refused(err)
+        return this.refused(err, actor)
       }
     })
   }
@@ -198,15 +201,15 @@ export class BatonRuntime {
     return outcome
   }
 
-  private refused(err: unknown): ReloadOutcome {
+  private refused(err: unknown, actor: string | null = null): ReloadOutcome {
     const errors = err instanceof ConfigError ? err.message.split('\n') : [err instanceof Error ? err.message : String(err)]
     this.logger.error({ errors }, 'reload refused: the running config stays')
-    this.event('reload-failed', 'the new config was refused; the running config stays', { errors: errors.join('\n') })
+    this.event('reload-failed', 'the new config was refused; the running config stays', { errors: errors.join('\n'), ...byActor(actor) })
     return { ok: false, errors }
   }
 
   /** `discovered`: the upstream whose discovered endpoints this applies; null for a reload. */
-  private async apply(candidate: BatonConfig, discovered: string | null = null): Promise<ReloadOutcome> {
+  private async apply(candidate: BatonConfig, discovered: string | null = null, actor: string | null = null): Promise<ReloadOutcome> {
     if (this.drain.draining) return { ok: false, errors: ['shutting down: reload refused'] }
     // A reloaded file lists no endpoint for a discovering upstream: it keeps what its source found.
     const next = discovered === null ? withRunningEndpoints(candidate, this.config) : candidate
@@ -224,7 +227,7 @@ export class BatonRuntime {
     if (discovered !== null) this.discoveryChanged(discovered, diff)
     else {
       this.logger.info({ diff }, 'config reloaded')
-      this.event('reload', 'config reloaded', summarise(diff))
+      this.event('reload', 'config reloaded', { ...summarise(diff), ...byActor(actor) })
     }
     return { ok: true, diff }
   }
@@ -353,6 +356,11 @@ export class BatonRuntime {
 /** A listener keeps its socket when it listens at the same place with the same head limit (fixed at bind). */
 function sameSocket(a: ListenerConfig, b: ListenerConfig): boolean {
   return a.address === b.address && a.port === b.port && a.maxHeaderBytes === b.maxHeaderBytes
+}
+
+/** Event data naming who asked, when someone did through the admin API. */
+function byActor(actor: string | null): Record<string, string> {
+  return actor === null ? {} : { actor }
 }
 
 /** The diff as event data: "name, name" lists per kind of change. */

@@ -100,9 +100,10 @@ function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps
     .add('GET', '/api/upstreams', 'read', (_req, res) => sendJson(res, 200, describeUpstreams(source.upstreams(), clock.now())))
     .add('GET', '/api/events', 'read', (req, res) => serveEvents(source.events, req, res))
     .add('GET', '/api/model', 'read', (_req, res) => serveModels(source.upstreams(), res))
-    .add('POST', '/api/model/rollback', 'write', (req, res) => serveRollback(source.upstreams(), req, res, logger))
-    .add('POST', '/api/reload', 'write', async (_req, res) => {
-      const outcome = await source.reload()
+    .add('POST', '/api/model/rollback', 'write', (req, res, call) => serveRollback(source.upstreams(), req, res, logger, source.audit, call.actor))
+    .add('POST', '/api/reload', 'write', async (_req, res, call) => {
+      const outcome = await source.reload(call.actor)
+      source.audit.record({ actor: call.actor, action: 'reload', target: '', before: null, after: outcome, reason: outcome.ok ? '' : 'the config file was refused' })
       if (outcome.ok) sendJson(res, 200, outcome)
       else sendJson(res, 400, { error: 'BATON_CONFIG_INVALID', message: 'the config file was refused; the running config stays', ...outcome })
     })

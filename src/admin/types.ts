@@ -75,8 +75,8 @@ export interface AdminSource {
   readonly events: EventLog
   /** Shutting down: /healthz answers 503 so load balancers in front stop sending. */
   draining(): boolean
-  /** Reads the config file again and applies it (or refuses it, changing nothing). */
-  reload(): Promise<ReloadOutcome>
+  /** Reads the config file again and applies it (or refuses it, changing nothing); `actor` asked for it. */
+  reload(actor: string): Promise<ReloadOutcome>
   /** The running config snapshot (GET /api/config shows it, secrets redacted). */
   config(): BatonConfig
   /** Where manual actions and admin auth failures are recorded. */
