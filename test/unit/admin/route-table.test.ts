@@ -49,3 +49,33 @@ t.test('every request passes the guard with its route access before the handler,
     t.notOk(denied.body.includes('ran'), `${c.method} ${c.path}: handler not run when refused`)
   }
 })
+
+t.test('path parameters: whole segments, URL-decoded, exact paths first; the handler learns the caller', async (t) => {
+  const seen: unknown[] = []
+  const table = new RouteTable(() => ({ actor: 'ops' }))
+    .add('POST', '/api/upstreams/:upstream/endpoints/:endpoint/drain', 'write', (_req, res, call) => {
+      seen.push({ ...call.params, actor: call.actor })
+      res.end('ran')
+    })
+    .add('GET', '/api/upstreams/special', 'read', (_req, res) => void res.end('exact'))
+    .add('GET', '/api/upstreams/:upstream', 'read', (_req, res, call) => void res.end(`param ${call.params.upstream}`))
+  const server = createServer((req, res) => void table.handle(req, res))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  const drained = await rawRequest(`${base}/api/upstreams/my%20api/endpoints/127.0.0.1%3A8080/drain?x=1`, { method: 'POST' })
+  t.equal(drained.status, 200)
+  t.same(seen, [{ upstream: 'my api', endpoint: '127.0.0.1:8080', actor: 'ops' }], 'decoded, query ignored')
+  t.equal((await rawRequest(`${base}/api/upstreams/special`)).body, 'exact', 'an exact path wins over a pattern')
+  t.equal((await rawRequest(`${base}/api/upstreams/other`)).body, 'param other')
+  const cases: { method: string; path: string; status: number }[] = [
+    { method: 'POST', path: '/api/upstreams/api/endpoints//drain', status: 404 }, // an empty segment is no parameter
+    { method: 'POST', path: '/api/upstreams/api/endpoints/%E0%A4%A/drain', status: 404 }, // does not decode
+    { method: 'POST', path: '/api/upstreams/api/endpoints/a/b/drain', status: 404 }, // a parameter is one segment
+    { method: 'POST', path: '/api/upstreams/api/endpoints/a/explode', status: 404 },
+    { method: 'GET', path: '/api/upstreams/api/endpoints/a/drain', status: 405 },
+  ]
+  for (const c of cases) t.equal((await rawRequest(`${base}${c.path}`, { method: c.method })).status, c.status, `${c.method} ${c.path}`)
+  t.equal(seen.length, 1, 'no other call reached the handler')
+})
