@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { parseDuration } from '../config/units.js'
 import type { Clock } from '../util/clock.js'
+import { sendError } from '../util/error-response.js'
 import { readJsonBody } from './json-body.js'
 import type { RouteCall, RouteHandler } from './route-table.js'
 import { sendJson } from './send-json.js'
@@ -46,10 +47,10 @@ interface Applied {
 export function endpointAction(action: EndpointAction, source: AdminSource, clock: Clock): RouteHandler {
   return async (req: IncomingMessage, res: ServerResponse, call: RouteCall): Promise<void> => {
     const upstream = source.upstreams().find((u) => u.name === call.params.upstream)
-    if (upstream === undefined) return sendJson(res, 404, { error: 'BATON_UNKNOWN_UPSTREAM', message: `no upstream is named "${call.params.upstream}"` })
+    if (upstream === undefined) return sendError(res, 404, 'BATON_UNKNOWN_UPSTREAM', `no upstream is named "${call.params.upstream}"`)
     const i = upstream.endpoints.findIndex((e) => e.id === call.params.endpoint)
     if (i < 0) {
-      return sendJson(res, 404, { error: 'BATON_UNKNOWN_ENDPOINT', message: `upstream "${upstream.name}" has no endpoint "${call.params.endpoint}"` })
+      return sendError(res, 404, 'BATON_UNKNOWN_ENDPOINT', `upstream "${upstream.name}" has no endpoint "${call.params.endpoint}"`)
     }
     const body = await readJsonBody(req)
     if (!body.ok) return badBody(res, null, body.message)
@@ -122,8 +123,6 @@ function fieldOf(error: z.ZodError): [string | null, string] {
 
 function ejectionLimit(res: ServerResponse, u: UpstreamView): void {
   const stats = u.health.stats()
-  sendJson(res, 409, {
-    error: 'BATON_EJECTION_LIMIT',
-    message: `${stats.ejected} of ${u.endpoints.length} endpoints are ejected and maxEjectionPercent allows ${Math.max(1, stats.maxEjected)}; send "force": true to override`,
-  })
+  const allowed = Math.max(1, stats.maxEjected) // the first ejection is always allowed (ejection-manager.ts)
+  sendError(res, 409, 'BATON_EJECTION_LIMIT', `${stats.ejected} of ${u.endpoints.length} endpoints are ejected and maxEjectionPercent allows ${allowed}; send "force": true to override`)
 }
