@@ -76,12 +76,13 @@ export function addCtlCommand(program: Command, print: Print): void {
   }))
   add(
     'rollback <upstream>',
-    "make the adaptive model's previous version (or --version) current",
+    "make the adaptive model's previous version (or version --to) current",
     async (c, [u], o) => {
-      const query = new URLSearchParams({ upstream: u, ...(o.version === undefined ? {} : { version: String(o.version) }) })
+      const query = new URLSearchParams({ upstream: u, ...(o.to === undefined ? {} : { version: String(o.to) }) })
       return { body: await c.post(`/api/model/rollback?${query}`), human: (b) => rollbackLines(b) }
     },
-    (c) => c.option('--version <id>', 'the version id to make current (see GET /api/model)'),
+    // Not --version: baton's own -v/--version would take it.
+    (c) => c.option('--to <version>', 'the version id to make current (see GET /api/model)'),
   )
   add(
     'events',

@@ -118,6 +118,12 @@ t.test('baton ctl drains through the admin API; upstreams shows it; a bad or rea
   t.equal(unknown.code, 1)
   t.match(unknown.stderr, /BATON_UNKNOWN_ENDPOINT/)
 
+  const reloaded = await run(['ctl', '--admin', baton.adminUrl, 'reload'], ops)
+  t.equal(reloaded.code, 0, reloaded.stderr)
+  t.match(reloaded.stdout, /^reloaded: /)
+  const rollback = await run(['ctl', '--admin', baton.adminUrl, 'rollback', 'api', '--to', '2'], ops)
+  t.equal(rollback.code, 1)
+  t.match(rollback.stderr, /no_model: no adaptive upstream is named "api" \(HTTP 404\)/, 'round_robin has no model to roll back')
   t.ok(baton.out().trim().split('\n').every((l) => typeof JSON.parse(l) === 'object'), '--log-format json: every stdout line is JSON')
   const listening = baton.out().trim().split('\n').map((l) => JSON.parse(l)).find((l) => /^proxy listening/.test(l.msg))
   t.match(listening, { level: 30, url: baton.proxyUrl })
