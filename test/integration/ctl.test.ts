@@ -43,6 +43,8 @@ interface Started {
   out: () => string
   proxyUrl: string
   adminUrl: string
+  /** The test's folder: the config and the read token's file. */
+  dir: string
 }
 
 /** `baton start` with two backends, an admin and a read token; resolves once both "listening" lines are out. */
@@ -81,7 +83,7 @@ upstreams:
     await exited
     clearTimeout(killer)
   })
-  return { child, out: () => out, proxyUrl: urls[0], adminUrl: urls[1] }
+  return { child, out: () => out, proxyUrl: urls[0], adminUrl: urls[1], dir }
 }
 
 t.test('baton ctl drains through the admin API; upstreams shows it; a bad or read-only token exits 1 with the API’s message', async (t) => {
@@ -110,8 +112,7 @@ t.test('baton ctl drains through the admin API; upstreams shows it; a bad or rea
   const badToken = await run(['ctl', '--admin', baton.adminUrl, 'undrain', 'api', target], { BATON_ADMIN_TOKEN: 'wrong-token-wrong-token' })
   t.equal(badToken.code, 1)
   t.equal(badToken.stderr, 'baton: BATON_ADMIN_UNAUTHORIZED: the token is not valid (HTTP 401)\n')
-  const dir = t.testdir({ 'viewer.token': `${VIEWER_SECRET}\n` })
-  const readOnly = await run(['ctl', '--admin', baton.adminUrl, '--token-file', join(dir, 'viewer.token'), 'undrain', 'api', target], {})
+  const readOnly = await run(['ctl', '--admin', baton.adminUrl, '--token-file', join(baton.dir, 'viewer.token'), 'undrain', 'api', target], {})
   t.equal(readOnly.code, 1)
   t.match(readOnly.stderr, /^baton: BATON_ADMIN_FORBIDDEN: .*role admin \(HTTP 403\)\n$/)
   const unknown = await run(['ctl', '--admin', baton.adminUrl, 'drain', 'api', '127.0.0.1:1'], ops)
