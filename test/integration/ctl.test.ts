@@ -29,7 +29,7 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
     let stderr = ''
     child.stdout!.on('data', (d: Buffer) => (stdout += d))
     child.stderr!.on('data', (d: Buffer) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
     child.on('exit', (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })
@@ -66,7 +66,9 @@ upstreams:
 `,
   )
   const child = spawnBaton(['start', '--config', file, '--log-format', logFormat], { BATON_TEST_OPS_TOKEN: OPS_SECRET })
-  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+  // A safety net only: on a loaded machine the test itself may take a while.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 90_000)
+  const exited = new Promise((resolve) => child.once('exit', resolve))
   let out = ''
   const urls = await new Promise<[string, string]>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
@@ -78,7 +80,6 @@ upstreams:
     child.on('exit', (code) => reject(new Error(`baton exited with ${code}: ${out}`)))
   })
   t.teardown(async () => {
-    const exited = new Promise((resolve) => child.once('exit', resolve))
     child.kill('SIGTERM')
     await exited
     clearTimeout(killer)
