@@ -168,7 +168,8 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
    */
   tick(nowMs: number): void {
     for (const i of this.ejection.tick(nowMs)) {
-      this.emit(i, 'returned', 'ejection time elapsed', { timesEjected: this.ejection.timesEjected(i) })
+      const cause = this.ejection.wasManual(i) ? 'manual ejection time elapsed' : 'ejection time elapsed'
+      this.emit(i, 'returned', cause, { timesEjected: this.ejection.timesEjected(i) })
     }
     if (this.detector !== null && nowMs >= this.nextOutlierMs) {
       this.nextOutlierMs = nowMs + this.config.outlier.intervalMs

@@ -43,6 +43,8 @@ export class EjectionManager {
   private readonly totals: Uint32Array
   /** 1 while endpoint i's ejection is an operator's (ejectManually), until it ends. */
   private readonly manual: Uint8Array
+  /** Whether endpoint i's latest ejection to end was an operator's (read by the caller of tick()). */
+  private readonly endedManual: Uint8Array
   private readonly maxEjected: number
   private readonly maxMultiplier: number
   private ejected = 0
@@ -57,6 +59,7 @@ export class EjectionManager {
     this.decayFrom = new Float64Array(endpoints)
     this.totals = new Uint32Array(endpoints)
     this.manual = new Uint8Array(endpoints)
+    this.endedManual = new Uint8Array(endpoints)
     // 1e-9 absorbs float error in fraction × N: 0.29 × 100 is 28.999999999999996 in binary floating point.
     this.maxEjected = Math.floor(options.maxEjectionFraction * endpoints + 1e-9)
     this.maxMultiplier = Math.max(1, Math.ceil(options.maxEjectionMs / options.baseEjectionMs))
@@ -117,6 +120,11 @@ export class EjectionManager {
   /** Whether endpoint i's ejection is an operator's. */
   isManual(i: number): boolean {
     return this.manual[i] === 1
+  }
+
+  /** Whether the ejection of endpoint i that ended last (e.g. one tick() returned) was an operator's. */
+  wasManual(i: number): boolean {
+    return this.endedManual[i] === 1
   }
 
   /** Ends the ejections whose time is up and decays the multipliers of endpoints in service; returns who came back. */
@@ -180,6 +188,7 @@ export class EjectionManager {
   private end(i: number, atMs: number): void {
     this.decayFrom[i] = atMs
     this.ejectedUntil[i] = Number.NaN
+    this.endedManual[i] = this.manual[i]
     this.manual[i] = 0
     this.ejected--
   }

@@ -42,6 +42,8 @@ t.test('a manual ejection holds for its duration: passing active checks do not e
   clock.advance(1_000)
   health.tick(clock.now())
   t.same(log().slice(2), ['returned@e0'], 'returns at its time')
+  t.equal(events.list()[2].cause, 'manual ejection time elapsed')
+  t.notOk('actor' in events.list()[2].data, "Baton's doing, not the operator's: audited as baton")
   t.equal(health.describe(0, clock.now()).manualEjectionUntilMs, null)
 })
 
