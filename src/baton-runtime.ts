@@ -21,6 +21,8 @@ import { routeTarget } from './forward/route-target.js'
 import type { HandedOverServers, InheritedSockets } from './hot-restart.js'
 import { buildRateLimiters, type RateLimiter } from './overload/rate-limiter.js'
 import { Router } from './router/router.js'
+import type { AuditSink } from './audit/audit-entry.js'
+import { LoggedAuditSink } from './audit/logged-audit-sink.js'
 import { AccessLog } from './server/access-log.js'
 import { DrainState } from './server/drain-state.js'
 import { combineListeners } from './server/exchange-listeners.js'
@@ -57,6 +59,8 @@ export class BatonRuntime {
   rateLimiters: ReadonlyMap<string, RateLimiter> = new Map()
   /** Retiring clusters and draining listeners: shutdown waits for them. */
   private readonly retiring = new Set<Promise<void>>()
+  /** The trail of manual actions (admin API writes) and admin auth failures; the lead swaps in the file writer. */
+  private readonly audit: AuditSink
   /** Reloads run one at a time, in order. */
   private reloading: Promise<unknown> = Promise.resolve()
   /** Per-route and per-upstream answers by status class, and the windows the anomaly detector samples. */
@@ -73,6 +77,7 @@ export class BatonRuntime {
     this.traffic = new TrafficRecorder(config.anomaly.windowSamples)
     this.anomalies = config.anomaly.enabled ? new AnomalyMonitor(config.anomaly, this.traffic, deps.events, deps.wallClock) : null
     this.drift = new DriftEvents(deps.events, deps.wallClock)
+    this.audit = new LoggedAuditSink(logger)
   }
 
   get listenerUrls(): string[] {
@@ -109,7 +114,9 @@ export class BatonRuntime {
           events: this.deps.events,
           anomalies: this.anomalies,
           draining: () => this.drain.draining,
-          reload: () => this.reloadFromFile(),
+          reload: (actor) => this.reloadFromFile(actor),
+          config: () => this.config,
+          audit: this.audit,
           rateLimits: () => [...this.rateLimiters.values()],
         },
         {
@@ -140,13 +147,16 @@ export class BatonRuntime {
     return saveModels(this.clusters, this.logger)
   }
 
-  /** Reads the config file this instance was started with again and applies it. */
-  reloadFromFile(): Promise<ReloadOutcome> {
+  /**
+   * Reads the config file this instance was started with again and applies it. `actor`: who asked through
+   * the admin API (its reload or reload-failed event carries it as data.actor: the admin API audits it).
+   */
+  reloadFromFile(actor: string | null = null): Promise<ReloadOutcome> {
     return this.serialised(async () => {
       try {
-        return await this.apply(await loadConfigFile(this.config.source))
+        return await this.apply(await loadConfigFile(this.config.source), null, actor)
       } catch (err) {
-        return this.refused(err)
+        return this.refused(err, actor)
       }
     })
   }
@@ -214,15 +224,15 @@ export class BatonRuntime {
     return outcome
   }
 
-  private refused(err: unknown): ReloadOutcome {
+  private refused(err: unknown, actor: string | null = null): ReloadOutcome {
     const errors = err instanceof ConfigError ? err.message.split('\n') : [err instanceof Error ? err.message : String(err)]
     this.logger.error({ errors }, 'reload refused: the running config stays')
-    this.event('reload-failed', 'the new config was refused; the running config stays', { errors: errors.join('\n') })
+    this.event('reload-failed', 'the new config was refused; the running config stays', { errors: errors.join('\n'), ...byActor(actor) })
     return { ok: false, errors }
   }
 
   /** `discovered`: the upstream whose discovered endpoints this applies; null for a reload. */
-  private async apply(candidate: BatonConfig, discovered: string | null = null): Promise<ReloadOutcome> {
+  private async apply(candidate: BatonConfig, discovered: string | null = null, actor: string | null = null): Promise<ReloadOutcome> {
     if (this.drain.draining) return { ok: false, errors: ['shutting down: reload refused'] }
     // A reloaded file lists no endpoint for a discovering upstream: it keeps what its source found.
     const next = discovered === null ? withRunningEndpoints(candidate, this.config) : candidate
@@ -241,7 +251,7 @@ export class BatonRuntime {
     if (discovered !== null) this.discoveryChanged(discovered, diff)
     else {
       this.logger.info({ diff }, 'config reloaded')
-      this.event('reload', 'config reloaded', summarise(diff))
+      this.event('reload', 'config reloaded', { ...summarise(diff), ...byActor(actor) })
     }
     return { ok: true, diff }
   }
@@ -382,6 +392,11 @@ export class BatonRuntime {
 /** A listener keeps its socket when it listens at the same place with the same head limit (fixed at bind). */
 function sameSocket(a: ListenerConfig, b: ListenerConfig): boolean {
   return a.address === b.address && a.port === b.port && a.maxHeaderBytes === b.maxHeaderBytes
+}
+
+/** Event data naming who asked, when someone did through the admin API. */
+function byActor(actor: string | null): Record<string, string> {
+  return actor === null ? {} : { actor }
 }
 
 /** The diff as event data: "name, name" lists per kind of change. */

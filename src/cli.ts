@@ -1,10 +1,12 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
 import { ConfigError } from './config/config-error.js'
+import { addCtlCommand } from './ctl/ctl-command.js'
 import { loadConfigFile } from './config/load.js'
 import { collectOption, runEvaluate, type EvaluateCommandOptions } from './evaluate/evaluate-command.js'
 import { announceReady, inheritedSockets, startSuccessor } from './hot-restart.js'
 import { startBaton } from './index.js'
+import { chooseLogFormat, createLogger, LOG_FORMATS, type LogFormat } from './util/logger.js'
 
 const EXAMPLES = `
 Examples:
@@ -15,7 +17,8 @@ Examples:
   $ baton reload --pid-file /run/baton.pid    re-read the config file (same as kill -HUP)
   $ baton start -c my.yaml --upgrade --pid-file /run/baton.pid   restart with no refused connection (kill -USR2)
   $ baton reload --admin http://127.0.0.1:9901 --token-env BATON_ADMIN_TOKEN   the same through the admin API
-  $ baton evaluate --log decisions.jsonl --policy least_request   what least_request would have done on logged traffic`
+  $ baton evaluate --log decisions.jsonl --policy least_request   what least_request would have done on logged traffic
+  $ BATON_ADMIN_TOKEN=… baton ctl drain api 10.0.0.5:8080       operate a running Baton (see baton ctl --help)`
 
 /** The `baton` command line; bin/baton only calls this. Exits non-zero with one clear line on any error. */
 export async function runCli(argv: readonly string[]): Promise<void> {
@@ -40,6 +43,7 @@ function buildProgram(): Command {
     .requiredOption('-c, --config <file>', 'YAML config file')
     .option('--pid-file <file>', 'write the process id here (for baton reload and --upgrade); removed at exit')
     .option('--upgrade', 'restart the Baton named by --pid-file without downtime (it hands its sockets to a new process)')
+    .addOption(new Option('--log-format <format>', 'log lines as JSON or human-readable (default: pretty on a terminal, else json)').choices(LOG_FORMATS))
     .addOption(new Option('--inherit', 'take over the sockets of the process being replaced (set by --upgrade)').hideHelp())
     .action((opts: StartOptions) => start(opts))
   program
@@ -65,6 +69,7 @@ function buildProgram(): Command {
     .option('--min-propensity <p>', 'a logging probability under this does not cover a candidate choice', '0.01')
     .option('--json', 'print the evaluation as JSON')
     .action((opts: EvaluateCommandOptions) => runEvaluate(opts, (text) => process.stdout.write(text)))
+  addCtlCommand(program, (text) => process.stdout.write(text))
   return program
 }
 
@@ -79,6 +84,7 @@ interface StartOptions {
   pidFile?: string
   upgrade?: boolean
   inherit?: boolean
+  logFormat?: LogFormat
 }
 
 async function start(opts: StartOptions): Promise<void> {
@@ -87,11 +93,14 @@ async function start(opts: StartOptions): Promise<void> {
   const config = await loadConfigOrExit(opts.config)
   // A successor of a zero-downtime restart takes over its predecessor's sockets instead of binding.
   const inherited = opts.inherit === true ? inheritedSockets() : undefined
-  const baton = await startBaton(config, { inherited })
+  const logFormat = chooseLogFormat(opts.logFormat, process.stdout.isTTY === true)
+  const logger = createLogger(config.logging.level, logFormat)
+  const baton = await startBaton(config, { inherited, logger })
   if (pidFile !== null) writeFileSync(pidFile, `${process.pid}\n`)
   if (inherited !== undefined) announceReady()
-  for (const url of baton.listenerUrls) process.stdout.write(`baton: proxy listening on ${url}\n`)
-  if (baton.adminUrl !== null) process.stdout.write(`baton: admin on ${baton.adminUrl} (try ${baton.adminUrl}/api/upstreams)\n`)
+  // Log lines, not plain text: a JSON consumer of stdout sees only JSON. The URL is also a field of its own.
+  for (const url of baton.listenerUrls) logger.info({ url }, `proxy listening on ${url}`)
+  if (baton.adminUrl !== null) logger.info({ url: baton.adminUrl }, `admin API on ${baton.adminUrl} (baton ctl upstreams, or ${baton.adminUrl}/api/upstreams)`)
   let stopping = false
   const stop = (why: string): void => {
     if (stopping) return
@@ -112,7 +121,8 @@ async function start(opts: StartOptions): Promise<void> {
   process.on('SIGUSR2', () => {
     if (upgrading || stopping) return
     upgrading = true
-    const args = ['start', '--config', opts.config, '--inherit', ...(pidFile === null ? [] : ['--pid-file', pidFile])]
+    // The successor writes where this process does, in the same format.
+    const args = ['start', '--config', opts.config, '--inherit', '--log-format', logFormat, ...(pidFile === null ? [] : ['--pid-file', pidFile])]
     void baton
       .persist()
       .then(() => startSuccessor(process.argv[1], args, baton.sockets()))

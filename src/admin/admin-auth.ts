@@ -5,6 +5,7 @@ import { sendError } from '../util/error-response.js'
 import { parseAuthority, type Authority } from '../util/authority.js'
 import type { Logger } from '../util/logger.js'
 import { isIpLiteral, isLoopbackAddress } from '../util/loopback-address.js'
+import type { AuthFailureTrail } from './auth-failure-trail.js'
 import { pathOf, type RouteAccess, type RouteGuard } from './route-table.js'
 
 /**
@@ -108,16 +109,20 @@ export interface Refusal {
 
 /**
  * The guard the admin route table runs before every handler: decides, logs every refusal at warn with the
- * peer address (never a credential), answers it, and logs each admitted write at info with its token's name.
+ * peer address (never a credential) and hands it to the audit trail (collapsed per peer), answers it, and
+ * logs each admitted write at info with its token's name. The caller it admits is named by its token, or
+ * `anonymous@<peer address>` when the API has no tokens (loopback only: whoever can reach it).
  */
-export function adminGuard(auth: AdminAuth, logger: Logger): RouteGuard {
+export function adminGuard(auth: AdminAuth, logger: Logger, failures: AuthFailureTrail): RouteGuard {
   return (req, res, access) => {
     const decision = auth.decide(requestOf(req), access)
-    const where = { peer: req.socket.remoteAddress ?? null, method: req.method, path: pathOf(req.url ?? '/') }
+    const peer = req.socket.remoteAddress ?? 'unknown'
+    const where = { peer, method: req.method, path: pathOf(req.url ?? '/') }
     if (decision.allowed) {
       if (access === 'write') logger.info({ ...where, token: decision.tokenName }, 'admin write admitted')
-      return true
+      return { actor: decision.tokenName ?? `anonymous@${peer}` }
     }
+    failures.refused({ tokenName: decision.tokenName, peer, method: req.method ?? 'GET', path: where.path, status: decision.status, reason: decision.reason })
     logger.warn(
       {
         ...where,
@@ -131,7 +136,7 @@ export function adminGuard(auth: AdminAuth, logger: Logger): RouteGuard {
     )
     for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value)
     sendError(res, decision.status, decision.code, decision.message)
-    return false
+    return null
   }
 }
 

@@ -10,6 +10,9 @@ import { AdminAuth, adminGuard } from './admin-auth.js'
 import { addDashboardRoutes } from './dashboard-routes.js'
 import { DashboardSampler } from './dashboard-sampler.js'
 import { DashboardStream } from './dashboard-stream.js'
+import { AUTH_FAILURE_WINDOW_MS, AuthFailureTrail } from './auth-failure-trail.js'
+import { describeRoutes, redactedConfig } from './config-api.js'
+import { ENDPOINT_ACTIONS, endpointAction } from './endpoint-actions.js'
 import { RouteTable, type RouteGuard } from './route-table.js'
 import { sendJson } from './send-json.js'
 import { serveAnomalies } from './anomalies-api.js'
@@ -60,7 +63,10 @@ export async function startAdminServer(
   // The Host rule needs the port actually bound. Attaching the handler now loses nothing: Node emits
   // 'listening' (and runs this continuation) before it reads any connection's first byte.
   const stream = new DashboardStream(new DashboardSampler(() => source.upstreams(), source.events, deps.clock), deps.logger)
-  const routes = addDashboardRoutes(adminRoutes(source, deps, adminGuard(new AdminAuth(config, bound), deps.logger)), stream)
+  const failures = new AuthFailureTrail(source.audit, deps.clock)
+  // Summaries of collapsed auth failures are written once their window is over, even if the peer stopped.
+  const flushTimer = setInterval(() => failures.flush(), AUTH_FAILURE_WINDOW_MS).unref()
+  const routes = addDashboardRoutes(adminRoutes(source, deps, adminGuard(new AdminAuth(config, bound), deps.logger, failures)), stream)
   server.on('request', (req, res) => {
     routes.handle(req, res).catch((err: unknown) => {
       deps.logger.error({ err, url: req.url }, 'admin request failed')
@@ -72,6 +78,8 @@ export async function startAdminServer(
     server,
     close: () => {
       stream.close()
+      clearInterval(flushTimer)
+      failures.flush(true)
       return close(server)
     },
   }
@@ -79,7 +87,11 @@ export async function startAdminServer(
 
 /** The admin API. A route's access (public, read, write) decides the checks it gets (admin-auth.ts). */
 function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps, guard: RouteGuard): RouteTable {
-  return new RouteTable(guard)
+  const table = new RouteTable(guard)
+  for (const action of ENDPOINT_ACTIONS) {
+    table.add('POST', `/api/upstreams/:upstream/endpoints/:endpoint/${action}`, 'write', endpointAction(action, source, clock))
+  }
+  return table
     .add('GET', '/healthz', 'public', (_req, res) =>
       source.draining() ? sendJson(res, 503, { status: 'draining' }) : sendJson(res, 200, { status: 'ok' }),
     )
@@ -97,13 +109,16 @@ function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps
     .add('GET', '/api/anomalies', 'read', (_req, res) => serveAnomalies(source.anomalies, res))
     .add('GET', '/api/ratelimits', 'read', (_req, res) => sendJson(res, 200, describeRateLimits(source.rateLimits?.() ?? [])))
     .add('GET', '/api/model', 'read', (_req, res) => serveModels(source.upstreams(), res))
-    .add('POST', '/api/model/rollback', 'write', (req, res) => serveRollback(source.upstreams(), req, res, logger))
-    .add('POST', '/api/reload', 'write', async (_req, res) => {
-      const outcome = await source.reload()
+    .add('POST', '/api/model/rollback', 'write', (req, res, call) => serveRollback(source.upstreams(), req, res, logger, source.audit, call.actor))
+    .add('POST', '/api/reload', 'write', async (_req, res, call) => {
+      const outcome = await source.reload(call.actor)
+      source.audit.record({ actor: call.actor, action: 'reload', target: '', before: null, after: outcome, reason: outcome.ok ? '' : 'the config file was refused' })
       if (outcome.ok) sendJson(res, 200, outcome)
       else sendJson(res, 400, { error: 'BATON_CONFIG_INVALID', message: 'the config file was refused; the running config stays', ...outcome })
     })
     .add('GET', '/api/model/explain', 'read', (_req, res) => serveExplain(source.upstreams(), res))
+    .add('GET', '/api/routes', 'read', (_req, res) => sendJson(res, 200, describeRoutes(source.config())))
+    .add('GET', '/api/config', 'read', (_req, res) => sendJson(res, 200, redactedConfig(source.config())))
 }
 
 /** Binds, or takes over the listening socket a predecessor process handed over. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AuditSink } from '../audit/audit-entry.js'
 import { namedCoefficients } from '../model/adaptive-model.js'
 import type { ModelVersion } from '../model/model-versions.js'
 import { sendError } from '../util/error-response.js'
@@ -10,7 +11,8 @@ import type { UpstreamView } from './types.js'
  * The learned model over HTTP:
  *   GET  /api/model                        every upstream's policy, model versions (oldest first) and the
  *                                          current coefficients per endpoint (null model for other policies);
- *   POST /api/model/rollback[?upstream=U]  make each adaptive upstream's (or U's) previous version current;
+ *   POST /api/model/rollback[?upstream=U[&version=V]]  make each adaptive upstream's (or U's) previous
+ *                                          version (or U's version V) current; one audit record per upstream;
  *   GET  /api/model/explain                per endpoint, the policy's features, predicted cost and its parts.
  */
 export function serveModels(upstreams: readonly UpstreamView[], res: ServerResponse): void {
@@ -34,8 +36,15 @@ export function serveModels(upstreams: readonly UpstreamView[], res: ServerRespo
   )
 }
 
-export function serveRollback(upstreams: readonly UpstreamView[], req: IncomingMessage, res: ServerResponse, logger: Logger): void {
-  const only = new URL(req.url ?? '/', 'http://admin').searchParams.get('upstream')
+export function serveRollback(upstreams: readonly UpstreamView[], req: IncomingMessage, res: ServerResponse, logger: Logger, audit: AuditSink, actor: string): void {
+  const query = new URL(req.url ?? '/', 'http://admin').searchParams
+  const only = query.get('upstream')
+  const versionParam = query.get('version')
+  const toId = versionParam === null ? null : Number(versionParam)
+  if (toId !== null && (only === null || !Number.isInteger(toId) || toId < 1)) {
+    sendError(res, 400, 'bad_query', 'version must be a positive integer and needs upstream')
+    return
+  }
   const targets = upstreams.filter((u) => u.model !== null && (only === null || u.name === only))
   if (targets.length === 0) {
     const what = only === null ? 'no upstream uses the adaptive policy' : `no adaptive upstream is named "${only}"`
@@ -43,9 +52,12 @@ export function serveRollback(upstreams: readonly UpstreamView[], req: IncomingM
     return
   }
   const results = targets.map((u) => {
-    const version = u.model!.rollback()
+    const before = u.model!.currentVersion()
+    const version = u.model!.rollback(toId)
     // A manual action that changes routing: always in the log, with who it touched.
     logger.warn({ upstream: u.name, version: version?.id ?? null, restored: version?.restoredId ?? null }, 'model rollback requested')
+    const after = { currentVersion: u.model!.currentVersion(), restored: version?.restoredId ?? null }
+    audit.record({ actor, action: 'model-rollback', target: u.name, before: { currentVersion: before }, after, reason: version === null ? 'nothing to roll back to' : '' })
     return { upstream: u.name, rolledBack: version !== null, currentVersion: u.model!.currentVersion(), version: version === null ? null : summary(version) }
   })
   sendJson(res, results.some((r) => r.rolledBack) ? 200 : 409, results)

@@ -1,8 +1,10 @@
 import type { AnomalyMonitor } from '../anomaly/anomaly-monitor.js'
+import type { AuditSink } from '../audit/audit-entry.js'
 import type { ReloadOutcome } from '../config/config-diff.js'
-import type { RateLimitConfig } from '../config/types.js'
+import type { BatonConfig, RateLimitConfig } from '../config/types.js'
 import type { Policy } from '../balancer/types.js'
 import type { CheckResult } from '../health/active-checker.js'
+import type { ManualEjectResult } from '../health/ejection-manager.js'
 import type { EventLog } from '../health/event-log.js'
 import type { EndpointHealth, ClusterHealthStats } from '../health/health-view.js'
 import type { EndpointStats } from '../metrics/endpoint-stats.js'
@@ -28,11 +30,18 @@ export interface EndpointView {
   readonly stats: EndpointStats
 }
 
-/** Health of an upstream and its endpoints by index (ClusterHealth satisfies it). */
+/**
+ * Health of an upstream and its endpoints by index, and the operator's hand on it (ClusterHealth satisfies it;
+ * the admin API's writes are its only callers of the *Manually methods).
+ */
 export interface HealthView {
   describe(i: number, nowMs: number): EndpointHealth
   isRouted(i: number): boolean
   stats(): ClusterHealthStats
+  ejectManually(i: number, durationMs: number, force: boolean, actor: string, reason: string): ManualEjectResult
+  unejectManually(i: number, actor: string, reason: string): boolean
+  drainManually(i: number, actor: string, reason: string): boolean
+  undrainManually(i: number, actor: string, reason: string): boolean
 }
 
 /** Retry budget counters (RetryBudget satisfies it). */
@@ -81,6 +90,10 @@ export interface UpstreamView {
   /** null with storm damping off. */
   readonly storm: StormView | null
   readonly holds: HoldsView
+  /** The weight the admin API set for endpoint i; null when the config's applies. */
+  manualWeight(i: number): number | null
+  /** Sets endpoint i's weight now (admin API); false when it already was that. */
+  setWeight(i: number, weight: number, actor: string, reason: string): boolean
 }
 
 export interface AdminSource {
@@ -90,8 +103,12 @@ export interface AdminSource {
   readonly anomalies: AnomalyMonitor | null
   /** Shutting down: /healthz answers 503 so load balancers in front stop sending. */
   draining(): boolean
-  /** Reads the config file again and applies it (or refuses it, changing nothing). */
-  reload(): Promise<ReloadOutcome>
   /** The routes' rate limits; absent: none. */
   rateLimits?(): readonly RateLimitView[]
+  /** Reads the config file again and applies it (or refuses it, changing nothing); `actor` asked for it. */
+  reload(actor: string): Promise<ReloadOutcome>
+  /** The running config snapshot (GET /api/config shows it, secrets redacted). */
+  config(): BatonConfig
+  /** Where manual actions and admin auth failures are recorded. */
+  readonly audit: AuditSink
 }

@@ -87,6 +87,13 @@ export class Cluster {
     this.armHoldTimer(this.clock.now())
   }
   private readonly clock: Clock
+  private readonly events: EventLog
+  /**
+   * Weights set through the admin API by endpoint index, NaN where the config's weight applies. A reload keeps
+   * an endpoint's manual weight while the file's weight for it stays what it was; editing that weight in the
+   * file is the newer decision and wins.
+   */
+  private readonly manualWeights: Float64Array
   /** Slow-start factors by endpoint index, refreshed on tick and handed to the balancer while any is below 1. */
   private readonly ramp: Float64Array
   /** Reused for retry picks: picks never overlap on this thread. */
@@ -111,6 +118,7 @@ export class Cluster {
     this.clock = deps.clock
     this.wallClock = deps.wallClock
     this.scheduler = deps.scheduler ?? systemScheduler
+    this.events = deps.events
     const startMs = deps.clock.now()
     const succession = succeed(config, previous, startMs)
     this.endpoints = succession.endpoints
@@ -149,6 +157,7 @@ export class Cluster {
     this.stormDetector = config.storm.enabled && deps.stormSignal === undefined ? new StormDetector(config.storm) : null
     const signal = deps.stormSignal ?? this.stormDetector
     this.storm = config.storm.enabled && signal != null ? new StormDamper(config.name, config.storm, signal, deps) : null
+    this.manualWeights = new Float64Array(this.endpoints.length).fill(Number.NaN)
     this.route(this.health.availableIndexes())
     if (previous !== null) this.adopt(previous, succession.from)
   }
@@ -162,9 +171,44 @@ export class Cluster {
     if (this.stormDetector !== null && previous.stormDetector !== null) this.stormDetector.adopt(previous.stormDetector)
     if (this.storm !== null && previous.storm !== null) this.storm.adopt(previous.storm)
     this.applyDamping()
+    for (let j = 0; j < from.length; j++) {
+      const i = from[j]
+      if (i < 0 || Number.isNaN(previous.manualWeights[i]) || previous.config.endpoints[i].weight !== this.config.endpoints[j].weight) continue
+      this.manualWeights[j] = previous.manualWeights[i]
+      this.endpoints[j].weight = previous.manualWeights[i]
+    }
     const nowMs = this.clock.now()
-    this.route(this.healthRouted)
+    this.route(this.healthRouted) // after the weights: the policy reads them when it rebuilds
     this.armHoldTimer(nowMs)
+  }
+
+  /**
+   * The admin API sets endpoint i's weight (a whole number 1..10000, as in the config). Every policy that
+   * weighs (round_robin, random, least_request, hash) reads weights in rebuild(), which runs now; peak_ewma
+   * and adaptive choose by load and ignore weights. Emits a 'weight' event with data.actor; false when the
+   * weight was already that.
+   */
+  setWeight(i: number, weight: number, actor: string, reason: string): boolean {
+    const e = this.endpoints[i]
+    const before = e.weight
+    this.manualWeights[i] = weight
+    if (before === weight) return false
+    e.weight = weight
+    this.route(this.healthRouted)
+    this.events.push({
+      timeMs: this.wallClock(),
+      upstream: this.name,
+      endpoint: e.id,
+      kind: 'weight',
+      cause: reason === '' ? `manual weight ${before} → ${weight}` : reason,
+      data: { actor, before, after: weight, configWeight: this.config.endpoints[i].weight },
+    })
+    return true
+  }
+
+  /** The weight the admin API set for endpoint i; null when the config's applies. */
+  manualWeight(i: number): number | null {
+    return Number.isNaN(this.manualWeights[i]) ? null : this.manualWeights[i]
   }
 
   /** Starts the active health checks, if configured, else the recovery probes (armed for endpoints already ejected). */

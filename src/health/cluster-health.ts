@@ -3,7 +3,7 @@ import { Outcome } from '../util/outcome.js'
 import type { HealthConfig } from '../config/types.js'
 import type { Clock } from '../util/clock.js'
 import type { ActiveCheckListener } from './active-checker.js'
-import { EjectionManager } from './ejection-manager.js'
+import { EjectionManager, type ManualEjectResult } from './ejection-manager.js'
 import type { EventLog, HealthEventKind } from './event-log.js'
 import { ForecastSampler, type ForecastSink } from './forecast-sampler.js'
 import { type Forecast, type ForecastDecision, Forecaster } from './forecaster.js'
@@ -49,11 +49,22 @@ export interface ClusterHealthDeps {
  * Slow start begins whenever an endpoint becomes available again (not for the initial set).
  * A predicted failure drains its endpoint only if the rest stay above the panic threshold (else it is
  * counted as refused and retried on every tick while the prediction holds), so forecasts never cause panic.
+ *
+ * An operator (the admin API) may eject an endpoint for a while or drain it until undrained. A manual
+ * ejection ends at its time or on uneject, never early through active checks or recovery probes; a manual
+ * drain is a flag of its own beside the predictive one, so the forecaster's undrain cannot end it and an
+ * undrain by hand ends only it (a predictive drain or an ejection stands). Both carry over a reload with the
+ * endpoint, and while either holds the endpoint is out of panic's pool too (routed-set.ts).
  */
 export class ClusterHealth implements ActiveCheckListener, ForecastSink {
   private readonly n: number
   private readonly active: Uint8Array
+  /** 1 while the forecaster drains endpoint i. */
   private readonly drained: Uint8Array
+  /** 1 while an operator drains endpoint i (until undrainManually). */
+  private readonly manualDrained: Uint8Array
+  /** 1 where an operator holds endpoint i out (manual drain or ejection): recomputed on every refresh. */
+  private readonly held: Uint8Array
   private readonly routedSet: RoutedSet
   private readonly detector: OutlierDetector | null
   private readonly ejection: EjectionManager
@@ -78,7 +89,7 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
   private latencyBaselineMs = Number.NaN
   private readonly isEjected = (i: number): boolean => this.ejection.isEjected(i)
   private readonly ownAvailability = (i: number): number =>
-    this.active[i] === ACTIVE_HEALTHY && !this.ejection.isEjected(i) && this.drained[i] === 0 ? 1 : 0
+    this.active[i] === ACTIVE_HEALTHY && !this.ejection.isEjected(i) && this.drained[i] === 0 && this.manualDrained[i] === 0 ? 1 : 0
   /** The time of the refresh under way: when endpoints returning in it begin their slow start. */
   private refreshMs = 0
   private readonly beginSlowStart = (i: number): void => this.slowStart.begin(i, this.refreshMs)
@@ -95,7 +106,9 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
     this.n = n
     this.active = new Uint8Array(n).fill(config.active?.initialState === 'unknown' ? ACTIVE_UNKNOWN : ACTIVE_HEALTHY)
     this.drained = new Uint8Array(n)
-    this.routedSet = new RoutedSet(n, config.panicThreshold, this.active)
+    this.manualDrained = new Uint8Array(n)
+    this.held = new Uint8Array(n)
+    this.routedSet = new RoutedSet(n, config.panicThreshold, this.active, this.held)
     this.detector = outlier.enabled ? new OutlierDetector(n, outlier, { onOutlier: (i, r, d) => this.handleOutlier(i, r, d) }) : null
     this.ejection = new EjectionManager(n, {
       baseEjectionMs: outlier.baseEjectionMs,
@@ -132,6 +145,7 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
   adopt(previous: ClusterHealth, from: Int32Array): void {
     carrySlots(previous.active, this.active, from)
     carrySlots(previous.drained, this.drained, from)
+    carrySlots(previous.manualDrained, this.manualDrained, from)
     this.ejection.adopt(previous.ejection, from)
     this.slowStart.adopt(previous.slowStart, from)
     if (this.release !== null && previous.release !== null) this.release.adopt(previous.release, from)
@@ -159,7 +173,8 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
    */
   tick(nowMs: number): void {
     for (const i of this.ejection.tick(nowMs)) {
-      this.emit(i, 'returned', 'ejection time elapsed', { timesEjected: this.ejection.timesEjected(i) })
+      const cause = this.ejection.wasManual(i) ? 'manual ejection time elapsed' : 'ejection time elapsed'
+      this.emit(i, 'returned', cause, { timesEjected: this.ejection.timesEjected(i) })
     }
     if (this.detector !== null && nowMs >= this.nextOutlierMs) {
       this.nextOutlierMs = nowMs + this.config.outlier.intervalMs
@@ -210,12 +225,63 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
 
   /** ActiveCheckListener: an endpoint ejected for gateway errors is checked at the unhealthy interval, to see it recover sooner. */
   wantsFastChecks(i: number): boolean {
-    return !this.probing && this.release !== null && this.release.watching(i, this.ejection.isEjected(i))
+    return !this.probing && this.release !== null && this.release.watching(i, this.releasable(i))
   }
 
   /** Whether endpoint i is ejected for gateway errors and Baton's own recovery probes should try it (no active checks). */
   wantsRecoveryProbe(i: number): boolean {
-    return this.probing && this.release!.watching(i, this.ejection.isEjected(i))
+    return this.probing && this.release!.watching(i, this.releasable(i))
+  }
+
+  /** Ejected by Baton, not by an operator: only such an ejection may end early on evidence of recovery. */
+  private releasable(i: number): boolean {
+    return this.ejection.isEjected(i) && !this.ejection.isManual(i)
+  }
+
+  /**
+   * The admin API ejects endpoint i for durationMs (ejection-manager.ts ejectManually: the cap holds unless
+   * `force`; an ejection under way is extended, never shortened). Emits 'ejected' with data.actor.
+   */
+  ejectManually(i: number, durationMs: number, force: boolean, actor: string, reason: string): ManualEjectResult {
+    const nowMs = this.deps.clock.now()
+    const result = this.ejection.ejectManually(i, nowMs, durationMs, force)
+    if (result === 'overflow') return result
+    const remainingMs = Math.round(this.ejection.remainingMs(i, nowMs))
+    this.emit(i, 'ejected', reason === '' ? 'manual ejection' : reason, {
+      actor,
+      manual: 1,
+      durationMs: remainingMs,
+      limitOverridden: result === 'overridden' ? 1 : 0,
+    })
+    this.refresh(nowMs)
+    return result
+  }
+
+  /** The admin API ends endpoint i's ejection, manual or Baton's (backoff kept); false when it was not ejected. */
+  unejectManually(i: number, actor: string, reason: string): boolean {
+    const nowMs = this.deps.clock.now()
+    if (!this.ejection.release(i, nowMs)) return false
+    this.emit(i, 'returned', reason === '' ? 'manual uneject' : reason, { actor, manual: 1, timesEjected: this.ejection.timesEjected(i) })
+    this.refresh(nowMs)
+    return true
+  }
+
+  /** The admin API drains endpoint i until undrainManually; false when it already was. Emits 'drain' with data.actor. */
+  drainManually(i: number, actor: string, reason: string): boolean {
+    if (this.manualDrained[i] === 1) return false
+    this.manualDrained[i] = 1
+    this.emit(i, 'drain', reason === '' ? 'manual drain' : reason, { actor, manual: 1 })
+    this.refresh(this.deps.clock.now())
+    return true
+  }
+
+  /** Ends endpoint i's manual drain (not a predictive drain, not an ejection); false when there was none. */
+  undrainManually(i: number, actor: string, reason: string): boolean {
+    if (this.manualDrained[i] === 0) return false
+    this.manualDrained[i] = 0
+    this.emit(i, 'undrain', reason === '' ? 'manual undrain' : reason, { actor, manual: 1 })
+    this.refresh(this.deps.clock.now())
+    return true
   }
 
   /**
@@ -260,7 +326,9 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
       ejectionMultiplier: this.ejection.timesEjected(i),
       ejectionRemainingMs: this.ejection.remainingMs(i, nowMs),
       slowStartFactor: this.slowStart.factor(i, nowMs),
-      drained: this.drained[i] === 1,
+      drained: this.drained[i] === 1 || this.manualDrained[i] === 1,
+      manualDrain: this.manualDrained[i] === 1,
+      manualEjectionUntilMs: ejected && this.ejection.isManual(i) ? Math.round(this.deps.wallClock() + this.ejection.remainingMs(i, nowMs)) : null,
       forecast: this.forecaster === null ? null : this.forecaster.forecast(i),
       outlier: this.detector === null ? null : this.detector.intervalStats(i),
     }
@@ -341,6 +409,7 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
   /** Recomputes the routed set (slow start for returning endpoints), announcing panic; true when the set changed. */
   private recompute(nowMs: number): boolean {
     this.refreshMs = nowMs
+    for (let i = 0; i < this.n; i++) this.held[i] = this.manualDrained[i] === 1 || this.ejection.isManual(i) ? 1 : 0
     const set = this.routedSet
     const changed = set.update(this.ownAvailability, this.beginSlowStart)
     if ((changed & PANIC_CHANGED) !== 0) {
@@ -359,7 +428,7 @@ export class ClusterHealth implements ActiveCheckListener, ForecastSink {
     if (this.active[i] === ACTIVE_UNKNOWN) return 'unknown'
     if (this.active[i] === ACTIVE_UNHEALTHY) return 'unhealthy'
     if (this.ejection.isEjected(i)) return 'ejected'
-    if (this.drained[i] === 1) return 'drained'
+    if (this.drained[i] === 1 || this.manualDrained[i] === 1) return 'drained'
     return 'available'
   }
 

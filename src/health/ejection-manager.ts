@@ -3,6 +3,9 @@ import { carrySlots } from '../util/carry-over.js'
 /** What an ejection request came to. */
 export type EjectResult = 'ejected' | 'already-ejected' | 'overflow'
 
+/** What an operator's ejection came to: 'overridden' when it was over the cap and forced. */
+export type ManualEjectResult = 'ejected' | 'extended' | 'overridden' | 'overflow'
+
 export interface EjectionOptions {
   /** First ejection lasts this long, ms; the n-th lasts n times as long. */
   baseEjectionMs: number
@@ -27,6 +30,10 @@ export interface EjectionOptions {
  * Cap: an ejection is refused ('overflow', counted) when (ejected + 1) would exceed
  * floor(maxEjectionFraction × N), except that the first ejection is always allowed (Envoy: "will eject at
  * least one host regardless of the value"), so a small upstream can still shed its one bad endpoint.
+ *
+ * Manual ejections (the admin API) count against the same cap unless forced, leave the backoff multiplier
+ * alone (an operator's decision is no evidence about the backend) and are flagged, so that nothing but their
+ * own time or an uneject ends them (ClusterHealth keeps early release away from them).
  */
 export class EjectionManager {
   private readonly ejectedUntil: Float64Array
@@ -34,6 +41,10 @@ export class EjectionManager {
   /** In service since (or last decayed at), ms; meaningful when the multiplier is above 0. */
   private readonly decayFrom: Float64Array
   private readonly totals: Uint32Array
+  /** 1 while endpoint i's ejection is an operator's (ejectManually), until it ends. */
+  private readonly manual: Uint8Array
+  /** Whether endpoint i's latest ejection to end was an operator's (read by the caller of tick()). */
+  private readonly endedManual: Uint8Array
   private readonly maxEjected: number
   private readonly maxMultiplier: number
   private ejected = 0
@@ -47,6 +58,8 @@ export class EjectionManager {
     this.multipliers = new Int32Array(endpoints)
     this.decayFrom = new Float64Array(endpoints)
     this.totals = new Uint32Array(endpoints)
+    this.manual = new Uint8Array(endpoints)
+    this.endedManual = new Uint8Array(endpoints)
     // 1e-9 absorbs float error in fraction × N: 0.29 × 100 is 28.999999999999996 in binary floating point.
     this.maxEjected = Math.floor(options.maxEjectionFraction * endpoints + 1e-9)
     this.maxMultiplier = Math.max(1, Math.ceil(options.maxEjectionMs / options.baseEjectionMs))
@@ -61,6 +74,7 @@ export class EjectionManager {
     carrySlots(previous.multipliers, this.multipliers, from)
     carrySlots(previous.decayFrom, this.decayFrom, from)
     carrySlots(previous.totals, this.totals, from)
+    carrySlots(previous.manual, this.manual, from)
     this.ejected = 0
     for (let i = 0; i < this.ejectedUntil.length; i++) if (this.isEjected(i)) this.ejected++
   }
@@ -78,6 +92,39 @@ export class EjectionManager {
     this.totals[i]++
     this.ejected++
     return 'ejected'
+  }
+
+  /**
+   * An operator ejects endpoint i for durationMs from nowMs. Refused ('overflow', not counted with Baton's own
+   * overflows) when the cap forbids it, unless `force`. An endpoint already ejected stays out until the later
+   * of its ejection's end and nowMs + durationMs ('extended'): a manual ejection never shortens one Baton
+   * decided (uneject does that). Either way the ejection becomes manual.
+   */
+  ejectManually(i: number, nowMs: number, durationMs: number, force: boolean): ManualEjectResult {
+    const until = nowMs + durationMs
+    if (this.isEjected(i)) {
+      if (until > this.ejectedUntil[i]) this.ejectedUntil[i] = until
+      this.manual[i] = 1
+      return 'extended'
+    }
+    const overCap = this.ejected > 0 && this.ejected + 1 > this.maxEjected
+    if (overCap && !force) return 'overflow'
+    this.decay(i, nowMs)
+    this.ejectedUntil[i] = until
+    this.manual[i] = 1
+    this.totals[i]++
+    this.ejected++
+    return overCap ? 'overridden' : 'ejected'
+  }
+
+  /** Whether endpoint i's ejection is an operator's. */
+  isManual(i: number): boolean {
+    return this.manual[i] === 1
+  }
+
+  /** Whether the ejection of endpoint i that ended last (e.g. one tick() returned) was an operator's. */
+  wasManual(i: number): boolean {
+    return this.endedManual[i] === 1
   }
 
   /** Ends the ejections whose time is up and decays the multipliers of endpoints in service; returns who came back. */
@@ -141,6 +188,8 @@ export class EjectionManager {
   private end(i: number, atMs: number): void {
     this.decayFrom[i] = atMs
     this.ejectedUntil[i] = Number.NaN
+    this.endedManual[i] = this.manual[i]
+    this.manual[i] = 0
     this.ejected--
   }
 

@@ -3,7 +3,7 @@
  * reload applied or refused (upstream and endpoint ''); and an upstream's discovered endpoints applied or its
  * source failing (endpoint ''); an upstream's or a route's traffic leaving its band and coming back (anomaly-start,
  * anomaly-end: src/anomaly/; endpoint ''); the learned model's drift at an endpoint (drift); a storm starting or
- * ending (overload/storm-damper.ts; endpoint '').
+ * ending (overload/storm-damper.ts; endpoint ''); an endpoint's weight set through the admin API ('weight').
  */
 export type HealthEventKind =
   | 'healthy'
@@ -24,6 +24,7 @@ export type HealthEventKind =
   | 'drift'
   | 'storm-start'
   | 'storm-end'
+  | 'weight'
 
 /** Every kind, in a fixed order: the index of a kind in this list is its counter slot. */
 export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
@@ -45,6 +46,7 @@ export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
   'drift',
   'storm-start',
   'storm-end',
+  'weight',
 ]
 
 export interface HealthEvent {

@@ -23,7 +23,12 @@ export interface EndpointHealth {
   ejectionRemainingMs: number
   /** Weight multiplier in (0, 1]: below 1 while ramping after (re)entering service. */
   slowStartFactor: number
+  /** Drained by the forecaster or by an operator. */
   drained: boolean
+  /** Drained by an operator (admin API), until undrained by one. */
+  manualDrain: boolean
+  /** When an operator's ejection ends, wall-clock ms since the epoch; null unless the ejection is manual. */
+  manualEjectionUntilMs: number | null
   /** The more imminent of the latency and error-rate forecasts; null before a fit or with forecasts off. */
   forecast: Forecast | null
   /** The last outlier interval's figures; null with outlier detection off. */

@@ -10,6 +10,8 @@ export const PANIC_CHANGED = 2
  * endpoints, except in panic mode: when fewer than panicThreshold of the known endpoints are available, all
  * known endpoints are routed (a degraded backend beats none; Envoy's panic threshold). An endpoint still
  * 'unknown' (first active check pending) is not known: never routed, not even in panic, and not counted.
+ * Neither is one an operator holds out (a manual drain or ejection, `held`): taking an endpoint out by hand
+ * is like removing it from the config for routing, so panic neither counts it nor routes to it.
  * The routed set is a new frozen array only when it changed.
  */
 export class RoutedSet {
@@ -25,6 +27,8 @@ export class RoutedSet {
     private readonly panicThreshold: number,
     /** Active-check state by endpoint (rise-fall.ts ACTIVE_*), owned by the caller. */
     private readonly active: Uint8Array,
+    /** 1 where an operator holds the endpoint out (manual drain or ejection), owned by the caller. */
+    private readonly held: Uint8Array,
   ) {
     this.available = new Uint8Array(n)
   }
@@ -71,11 +75,15 @@ export class RoutedSet {
     return n
   }
 
-  /** Endpoints whose active state is known (not waiting for a first check). */
+  /** Endpoints whose active state is known (not waiting for a first check) and not held out by an operator. */
   knownCount(): number {
     let known = 0
-    for (let i = 0; i < this.active.length; i++) if (this.active[i] !== ACTIVE_UNKNOWN) known++
+    for (let i = 0; i < this.active.length; i++) if (this.isKnown(i)) known++
     return known
+  }
+
+  private isKnown(i: number): boolean {
+    return this.active[i] !== ACTIVE_UNKNOWN && this.held[i] === 0
   }
 
   /** Panic: fewer than panicThreshold of the known endpoints available (never with none known). */
@@ -86,7 +94,7 @@ export class RoutedSet {
   private routedIndexes(): number[] {
     const out: number[] = []
     for (let i = 0; i < this.available.length; i++) {
-      if (this.panic ? this.active[i] !== ACTIVE_UNKNOWN : this.available[i] === 1) out.push(i)
+      if (this.panic ? this.isKnown(i) : this.available[i] === 1) out.push(i)
     }
     return out
   }

@@ -78,9 +78,9 @@ export class AdaptiveModelManager {
     return this.history.current()?.id ?? 0
   }
 
-  /** Make the current version's parent current again (see ModelVersions.rollback); null when there is none. */
-  rollback(): ModelVersion | null {
-    const version = this.history.rollback()
+  /** Make the current version's parent (or version `toId`) current again (see ModelVersions.rollback); null when there is none. */
+  rollback(toId: number | null = null): ModelVersion | null {
+    const version = this.history.rollback(toId)
     if (version === null) return null
     for (const [id, coefficients] of Object.entries(version.coefficients)) {
       const i = this.ids.indexOf(id)

@@ -76,12 +76,14 @@ export class ModelVersions {
   /**
    * Make the current version's parent current again, recorded as a new 'rollback' version that copies
    * it; returns that new version, or null when there is no parent or it has left the bounded history.
-   * The copy inherits the parent's own parent, so repeated rollbacks keep walking back.
+   * The copy inherits the parent's own parent, so repeated rollbacks keep walking back. With `toId`, the
+   * version of that id (still in the history) is the one made current instead of the parent.
    */
-  rollback(): ModelVersion | null {
+  rollback(toId: number | null = null): ModelVersion | null {
     const current = this.current()
-    if (current === null || current.parentId === null) return null
-    const target = this.history.find((v) => v.id === current.parentId)
+    const wanted = toId ?? current?.parentId ?? null
+    if (current === null || wanted === null || wanted === current.id) return null
+    const target = this.history.find((v) => v.id === wanted)
     if (target === undefined) return null
     return this.append(target, 'rollback', target.parentId, target.id)
   }

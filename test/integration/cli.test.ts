@@ -105,7 +105,7 @@ t.test('SIGHUP through baton reload --pid-file re-reads the config; a broken fil
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       out += d
-      const m = /proxy listening on (http:\/\/\S+)/.exec(out)
+      const m = /proxy listening on (http:\/\/[^\s"]+)/.exec(out)
       if (m) resolve(m[1])
     })
     child.on('exit', (code) => reject(new Error(`baton exited with ${code} before listening: ${out}`)))
@@ -139,7 +139,7 @@ t.test('start serves traffic and SIGTERM drains then exits 0', async (t) => {
     let out = ''
     child.stdout.on('data', (d: Buffer) => {
       out += d
-      const m = /proxy listening on (http:\/\/\S+)/.exec(out)
+      const m = /proxy listening on (http:\/\/[^\s"]+)/.exec(out)
       if (m) resolve(m[1])
     })
     child.on('exit', (code) => reject(new Error(`baton exited with ${code} before listening: ${out}`)))

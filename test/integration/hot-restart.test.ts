@@ -45,13 +45,13 @@ t.test('ten restarts in a row under load: no refused connection, no failed reque
   const dir = t.testdir()
   const file = join(dir, 'baton.yaml')
   const pidFile = join(dir, 'baton.pid')
-  writeFileSync(file, `listeners: [{ port: 0 }]\nadmin: { enabled: false }\nlogging: { level: warn }\nupstreams:\n  - name: api\n    endpoints: [${backend.url}]\n`)
+  writeFileSync(file, `listeners: [{ port: 0 }]\nadmin: { enabled: false }\nlogging: { level: info }\nupstreams:\n  - name: api\n    endpoints: [${backend.url}]\n`)
   const first = baton(['start', '--config', file, '--pid-file', pidFile])
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
     first.stdout.on('data', (d: Buffer) => {
       out += d
-      const m = /proxy listening on (http:\/\/\S+)/.exec(out)
+      const m = /proxy listening on (http:\/\/[^\s"]+)/.exec(out)
       if (m) resolve(m[1])
     })
     first.on('exit', (code) => reject(new Error(`baton exited with ${code}: ${out}`)))

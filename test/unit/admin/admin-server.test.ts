@@ -10,12 +10,22 @@ import { buildRegistry } from '../../../src/admin/prometheus.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { createLogger } from '../../../src/util/logger.js'
 import { fakeEndpoint, fakeUpstream } from '../metrics/fake-upstreams.js'
+import { testConfig } from '../../helpers/baton-config.js'
 
 const LOOPBACK = defaultAdmin({ port: 0 })
 
-/** What the admin server reads; not draining, and no config file to reload. */
+/** What the admin server reads; not draining, no config file to reload, a config without upstreams, audit records dropped. */
 function adminSource(upstreams: () => readonly UpstreamView[], events = new EventLog()): AdminSource {
-  return { upstreams, events, anomalies: null, draining: () => false, reload: async () => ({ ok: false, errors: ['no config file in this test'] }) }
+  const config = testConfig([])
+  return {
+    upstreams,
+    events,
+    anomalies: null,
+    draining: () => false,
+    reload: async () => ({ ok: false, errors: ['no config file in this test'] }),
+    config: () => config,
+    audit: { record: () => {} },
+  }
 }
 
 /** A real admin server on a free loopback port, closed after the test. */
@@ -112,6 +122,7 @@ t.test('/api/upstreams lists every endpoint with its live state and statistics',
           weight: 2,
           inflight: 1,
           tunnels: 0,
+          manual: { drained: false, ejectedUntil: null, weight: null },
           requests: 6,
           byClass: { '1xx': 0, '2xx': 3, '3xx': 0, '4xx': 1, '5xx': 0 },
           errors: 1,
@@ -126,6 +137,7 @@ t.test('/api/upstreams lists every endpoint with its live state and statistics',
           weight: 1,
           inflight: 0,
           tunnels: 0,
+          manual: { drained: false, ejectedUntil: null, weight: null },
           requests: 0,
           byClass: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
           errors: 0,

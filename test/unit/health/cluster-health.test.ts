@@ -280,6 +280,8 @@ t.test('with outlier detection and forecasts off, nothing is observed or predict
     ejectionRemainingMs: 0,
     slowStartFactor: 1,
     drained: false,
+    manualDrain: false,
+    manualEjectionUntilMs: null,
     forecast: null,
     outlier: null,
   })
@@ -304,4 +306,17 @@ t.test('latency trends are projected to the latency-outlier threshold: latencyMu
   const limit = Number(h.events.list()[0].data.limit)
   t.ok(limit >= 60 && limit <= 66, `projected towards 3 × the ~20 ms median: ${limit} ms`)
   t.same(run(100).log(), [], 'a higher multiple puts the threshold (2 s) out of reach within the lead time')
+})
+
+t.test("the forecaster's undrain does not end a manual drain of the same endpoint", async (t) => {
+  const h = setup(4, { forecast: quickForecast, slowStart })
+  const ramp = (i: number, ms: number) => (i === 3 ? 5 + 10 * (ms / 1_000) : 20)
+  feedForecast(h, 1_000, 20_000, ramp, 4)
+  t.ok(h.health.drainManually(3, 'ops', 'hold it'), 'an operator drains it too')
+  feedForecast(h, 21_000, 40_000, (i) => (i === 3 ? Number.NaN : 20), 4)
+  t.same(h.log(), ['predicted-failure@e3', 'drain@e3', 'drain@e3', 'undrain@e3'], 'the prediction is over')
+  t.match(h.health.describe(3, h.clock.now()), { state: 'drained', manualDrain: true, routed: false }, 'the manual drain holds')
+  t.same(h.health.availableIndexes(), [0, 1, 2])
+  h.health.undrainManually(3, 'ops', '')
+  t.same(h.health.availableIndexes(), [0, 1, 2, 3])
 })

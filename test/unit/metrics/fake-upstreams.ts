@@ -11,6 +11,7 @@ import { ManualClock } from '../../../src/util/clock.js'
 /** An endpoint as the admin server and the registry read it: plain data around a real EndpointStats. */
 export interface FakeEndpoint extends EndpointView {
   inflight: number
+  weight: number
 }
 
 export function fakeEndpoint(id: string, weight = 1, inflight = 0, index = 0): FakeEndpoint {
@@ -26,5 +27,13 @@ export function fakeUpstream(name: string, endpoints: FakeEndpoint[], policy = '
     { clock: new ManualClock(), wallClock: () => 0, events, onAvailabilityChange: null },
   )
   const balancer = { policy: new RoundRobinPolicy() }
-  return { name, policy, endpoints, health, checker: null, retryBudget: new RetryBudget(0.2, 3), balancer, model: null, storm: null, holds: new EndpointHolds(endpoints.length) }
+  const manual = new Map<number, number>()
+  const setWeight = (i: number, weight: number): boolean => {
+    manual.set(i, weight)
+    const changed = endpoints[i].weight !== weight
+    endpoints[i].weight = weight
+    return changed
+  }
+  const manualWeight = (i: number): number | null => manual.get(i) ?? null
+  return { name, policy, endpoints, health, checker: null, retryBudget: new RetryBudget(0.2, 3), balancer, model: null, storm: null, holds: new EndpointHolds(endpoints.length), manualWeight, setWeight }
 }

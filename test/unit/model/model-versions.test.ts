@@ -105,3 +105,12 @@ t.test('restore keeps ids monotonic across restarts', async (t) => {
 t.test('constructor rejects a bad capacity', async (t) => {
   t.throws(() => new ModelVersions({ clock: new ManualClock(), capacity: 0 }), RangeError)
 })
+
+t.test('rollback to a named version: that one becomes current; the current one or an unknown id changes nothing', async (t) => {
+  const versions = new ModelVersions({ clock: new ManualClock(), capacity: 10 })
+  for (let k = 1; k <= 4; k++) versions.record(input(k))
+  t.same(summary(versions.rollback(2)), { id: 5, reason: 'rollback', parentId: 1, restoredId: 2, a: [2, 1] })
+  t.equal(versions.rollback(5), null, 'already current')
+  t.equal(versions.rollback(99), null, 'not in the history')
+  t.equal(versions.current()!.id, 5)
+})
