@@ -1,7 +1,10 @@
 import type { Server as NetServer } from 'node:net'
 import { isDeepStrictEqual } from 'node:util'
 import { startAdminServer, type AdminServer } from './admin/admin-server.js'
+import { registerAuditMetrics } from './admin/audit-metrics.js'
 import { buildRegistry } from './admin/prometheus.js'
+import { openAuditTrail } from './audit-setup.js'
+import type { AuditTrail } from './audit/audit-trail.js'
 import { Cluster, type ClusterDeps } from './cluster/cluster.js'
 import { saveModels, warmStartModels } from './cluster/model-lifecycle.js'
 import { diffConfigs, isEmptyDiff, type ConfigDiff, type ReloadOutcome } from './config/config-diff.js'
@@ -58,6 +61,8 @@ export class BatonRuntime {
     public config: BatonConfig,
     private readonly deps: ClusterDeps,
     readonly logger: Logger,
+    /** The audit trail every event reaches (index.ts subscribes it to deps.events); opened by start(). */
+    readonly audit: AuditTrail,
   ) {}
 
   get listenerUrls(): string[] {
@@ -72,9 +77,14 @@ export class BatonRuntime {
     return this.demo?.urls ?? []
   }
 
-  /** `inherited`: listening sockets handed over by the process this one replaces (hot-restart.ts). */
+  /**
+   * `inherited`: listening sockets handed over by the process this one replaces (hot-restart.ts). Its
+   * successor leaves the audit trail closed (records wait in memory) until the predecessor has flushed and
+   * handed the file over: then openAudit().
+   */
   async start(inherited: InheritedSockets | null = null): Promise<void> {
     const config = this.config
+    if (inherited === null) await this.openAudit()
     this.demo = config.demo === null ? null : await startDemoBackends(config.demo, this.logger)
     this.clusters = config.upstreams.map((u) => new Cluster(u, this.deps))
     await warmStartModels(this.clusters, this.logger)
@@ -86,10 +96,19 @@ export class BatonRuntime {
       this.servers.set(l.name, server)
     }
     if (config.admin !== null) {
+      const registry = buildRegistry(() => this.clusters, this.deps.events)
+      registerAuditMetrics(registry, this.audit)
       this.admin = await startAdminServer(
         config.admin,
-        { upstreams: () => this.clusters, events: this.deps.events, draining: () => this.drain.draining, reload: () => this.reloadFromFile() },
-        { clock: this.deps.clock, logger: this.logger, registry: buildRegistry(() => this.clusters, this.deps.events) },
+        {
+          upstreams: () => this.clusters,
+          events: this.deps.events,
+          draining: () => this.drain.draining,
+          reload: () => this.reloadFromFile(),
+          audit: this.audit,
+          readAudit: (query) => this.audit.read(query),
+        },
+        { clock: this.deps.clock, logger: this.logger, registry },
         inherited?.admin ?? null,
       )
     }
@@ -104,6 +123,11 @@ export class BatonRuntime {
   sockets(): HandedOverServers {
     const listeners = new Map([...this.servers].map(([name, s]) => [name, s.server as unknown as NetServer]))
     return { listeners, admin: this.admin?.server ?? null }
+  }
+
+  /** Starts writing the audit trail (at start, or in a successor once its predecessor handed the file over). */
+  openAudit(): Promise<void> {
+    return openAuditTrail(this.audit, this.config.audit, this.logger)
   }
 
   /** Saves the learned models now (before a successor warm-starts from them). */
@@ -176,6 +200,7 @@ export class BatonRuntime {
     if (this.decisionLog !== null) await this.decisionLog.close()
     if (this.admin !== null) await this.admin.close()
     if (this.demo !== null) await this.demo.close()
+    await this.audit.close() // last: everything the drain did is in the trail
     this.logger.info('stopped')
   }
 
@@ -206,6 +231,7 @@ export class BatonRuntime {
     await this.nextListeners(next)
     this.retireReplaced(previous, clusters, next.shutdown.drainTimeoutMs)
     if (!isDeepStrictEqual(this.config.admin, next.admin)) this.logger.warn('admin settings changed: they apply at the next restart')
+    if (!isDeepStrictEqual(this.config.audit, next.audit)) this.logger.warn('audit settings changed: they apply at the next restart')
     this.config = next
     void this.discovery?.update(next.upstreams) // not awaited: a new source's first apply queues behind this one
     if (discovered !== null) this.discoveryChanged(discovered, diff)

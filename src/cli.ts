@@ -2,6 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
 import { ConfigError } from './config/config-error.js'
 import { loadConfigFile } from './config/load.js'
+import { runVerify, type VerifyCommandOptions } from './audit/verify-command.js'
 import { collectOption, runEvaluate, type EvaluateCommandOptions } from './evaluate/evaluate-command.js'
 import { announceReady, inheritedSockets, startSuccessor } from './hot-restart.js'
 import { startBaton } from './index.js'
@@ -15,7 +16,8 @@ Examples:
   $ baton reload --pid-file /run/baton.pid    re-read the config file (same as kill -HUP)
   $ baton start -c my.yaml --upgrade --pid-file /run/baton.pid   restart with no refused connection (kill -USR2)
   $ baton reload --admin http://127.0.0.1:9901 --token-env BATON_ADMIN_TOKEN   the same through the admin API
-  $ baton evaluate --log decisions.jsonl --policy least_request   what least_request would have done on logged traffic`
+  $ baton evaluate --log decisions.jsonl --policy least_request   what least_request would have done on logged traffic
+  $ baton audit verify --rotated state/audit.log   check the audit trail's hash chain (exit 1 when broken)`
 
 /** The `baton` command line; bin/baton only calls this. Exits non-zero with one clear line on any error. */
 export async function runCli(argv: readonly string[]): Promise<void> {
@@ -65,6 +67,16 @@ function buildProgram(): Command {
     .option('--min-propensity <p>', 'a logging probability under this does not cover a candidate choice', '0.01')
     .option('--json', 'print the evaluation as JSON')
     .action((opts: EvaluateCommandOptions) => runEvaluate(opts, (text) => process.stdout.write(text)))
+  program
+    .command('audit')
+    .description('the audit trail (audit.file)')
+    .command('verify')
+    .description('check an audit file\'s hash chain: prints "N lines, chain intact" or the first broken line and why (exit 1)')
+    .argument('<files...>', 'audit files, oldest first, checked as one chain')
+    .option('--rotated', 'with one FILE: also its rotated predecessors FILE.N … FILE.1, before it')
+    .action(async (files: string[], opts: VerifyCommandOptions) => {
+      process.exitCode = await runVerify(files, opts, (text) => process.stdout.write(text))
+    })
   return program
 }
 
@@ -89,7 +101,11 @@ async function start(opts: StartOptions): Promise<void> {
   const inherited = opts.inherit === true ? inheritedSockets() : undefined
   const baton = await startBaton(config, { inherited })
   if (pidFile !== null) writeFileSync(pidFile, `${process.pid}\n`)
-  if (inherited !== undefined) announceReady()
+  if (inherited !== undefined) {
+    // The predecessor flushes and closes the audit file first: one writer per hash chain.
+    if (!(await announceReady())) baton.logger.warn('restart: the predecessor did not hand the audit trail over in time; taking it')
+    await baton.openAudit()
+  }
   for (const url of baton.listenerUrls) process.stdout.write(`baton: proxy listening on ${url}\n`)
   if (baton.adminUrl !== null) process.stdout.write(`baton: admin on ${baton.adminUrl} (try ${baton.adminUrl}/api/upstreams)\n`)
   let stopping = false
@@ -115,7 +131,7 @@ async function start(opts: StartOptions): Promise<void> {
     const args = ['start', '--config', opts.config, '--inherit', ...(pidFile === null ? [] : ['--pid-file', pidFile])]
     void baton
       .persist()
-      .then(() => startSuccessor(process.argv[1], args, baton.sockets()))
+      .then(() => startSuccessor(process.argv[1], args, baton.sockets(), () => baton.audit.handOver()))
       .then(
         (pid) => {
           baton.logger.info({ successor: pid }, 'restart: the successor serves; draining')

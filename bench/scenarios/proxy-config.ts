@@ -1,5 +1,6 @@
 import { catchAllRoute, DEFAULT_DEBUG, DEFAULT_VIA, defaultListener, defaultPolicy } from '../../src/config/build.js'
 import { buildHealth, DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
+import { NO_AUDIT } from '../../src/config/build-audit.js'
 import { parseConfigText } from '../../src/config/load.js'
 import { healthSchema } from '../../src/config/schema-health.js'
 import type { BatonConfig, HealthConfig, PolicyConfig, PolicyName, RetryConfig } from '../../src/config/types.js'
@@ -169,5 +170,6 @@ export function proxyConfig(policy: PolicyConfig, backendUrls: readonly string[]
       },
     ],
     demo: null,
+    audit: NO_AUDIT,
   }
 }

@@ -7,6 +7,7 @@ import type { Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import { isLoopbackAddress } from '../util/loopback-address.js'
 import { AdminAuth, adminGuard } from './admin-auth.js'
+import { serveAudit } from './audit-api.js'
 import { RouteTable, type RouteGuard } from './route-table.js'
 import { sendJson } from './send-json.js'
 import { serveEvents } from './events-api.js'
@@ -89,6 +90,7 @@ function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps
       else sendJson(res, 400, { error: 'BATON_CONFIG_INVALID', message: 'the config file was refused; the running config stays', ...outcome })
     })
     .add('GET', '/api/model/explain', 'read', (_req, res) => serveExplain(source.upstreams(), res))
+    .add('GET', '/api/audit', 'read', (req, res) => serveAudit(source, req, res, Date.now()))
 }
 
 /** Binds, or takes over the listening socket a predecessor process handed over. */

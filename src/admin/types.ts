@@ -1,3 +1,5 @@
+import type { AuditSink } from '../audit/audit-entry.js'
+import type { AuditPage, AuditQuery } from '../audit/audit-reader.js'
 import type { ReloadOutcome } from '../config/config-diff.js'
 import type { Policy } from '../balancer/types.js'
 import type { CheckResult } from '../health/active-checker.js'
@@ -63,4 +65,8 @@ export interface AdminSource {
   draining(): boolean
   /** Reads the config file again and applies it (or refuses it, changing nothing). */
   reload(): Promise<ReloadOutcome>
+  /** The audit trail: manual actions and admin auth failures are recorded here (actor = the token's name). */
+  readonly audit: AuditSink
+  /** Audit lines matching the query, across the live and rotated files (GET /api/audit). */
+  readAudit(query: AuditQuery): Promise<AuditPage>
 }

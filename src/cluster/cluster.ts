@@ -10,6 +10,7 @@ import { RecoveryProber, systemScheduler, type Scheduler } from '../health/recov
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 import { RetryBudget } from '../overload/retry-budget.js'
 import { HedgeDelay } from './hedge-delay.js'
+import { modelEventRecorder } from './model-events.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
 import type { ClusterEndpoint } from './cluster-endpoint.js'
@@ -85,6 +86,7 @@ export class Cluster {
     const built = buildPolicy(config.policy, { ...deps, upstream: config.name })
     this.balancer = new Balancer<ClusterEndpoint>(built.policy, deps.rng)
     this.model = built.model
+    this.model?.onEvent(modelEventRecorder(deps.events, deps.wallClock, config.name))
     this.health = new ClusterHealth(
       config.name,
       this.endpoints.map((e) => e.id),

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { cidrProblem, hostPatternProblem, originProblem } from './address-rules.js'
 import { adminTokensSchema, allowedHostsSchema } from './schema-admin.js'
+import { auditSchema } from './schema-audit.js'
 import { discoverySchema } from './schema-discovery.js'
 import { retrySchema, healthSchema } from './schema-health.js'
 import { listenerTlsSchema, upstreamTlsSchema } from './schema-tls.js'
@@ -208,6 +209,7 @@ export const configSchema = z.strictObject({
   routes: z.array(route).min(1, { error: 'at least one route is needed (omit routes for a catch-all to a single upstream)' }).optional(),
   upstreams: z.array(upstream, { error: 'expected a list of upstreams' }).min(1, { error: 'at least one upstream is needed' }),
   demo: z.strictObject({ backends: z.array(demoBackend).min(1) }).optional(),
+  audit: auditSchema.prefault({}),
 })
 
 export type RawConfig = z.output<typeof configSchema>

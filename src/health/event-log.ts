@@ -1,7 +1,8 @@
 /**
  * What happened to an endpoint's (or, for panic, an upstream's) routability; and, instance-wide, a config
  * reload applied or refused (upstream and endpoint ''); and an upstream's discovered endpoints applied or its
- * source failing (endpoint '').
+ * source failing (endpoint ''); and an upstream's learned model getting a new version or rolled back
+ * (endpoint '', cluster/model-events.ts).
  */
 export type HealthEventKind =
   | 'healthy'
@@ -17,6 +18,8 @@ export type HealthEventKind =
   | 'reload-failed'
   | 'discovery-changed'
   | 'discovery-failed'
+  | 'model-version'
+  | 'model-rollback'
 
 /** Every kind, in a fixed order: the index of a kind in this list is its counter slot. */
 export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
@@ -33,6 +36,8 @@ export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
   'reload-failed',
   'discovery-changed',
   'discovery-failed',
+  'model-version',
+  'model-rollback',
 ]
 
 export interface HealthEvent {
