@@ -84,6 +84,8 @@ export class BatonRuntime {
    */
   async start(inherited: InheritedSockets | null = null): Promise<void> {
     const config = this.config
+    const how = inherited === null ? 'started' : 'zero-downtime restart: took over the sockets of the process it replaces'
+    this.audit.record({ actor: 'baton', action: 'start', target: '', before: null, after: null, reason: how, data: { pid: process.pid, config: config.source } })
     if (inherited === null) await this.openAudit()
     this.demo = config.demo === null ? null : await startDemoBackends(config.demo, this.logger)
     this.clusters = config.upstreams.map((u) => new Cluster(u, this.deps))
@@ -200,6 +202,7 @@ export class BatonRuntime {
     if (this.decisionLog !== null) await this.decisionLog.close()
     if (this.admin !== null) await this.admin.close()
     if (this.demo !== null) await this.demo.close()
+    this.audit.record({ actor: 'baton', action: 'stop', target: '', before: null, after: null, reason: 'drained and stopped', data: { pid: process.pid } })
     await this.audit.close() // last: everything the drain did is in the trail
     this.logger.info('stopped')
   }
