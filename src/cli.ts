@@ -104,7 +104,8 @@ async function start(opts: StartOptions): Promise<void> {
   if (inherited !== undefined) {
     // The predecessor flushes and closes the audit file first: one writer per hash chain.
     if (!(await announceReady())) baton.logger.warn('restart: the predecessor did not hand the audit trail over in time; taking it')
-    await baton.openAudit()
+    // It serves already and the predecessor drains: a trail that cannot open is logged, never fatal here.
+    await baton.openAudit().catch((err: Error) => baton.logger.error({ err: err.message }, 'audit trail off: it could not be opened'))
   }
   for (const url of baton.listenerUrls) process.stdout.write(`baton: proxy listening on ${url}\n`)
   if (baton.adminUrl !== null) process.stdout.write(`baton: admin on ${baton.adminUrl} (try ${baton.adminUrl}/api/upstreams)\n`)

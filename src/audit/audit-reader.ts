@@ -18,8 +18,15 @@ export interface AuditPage {
 }
 
 /**
+ * How far before `since` a line may be and still not end the scan, ms. Lines are written in time order but
+ * for two overlaps: a successor's records, kept in memory until its predecessor hands the file over, follow
+ * the predecessor's last ones (the hand-over waits at most 20 s), and a wall-clock step.
+ */
+const ORDER_SLACK_MS = 5 * 60_000
+
+/**
  * Matching lines across the live file and its rotated predecessors, read newest file first and each from its
- * end, stopping at `limit` matches or at the first line older than `since` (lines are written in time order).
+ * end, stopping at `limit` matches or at a line older than `since` by more than ORDER_SLACK_MS.
  * A line that does not parse is skipped here; `baton audit verify` is where it is reported.
  */
 export async function readAudit(file: string, keep: number, query: AuditQuery): Promise<AuditPage> {
@@ -30,8 +37,9 @@ export async function readAudit(file: string, keep: number, query: AuditQuery): 
     for (let k = texts.length - 1; k >= 0; k--) {
       const line = parse(texts[k])
       if (line === null) continue
-      if (Date.parse(line.time) < query.sinceMs) return done(found, false)
-      if (query.action !== null && line.action !== query.action) continue
+      const timeMs = Date.parse(line.time)
+      if (timeMs < query.sinceMs - ORDER_SLACK_MS) return done(found, false)
+      if (timeMs < query.sinceMs || (query.action !== null && line.action !== query.action)) continue
       if (found.length === query.limit) return done(found, true)
       found.push(line)
     }

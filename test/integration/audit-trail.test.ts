@@ -5,7 +5,10 @@ import t from 'tap'
 import { request } from 'undici'
 import type { AuditLine } from '../../src/audit/audit-line.js'
 import { loadConfigFile, startBaton } from '../../src/index.js'
+import { testConfig } from '../helpers/baton-config.js'
+import { startBackends } from '../helpers/fake-backend.js'
 import { burst, waitForEvent } from '../helpers/healing-rig.js'
+import { LeakCheck } from '../helpers/leak-check.js'
 import { startScripted } from '../helpers/scripted-backend.js'
 
 const BATON = join(process.cwd(), 'bin', 'baton')
@@ -124,4 +127,24 @@ t.test('an ejection and a reload reach the audit file (beside the config by defa
   t.equal(edited.code, 1, 'exit 1 on an edited file')
   const at = lines.findIndex((l) => l.target === `api/${aId}`) + 1
   t.match(edited.stdout, new RegExp(`audit\\.log:${at}: chain broken \\(edited\\)`))
+})
+
+t.test('close() flushes the trail and releases its timer and file', async (t) => {
+  const [backend] = await startBackends('a')
+  t.teardown(() => backend.stop())
+  const file = join(t.testdir(), 'trail', 'audit.log')
+  const leaks = LeakCheck.baseline()
+  const audit = { enabled: true, file, fileFrom: 'configured' as const, flushIntervalMs: 60_000, maxSizeBytes: 1_048_576, keep: 2 }
+  const baton = await startBaton(testConfig([{ endpoints: [backend.url] }], { audit }))
+  t.ok((leaks.held().fd ?? 0) >= 1, 'the open file is counted while running')
+  await baton.close()
+  t.same((await fileLines(file)).map((l) => l.action), ['start', 'stop'], 'written at close, long before the 60 s flush')
+  await leaks.expectNoLeaks(t, 'after close(): no timer or fd of the trail remains')
+})
+
+t.test('a configured audit file that cannot be opened stops the start, naming it', async (t) => {
+  const dir = t.testdir({ 'not-a-folder': 'x' })
+  const file = join(dir, 'not-a-folder', 'audit.log')
+  const audit = { enabled: true, file, fileFrom: 'configured' as const, flushIntervalMs: 1_000, maxSizeBytes: 1_048_576, keep: 2 }
+  await t.rejects(startBaton(testConfig([{ endpoints: ['http://127.0.0.1:1'] }], { audit })), { message: new RegExp(`^audit.file ${file}: `) })
 })
