@@ -12,7 +12,7 @@ export function auditTrailFor(config: AuditConfig, wallClock: () => number, logg
     maxSizeBytes: config.maxSizeBytes,
     keep: config.keep,
     wallClock,
-    onProblem: (message, detail) => logger.error(detail, message),
+    onProblem: (level, message, detail) => logger[level](detail, message),
   })
 }
 

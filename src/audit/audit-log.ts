@@ -32,8 +32,11 @@ export interface AuditLogOptions {
   /** Wall clock, ms since the epoch: each line's time. */
   readonly wallClock: () => number
   readonly timer?: IntervalTimer
-  /** Told about write failures and records that cannot be written (the runtime logs them). */
-  readonly onProblem?: (message: string, detail: Readonly<Record<string, unknown>>) => void
+  /**
+   * Told about write failures ('error') and records that cannot be written: 'info' for those after a
+   * hand-over (expected while the old process drains), 'warn' otherwise. The runtime logs them.
+   */
+  readonly onProblem?: (level: 'info' | 'warn' | 'error', message: string, detail: Readonly<Record<string, unknown>>) => void
 }
 
 /**
@@ -92,7 +95,7 @@ export class AuditLog implements AuditTrail {
     if (this.state === 'handed-over' || this.state === 'closed') {
       this.counts.dropped++
       // After a hand-over the successor owns the file: the record survives in the process log at least.
-      if (this.state === 'handed-over') this.problem('audit record after the hand-over: in this log only', { record: entry })
+      if (this.state === 'handed-over') this.problem('info', 'audit record after the hand-over (the successor writes the trail): in this log only', { record: entry })
       return
     }
     if (this.pending.length + this.unwritten.length >= this.maxPending) {
@@ -126,7 +129,7 @@ export class AuditLog implements AuditTrail {
   close(): Promise<void> {
     return this.serialised(async () => {
       await this.writeOut()
-      if (this.state === 'waiting' && this.pending.length > 0) this.problem('audit trail closed before it opened: records not written', { records: this.pending.length })
+      if (this.state === 'waiting' && this.pending.length > 0) this.problem('warn', 'audit trail closed before it opened: records not written', { records: this.pending.length })
       await this.release('closed')
     })
   }
@@ -217,7 +220,7 @@ export class AuditLog implements AuditTrail {
       await this.writeUnwritten()
     } catch (err) {
       this.counts.writeErrors++
-      this.problem('audit write failed: retrying at the next flush', { file: this.file, err: String(err) })
+      this.problem('error', 'audit write failed: retrying at the next flush', { file: this.file, err: String(err) })
       const handle = this.handle
       this.handle = null
       await handle?.close().catch(() => undefined)
@@ -292,8 +295,8 @@ export class AuditLog implements AuditTrail {
     })
   }
 
-  private problem(message: string, detail: Readonly<Record<string, unknown>>): void {
-    this.options.onProblem?.(message, detail)
+  private problem(level: 'info' | 'warn' | 'error', message: string, detail: Readonly<Record<string, unknown>>): void {
+    this.options.onProblem?.(level, message, detail)
   }
 }
 

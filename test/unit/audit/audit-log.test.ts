@@ -26,7 +26,7 @@ function setup(dir: string, overrides: Partial<AuditLogOptions> = {}) {
     keep: 5,
     wallClock: () => clock.now(),
     timer,
-    onProblem: (message) => problems.push(message),
+    onProblem: (_level, message) => problems.push(message),
     ...overrides,
   })
   return { log, clock, timer, problems, file: join(dir, 'audit.log') }
