@@ -76,5 +76,5 @@ export function describeVerify(result: VerifyResult): string {
   }
   const from = result.continuesFrom > 0 ? ` (continuing from seq ${result.continuesFrom}, in an older file)` : ''
   const head = result.head === null ? '' : `; last seq ${result.head.seq}, hash ${result.head.hash}`
-  return `${result.lines} lines, chain intact${from}${head}`
+  return `${result.lines} line${result.lines === 1 ? '' : 's'}, chain intact${from}${head}`
 }
