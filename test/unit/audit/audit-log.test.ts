@@ -194,3 +194,17 @@ t.test('read() flushes first and filters by time and action across rotated files
   t.equal(newest.truncated, true)
   await log.close()
 })
+
+t.test('a large batch is sealed in slices; records arriving meanwhile follow it in the chain', async (t) => {
+  const { log, file } = setup(t.testdir())
+  await log.open()
+  for (let n = 1; n <= 600; n++) log.record(entry(n))
+  const flushing = log.flush()
+  await new Promise((resolve) => setImmediate(resolve)) // the flush yields after its first 256 lines
+  log.record(entry(601))
+  await flushing
+  await log.close()
+  const lines = (await readLines(file)).map((l) => JSON.parse(l))
+  t.same(lines.map((l) => l.data.n), Array.from({ length: 601 }, (_, k) => k + 1), 'every record once, in order')
+  t.equal((await verifyFiles([file])).broken, null)
+})
