@@ -1,10 +1,13 @@
 import type { Server as NetServer } from 'node:net'
 import { isDeepStrictEqual } from 'node:util'
 import { startAdminServer, type AdminServer } from './admin/admin-server.js'
+import { registerAuditMetrics } from './admin/audit-metrics.js'
 import { buildRegistry } from './admin/prometheus.js'
 import { AnomalyMonitor } from './anomaly/anomaly-monitor.js'
 import { DriftEvents } from './anomaly/drift-events.js'
 import { TrafficRecorder } from './anomaly/traffic-recorder.js'
+import { openAuditTrail } from './audit-setup.js'
+import type { AuditTrail } from './audit/audit-trail.js'
 import { Cluster, type ClusterDeps } from './cluster/cluster.js'
 import { saveModels, warmStartModels } from './cluster/model-lifecycle.js'
 import { diffConfigs, isEmptyDiff, type ConfigDiff, type ReloadOutcome } from './config/config-diff.js'
@@ -21,8 +24,6 @@ import { routeTarget } from './forward/route-target.js'
 import type { HandedOverServers, InheritedSockets } from './hot-restart.js'
 import { buildRateLimiters, type RateLimiter } from './overload/rate-limiter.js'
 import { Router } from './router/router.js'
-import type { AuditSink } from './audit/audit-entry.js'
-import { LoggedAuditSink } from './audit/logged-audit-sink.js'
 import { AccessLog } from './server/access-log.js'
 import { DrainState } from './server/drain-state.js'
 import { combineListeners } from './server/exchange-listeners.js'
@@ -59,8 +60,6 @@ export class BatonRuntime {
   rateLimiters: ReadonlyMap<string, RateLimiter> = new Map()
   /** Retiring clusters and draining listeners: shutdown waits for them. */
   private readonly retiring = new Set<Promise<void>>()
-  /** The trail of manual actions (admin API writes) and admin auth failures; the lead swaps in the file writer. */
-  private readonly audit: AuditSink
   /** Reloads run one at a time, in order. */
   private reloading: Promise<unknown> = Promise.resolve()
   /** Per-route and per-upstream answers by status class, and the windows the anomaly detector samples. */
@@ -73,11 +72,12 @@ export class BatonRuntime {
     public config: BatonConfig,
     private readonly deps: ClusterDeps,
     readonly logger: Logger,
+    /** The audit trail every event reaches (index.ts subscribes it to deps.events); opened by start(). */
+    readonly audit: AuditTrail,
   ) {
     this.traffic = new TrafficRecorder(config.anomaly.windowSamples)
     this.anomalies = config.anomaly.enabled ? new AnomalyMonitor(config.anomaly, this.traffic, deps.events, deps.wallClock) : null
     this.drift = new DriftEvents(deps.events, deps.wallClock)
-    this.audit = new LoggedAuditSink(logger)
   }
 
   get listenerUrls(): string[] {
@@ -92,9 +92,16 @@ export class BatonRuntime {
     return this.demo?.urls ?? []
   }
 
-  /** `inherited`: listening sockets handed over by the process this one replaces (hot-restart.ts). */
+  /**
+   * `inherited`: listening sockets handed over by the process this one replaces (hot-restart.ts). Its
+   * successor leaves the audit trail closed (records wait in memory) until the predecessor has flushed and
+   * handed the file over: then openAudit().
+   */
   async start(inherited: InheritedSockets | null = null): Promise<void> {
     const config = this.config
+    const how = inherited === null ? 'started' : 'zero-downtime restart: took over the sockets of the process it replaces'
+    this.audit.record({ actor: 'baton', action: 'start', target: '', before: null, after: null, reason: how, data: { pid: process.pid, config: config.source } })
+    if (inherited === null) await this.openAudit()
     this.demo = config.demo === null ? null : await startDemoBackends(config.demo, this.logger)
     this.clusters = config.upstreams.map((u) => new Cluster(u, this.deps))
     this.drift.watch(this.clusters)
@@ -107,6 +114,10 @@ export class BatonRuntime {
       this.servers.set(l.name, server)
     }
     if (config.admin !== null) {
+      const registry = buildRegistry(() => this.clusters, this.deps.events, { traffic: this.traffic, monitor: this.anomalies }, () => [
+        ...this.rateLimiters.values(),
+      ])
+      registerAuditMetrics(registry, this.audit)
       this.admin = await startAdminServer(
         config.admin,
         {
@@ -117,14 +128,13 @@ export class BatonRuntime {
           reload: (actor) => this.reloadFromFile(actor),
           config: () => this.config,
           audit: this.audit,
+          readAudit: (query) => this.audit.read(query),
           rateLimits: () => [...this.rateLimiters.values()],
         },
         {
           clock: this.deps.clock,
           logger: this.logger,
-          registry: buildRegistry(() => this.clusters, this.deps.events, { traffic: this.traffic, monitor: this.anomalies }, () => [
-            ...this.rateLimiters.values(),
-          ]),
+          registry,
         },
         inherited?.admin ?? null,
       )
@@ -140,6 +150,11 @@ export class BatonRuntime {
   sockets(): HandedOverServers {
     const listeners = new Map([...this.servers].map(([name, s]) => [name, s.server as unknown as NetServer]))
     return { listeners, admin: this.admin?.server ?? null }
+  }
+
+  /** Starts writing the audit trail (at start, or in a successor once its predecessor handed the file over). */
+  openAudit(): Promise<void> {
+    return openAuditTrail(this.audit, this.config.audit, this.logger)
   }
 
   /** Saves the learned models now (before a successor warm-starts from them). */
@@ -215,6 +230,8 @@ export class BatonRuntime {
     if (this.decisionLog !== null) await this.decisionLog.close()
     if (this.admin !== null) await this.admin.close()
     if (this.demo !== null) await this.demo.close()
+    this.audit.record({ actor: 'baton', action: 'stop', target: '', before: null, after: null, reason: 'drained and stopped', data: { pid: process.pid } })
+    await this.audit.close() // last: everything the drain did is in the trail
     this.logger.info('stopped')
   }
 
@@ -246,6 +263,7 @@ export class BatonRuntime {
     this.retireReplaced(previous, clusters, next.shutdown.drainTimeoutMs)
     if (!isDeepStrictEqual(this.config.admin, next.admin)) this.logger.warn('admin settings changed: they apply at the next restart')
     if (!isDeepStrictEqual(this.config.anomaly, next.anomaly)) this.logger.warn('anomaly settings changed: they apply at the next restart')
+    if (!isDeepStrictEqual(this.config.audit, next.audit)) this.logger.warn('audit settings changed: they apply at the next restart')
     this.config = next
     void this.discovery?.update(next.upstreams) // not awaited: a new source's first apply queues behind this one
     if (discovered !== null) this.discoveryChanged(discovered, diff)

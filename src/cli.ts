@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { ConfigError } from './config/config-error.js'
 import { addCtlCommand } from './ctl/ctl-command.js'
 import { loadConfigFile } from './config/load.js'
+import { runVerify, type VerifyCommandOptions } from './audit/verify-command.js'
 import { collectOption, runEvaluate, type EvaluateCommandOptions } from './evaluate/evaluate-command.js'
 import { announceReady, inheritedSockets, startSuccessor } from './hot-restart.js'
 import { startBaton } from './index.js'
@@ -18,7 +19,8 @@ Examples:
   $ baton start -c my.yaml --upgrade --pid-file /run/baton.pid   restart with no refused connection (kill -USR2)
   $ baton reload --admin http://127.0.0.1:9901 --token-env BATON_ADMIN_TOKEN   the same through the admin API
   $ baton evaluate --log decisions.jsonl --policy least_request   what least_request would have done on logged traffic
-  $ BATON_ADMIN_TOKEN=… baton ctl drain api 10.0.0.5:8080       operate a running Baton (see baton ctl --help)`
+  $ BATON_ADMIN_TOKEN=… baton ctl drain api 10.0.0.5:8080       operate a running Baton (see baton ctl --help)
+  $ baton audit verify --rotated state/audit.log   check the audit trail's hash chain (exit 1 when broken)`
 
 /** The `baton` command line; bin/baton only calls this. Exits non-zero with one clear line on any error. */
 export async function runCli(argv: readonly string[]): Promise<void> {
@@ -70,6 +72,16 @@ function buildProgram(): Command {
     .option('--json', 'print the evaluation as JSON')
     .action((opts: EvaluateCommandOptions) => runEvaluate(opts, (text) => process.stdout.write(text)))
   addCtlCommand(program, (text) => process.stdout.write(text))
+  program
+    .command('audit')
+    .description('the audit trail (audit.file)')
+    .command('verify')
+    .description('check an audit file\'s hash chain: prints "N lines, chain intact" or the first broken line and why (exit 1)')
+    .argument('<files...>', 'audit files, oldest first, checked as one chain')
+    .option('--rotated', 'with one FILE: also its rotated predecessors FILE.N … FILE.1, before it')
+    .action(async (files: string[], opts: VerifyCommandOptions) => {
+      process.exitCode = await runVerify(files, opts, (text) => process.stdout.write(text))
+    })
   return program
 }
 
@@ -97,7 +109,12 @@ async function start(opts: StartOptions): Promise<void> {
   const logger = createLogger(config.logging.level, logFormat)
   const baton = await startBaton(config, { inherited, logger })
   if (pidFile !== null) writeFileSync(pidFile, `${process.pid}\n`)
-  if (inherited !== undefined) announceReady()
+  if (inherited !== undefined) {
+    // The predecessor flushes and closes the audit file first: one writer per hash chain.
+    if (!(await announceReady())) baton.logger.warn('restart: the predecessor did not hand the audit trail over in time; taking it')
+    // It serves already and the predecessor drains: a trail that cannot open is logged, never fatal here.
+    await baton.openAudit().catch((err: Error) => baton.logger.error({ err: err.message }, 'audit trail off: it could not be opened'))
+  }
   // Log lines, not plain text: a JSON consumer of stdout sees only JSON. The URL is also a field of its own.
   for (const url of baton.listenerUrls) logger.info({ url }, `proxy listening on ${url}`)
   if (baton.adminUrl !== null) logger.info({ url: baton.adminUrl }, `admin API on ${baton.adminUrl} (baton ctl upstreams, or ${baton.adminUrl}/api/upstreams)`)
@@ -125,7 +142,7 @@ async function start(opts: StartOptions): Promise<void> {
     const args = ['start', '--config', opts.config, '--inherit', '--log-format', logFormat, ...(pidFile === null ? [] : ['--pid-file', pidFile])]
     void baton
       .persist()
-      .then(() => startSuccessor(process.argv[1], args, baton.sockets()))
+      .then(() => startSuccessor(process.argv[1], args, baton.sockets(), () => baton.audit.handOver()))
       .then(
         (pid) => {
           baton.logger.info({ successor: pid }, 'restart: the successor serves; draining')

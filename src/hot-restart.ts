@@ -9,6 +9,11 @@ import type { Server } from 'node:net'
  * warm-starts from the models the old process saved just before. The descriptors travel as plain fds, not
  * as Node's IPC server handles: Node makes a received server handle accept at once, before anything in the
  * successor could read the connections it takes.
+ *
+ * The audit trail is one file with one hash chain, so one process writes it at a time: the successor keeps
+ * its records in memory; once it serves, the predecessor flushes, fsyncs and closes the file (`handOver`),
+ * says 'baton-handover', and only then does the successor open the file, continuing the chain from its last
+ * line. What the predecessor records after that (while it drains) goes to its process log, not the trail.
  */
 
 /** Listening descriptors a successor takes over: proxy listeners by name, and the admin server's. */
@@ -29,14 +34,18 @@ const ADMIN = '@admin'
 /** How long a successor may take from fork to serving before the old process gives up on it, ms. */
 const SUCCESSOR_TIMEOUT_MS = 20_000
 
+/** How long a successor waits for its predecessor to hand the audit file over before taking it anyway, ms. */
+const HANDOVER_TIMEOUT_MS = 5_000
+
 type ReadyMessage = { readonly type: 'baton-ready'; readonly pid: number }
+type HandoverMessage = { readonly type: 'baton-handover' }
 
 /**
  * In the running process: forks `script args` with the servers' descriptors, and resolves with the
- * successor's pid once it serves; rejects (the successor is killed, this process keeps serving) when it exits
- * first or takes longer than SUCCESSOR_TIMEOUT_MS.
+ * successor's pid once it serves and `handOver` (the audit trail's) has run; rejects (the successor is
+ * killed, this process keeps serving) when it exits first or takes longer than SUCCESSOR_TIMEOUT_MS.
  */
-export function startSuccessor(script: string, args: readonly string[], servers: HandedOverServers): Promise<number> {
+export function startSuccessor(script: string, args: readonly string[], servers: HandedOverServers, handOver: () => Promise<void>): Promise<number> {
   const named = [...servers.listeners].map(([name, server]) => [name, server] as const)
   if (servers.admin !== null) named.push([ADMIN, servers.admin])
   const fds = named.map(([, server]) => descriptorOf(server))
@@ -55,9 +64,15 @@ export function startSuccessor(script: string, args: readonly string[], servers:
       if (message.type !== 'baton-ready') return
       clearTimeout(timer)
       child.removeAllListeners('exit')
-      child.disconnect()
-      child.unref()
-      resolve(message.pid)
+      const release = (): void => {
+        child.disconnect()
+        child.unref()
+        resolve(message.pid)
+      }
+      void handOver().finally(() => {
+        if (child.connected) child.send({ type: 'baton-handover' } satisfies HandoverMessage, release)
+        else release()
+      })
     })
   })
 }
@@ -78,10 +93,29 @@ export function inheritedSockets(): InheritedSockets {
   return { listeners, admin }
 }
 
-/** In the successor, once it serves: tells the predecessor, which then drains, and drops the channel. */
-export function announceReady(): void {
-  process.send!({ type: 'baton-ready', pid: process.pid } satisfies ReadyMessage)
-  process.disconnect()
+/**
+ * In the successor, once it serves: tells the predecessor, which then hands the audit file over and drains;
+ * resolves true once it has handed over, false when it did not say so within HANDOVER_TIMEOUT_MS (the
+ * successor then takes the file anyway: the predecessor is stuck or gone). Drops the channel.
+ */
+export function announceReady(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (handedOver: boolean): void => {
+      clearTimeout(timer)
+      process.off('message', onMessage)
+      process.off('disconnect', onDisconnect)
+      if (process.connected) process.disconnect()
+      resolve(handedOver)
+    }
+    const onMessage = (message: HandoverMessage): void => {
+      if (message.type === 'baton-handover') done(true)
+    }
+    const onDisconnect = (): void => done(false)
+    const timer = setTimeout(() => done(false), HANDOVER_TIMEOUT_MS)
+    process.on('message', onMessage)
+    process.on('disconnect', onDisconnect)
+    process.send!({ type: 'baton-ready', pid: process.pid } satisfies ReadyMessage)
+  })
 }
 
 /** The listening socket's descriptor (libuv's TCP handle exposes it on Unix). */

@@ -1,9 +1,12 @@
+import { auditTrailFor } from './audit-setup.js'
+import type { AuditTrail } from './audit/audit-trail.js'
 import { BatonRuntime } from './baton-runtime.js'
 import type { Cluster } from './cluster/cluster.js'
 import type { ReloadOutcome } from './config/config-diff.js'
 import type { HandedOverServers, InheritedSockets } from './hot-restart.js'
 import type { BatonConfig } from './config/types.js'
 import { EventLog } from './health/event-log.js'
+import { auditHealthEvent } from './health/event-audit.js'
 import { logHealthEvent } from './health/event-logging.js'
 import { systemClock, type Clock } from './util/clock.js'
 import { createLogger, type Logger } from './util/logger.js'
@@ -31,7 +34,11 @@ export interface BatonHandle {
   readonly clusters: readonly Cluster[]
   /** Health transitions of every upstream, and reloads, newest last. */
   readonly events: EventLog
+  /** The audit trail (every event, and the admin API's manual actions); NO_AUDIT_TRAIL when off. */
+  readonly audit: AuditTrail
   readonly logger: Logger
+  /** In a successor (zero-downtime restart): start writing the audit trail once the predecessor handed it over. */
+  openAudit(): Promise<void>
   /** The listening servers, for a successor process to take over their sockets (zero-downtime restart). */
   sockets(): HandedOverServers
   /** Saves the learned models now. */
@@ -46,8 +53,13 @@ export interface BatonHandle {
 export async function startBaton(config: BatonConfig, options: StartOptions = {}): Promise<BatonHandle> {
   const logger = options.logger ?? createLogger(config.logging.level)
   const clock = options.clock ?? systemClock
-  const events = new EventLog(undefined, (event) => logHealthEvent(logger, event))
-  const runtime = new BatonRuntime(config, { clock, rng: options.rng ?? mathRng, wallClock: options.wallClock ?? Date.now, events }, logger)
+  const wallClock = options.wallClock ?? Date.now
+  const audit = auditTrailFor(config.audit, wallClock, logger)
+  const events = new EventLog(undefined, (event) => {
+    logHealthEvent(logger, event)
+    auditHealthEvent(audit, event)
+  })
+  const runtime = new BatonRuntime(config, { clock, rng: options.rng ?? mathRng, wallClock, events }, logger, audit)
   await runtime.start(options.inherited ?? null)
   let closing: Promise<void> | null = null
   return {
@@ -62,7 +74,9 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
       return runtime.clusters
     },
     events,
+    audit,
     logger,
+    openAudit: () => runtime.openAudit(),
     sockets: () => runtime.sockets(),
     persist: () => runtime.persist(),
     reload: (next) => (next === undefined ? runtime.reloadFromFile() : runtime.reload(next)),

@@ -153,14 +153,14 @@ async function pollAudit(signal: AbortSignal): Promise<void> {
   }
 }
 
-/** Audit lines of the last ten minutes; a note in the timeline heading when the server has no audit log. */
+/** Audit lines of the last ten minutes (GET /api/audit: `{records, truncated}`); a note in the timeline heading when it fails. */
 async function fetchAudit(): Promise<void> {
   const note = $('audit-note')
   try {
     const res = await fetch('/api/audit?since=10m', { headers: authHeaders(token), cache: 'no-store' })
     await checkAnswer(res)
-    const body = (await res.json()) as AuditLine[] | { entries?: AuditLine[]; lines?: AuditLine[] }
-    timeline.addAudit(Array.isArray(body) ? body : (body.entries ?? body.lines ?? []))
+    const body = (await res.json()) as { records: AuditLine[] }
+    timeline.addAudit(body.records)
     timeline.render()
     note.textContent = ''
   } catch (err) {

@@ -2,6 +2,7 @@ import { DEFAULT_ANOMALY } from '../../src/config/build-anomaly.js'
 import { catchAllRoute, DEFAULT_DEBUG, DEFAULT_VIA, defaultListener, defaultPolicy } from '../../src/config/build.js'
 import { buildHealth, DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 import { DEFAULT_RETRY_AFTER, DEFAULT_STORM } from '../../src/config/build-overload.js'
+import { NO_AUDIT } from '../../src/config/build-audit.js'
 import { parseConfigText } from '../../src/config/load.js'
 import { healthSchema } from '../../src/config/schema-health.js'
 import type { BatonConfig, HealthConfig, PolicyConfig, PolicyName, RetryConfig } from '../../src/config/types.js'
@@ -174,5 +175,6 @@ export function proxyConfig(policy: PolicyConfig, backendUrls: readonly string[]
       },
     ],
     demo: null,
+    audit: NO_AUDIT,
   }
 }

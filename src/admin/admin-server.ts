@@ -13,6 +13,7 @@ import { DashboardStream } from './dashboard-stream.js'
 import { AUTH_FAILURE_WINDOW_MS, AuthFailureTrail } from './auth-failure-trail.js'
 import { describeRoutes, redactedConfig } from './config-api.js'
 import { ENDPOINT_ACTIONS, endpointAction } from './endpoint-actions.js'
+import { serveAudit } from './audit-api.js'
 import { RouteTable, type RouteGuard } from './route-table.js'
 import { sendJson } from './send-json.js'
 import { serveAnomalies } from './anomalies-api.js'
@@ -119,6 +120,7 @@ function adminRoutes(source: AdminSource, { clock, registry, logger }: AdminDeps
     .add('GET', '/api/model/explain', 'read', (_req, res) => serveExplain(source.upstreams(), res))
     .add('GET', '/api/routes', 'read', (_req, res) => sendJson(res, 200, describeRoutes(source.config())))
     .add('GET', '/api/config', 'read', (_req, res) => sendJson(res, 200, redactedConfig(source.config())))
+    .add('GET', '/api/audit', 'read', (req, res) => serveAudit(source, req, res, Date.now()))
 }
 
 /** Binds, or takes over the listening socket a predecessor process handed over. */

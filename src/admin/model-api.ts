@@ -53,7 +53,7 @@ export function serveRollback(upstreams: readonly UpstreamView[], req: IncomingM
   }
   const results = targets.map((u) => {
     const before = u.model!.currentVersion()
-    const version = u.model!.rollback(toId)
+    const version = u.model!.rollback(toId, actor)
     // A manual action that changes routing: always in the log, with who it touched.
     logger.warn({ upstream: u.name, version: version?.id ?? null, restored: version?.restoredId ?? null }, 'model rollback requested')
     const after = { currentVersion: u.model!.currentVersion(), restored: version?.restoredId ?? null }

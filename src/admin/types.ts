@@ -1,5 +1,6 @@
 import type { AnomalyMonitor } from '../anomaly/anomaly-monitor.js'
 import type { AuditSink } from '../audit/audit-entry.js'
+import type { AuditPage, AuditQuery } from '../audit/audit-reader.js'
 import type { ReloadOutcome } from '../config/config-diff.js'
 import type { BatonConfig, RateLimitConfig } from '../config/types.js'
 import type { Policy } from '../balancer/types.js'
@@ -109,6 +110,8 @@ export interface AdminSource {
   reload(actor: string): Promise<ReloadOutcome>
   /** The running config snapshot (GET /api/config shows it, secrets redacted). */
   config(): BatonConfig
-  /** Where manual actions and admin auth failures are recorded. */
+  /** The audit trail: manual actions and admin auth failures are recorded here (actor = the token's name). */
   readonly audit: AuditSink
+  /** Audit lines matching the query, across the live and rotated files (GET /api/audit). */
+  readAudit(query: AuditQuery): Promise<AuditPage>
 }

@@ -14,6 +14,8 @@ export interface AuditRecord {
   readonly after: unknown
   /** Why, in words. */
   readonly reason: string
+  /** The figures behind it (a health event's data, a reload's diff); absent when there are none. */
+  readonly data?: Readonly<Record<string, unknown>>
 }
 
 /** Where audit records go. Appending must be cheap and never block: the trail is written off the hot path. */

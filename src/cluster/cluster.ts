@@ -14,6 +14,7 @@ import { retryAfterMs, retryAfterValue } from '../overload/retry-after.js'
 import { StormDamper } from '../overload/storm-damper.js'
 import { StormDetector, type StormSignal } from '../overload/storm-detector.js'
 import { HedgeDelay } from './hedge-delay.js'
+import { modelEventRecorder } from './model-events.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
 import type { ClusterEndpoint } from './cluster-endpoint.js'
@@ -126,6 +127,7 @@ export class Cluster {
     const built = buildPolicy(config.policy, { ...deps, upstream: config.name })
     this.balancer = new Balancer<ClusterEndpoint>(built.policy, deps.rng)
     this.model = built.model
+    this.model?.onEvent(modelEventRecorder(deps.events, deps.wallClock, config.name))
     this.health = new ClusterHealth(
       config.name,
       this.endpoints.map((e) => e.id),

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path'
 import { normaliseHost } from '../util/authority.js'
 import { buildAnomaly } from './build-anomaly.js'
 import { buildAdmin } from './build-admin.js'
+import { buildAudit } from './build-audit.js'
 import { buildDiscovery, buildEndpoint } from './build-discovery.js'
 import { buildHealth, buildRetry } from './build-health.js'
 import { buildRateLimit, buildRetryAfter, buildStorm } from './build-overload.js'
@@ -54,6 +55,7 @@ export function buildConfig(raw: RawConfig, source: string, adminTokens: readonl
     anomaly: buildAnomaly(raw.anomaly),
     routes: buildRoutes(raw),
     upstreams: raw.upstreams.map((u, i) => buildUpstream(u, baseDir, files.upstreams[i] ?? null)),
+    audit: buildAudit(raw.audit, raw.upstreams, source, baseDir),
     demo:
       raw.demo === undefined
         ? null

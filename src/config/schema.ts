@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { cidrProblem, hostPatternProblem, originProblem } from './address-rules.js'
 import { anomalySchema } from './schema-anomaly.js'
 import { adminTokensSchema, allowedHostsSchema } from './schema-admin.js'
+import { auditSchema } from './schema-audit.js'
 import { discoverySchema } from './schema-discovery.js'
 import { retrySchema, healthSchema } from './schema-health.js'
 import { rateLimitSchema, retryAfterSchema, stormSchema } from './schema-overload.js'
@@ -214,6 +215,7 @@ export const configSchema = z.strictObject({
   routes: z.array(route).min(1, { error: 'at least one route is needed (omit routes for a catch-all to a single upstream)' }).optional(),
   upstreams: z.array(upstream, { error: 'expected a list of upstreams' }).min(1, { error: 'at least one upstream is needed' }),
   demo: z.strictObject({ backends: z.array(demoBackend).min(1) }).optional(),
+  audit: auditSchema.prefault({}),
 })
 
 export type RawConfig = z.output<typeof configSchema>

@@ -20,6 +20,27 @@ export interface BatonConfig {
   readonly upstreams: readonly UpstreamConfig[]
   /** In-process demo backends started before the proxy; null unless the file has a `demo:` section. */
   readonly demo: DemoConfig | null
+  /** The tamper-evident trail of every action (src/audit/). */
+  readonly audit: AuditConfig
+}
+
+/** `audit:` built (config/build-audit.ts decides the default file). */
+export interface AuditConfig {
+  /** Default true. */
+  readonly enabled: boolean
+  /** Absolute path of the live file; null when the trail is off or there is no place to write it. */
+  readonly file: string | null
+  /**
+   * Where `file` came from: the config ('configured': a file that cannot be opened stops the start) or a
+   * default ('stateDir', 'configDir': one that cannot be opened is a warning, and the trail is off).
+   */
+  readonly fileFrom: 'configured' | 'stateDir' | 'configDir' | null
+  /** How often buffered records are written and fsynced: at most this much is lost in a crash. Default 1 s. */
+  readonly flushIntervalMs: number
+  /** The live file rotates before it would grow past this. Default 10 MiB. */
+  readonly maxSizeBytes: number
+  /** Rotated files kept (file.1 … file.keep). Default 5. */
+  readonly keep: number
 }
 
 export interface ListenerConfig {

@@ -3,7 +3,8 @@
  * reload applied or refused (upstream and endpoint ''); and an upstream's discovered endpoints applied or its
  * source failing (endpoint ''); an upstream's or a route's traffic leaving its band and coming back (anomaly-start,
  * anomaly-end: src/anomaly/; endpoint ''); the learned model's drift at an endpoint (drift); a storm starting or
- * ending (overload/storm-damper.ts; endpoint ''); an endpoint's weight set through the admin API ('weight').
+ * ending (overload/storm-damper.ts; endpoint ''); an endpoint's weight set through the admin API ('weight'); an
+ * upstream's learned model getting a new version or rolled back (endpoint '', cluster/model-events.ts).
  */
 export type HealthEventKind =
   | 'healthy'
@@ -25,6 +26,8 @@ export type HealthEventKind =
   | 'storm-start'
   | 'storm-end'
   | 'weight'
+  | 'model-version'
+  | 'model-rollback'
 
 /** Every kind, in a fixed order: the index of a kind in this list is its counter slot. */
 export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
@@ -47,6 +50,8 @@ export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
   'storm-start',
   'storm-end',
   'weight',
+  'model-version',
+  'model-rollback',
 ]
 
 export interface HealthEvent {

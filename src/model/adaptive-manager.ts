@@ -11,6 +11,11 @@ import { loadModelState, saveModelState, type LoadFailure } from './persistence.
 export type AdaptiveEvent =
   /** Drift was detected at these endpoints (their models were made uncertain again and refitted); `version` records it. */
   | { type: 'drift'; endpointIds: string[]; version: ModelVersion }
+  /**
+   * A new current version (a refit, drift, a load or a rollback): `previous` is the id it replaced (null for
+   * none); `actor` names who asked for a rollback (an admin token), null when Baton decided.
+   */
+  | { type: 'version'; version: ModelVersion; previous: number | null; actor: string | null }
   | { type: 'saved'; dir: string }
   | { type: 'save-failed'; dir: string; detail: string }
 
@@ -78,14 +83,19 @@ export class AdaptiveModelManager {
     return this.history.current()?.id ?? 0
   }
 
-  /** Make the current version's parent (or version `toId`) current again (see ModelVersions.rollback); null when there is none. */
-  rollback(toId: number | null = null): ModelVersion | null {
+  /**
+   * Make the current version's parent (or version `toId`) current again (see ModelVersions.rollback); null when
+   * there is none. `actor`: who asked (an admin token's name), carried in the 'version' event; null for Baton itself.
+   */
+  rollback(toId: number | null = null, actor: string | null = null): ModelVersion | null {
+    const previous = this.history.current()?.id ?? null
     const version = this.history.rollback(toId)
     if (version === null) return null
     for (const [id, coefficients] of Object.entries(version.coefficients)) {
       const i = this.ids.indexOf(id)
       if (i !== -1 && i < this.model.size) this.model.restore(i, coefficients)
     }
+    this.emit({ type: 'version', version, previous, actor })
     return version
   }
 
@@ -183,7 +193,10 @@ export class AdaptiveModelManager {
   private record(reason: VersionInput['reason'], heldOutError: number | null): ModelVersion {
     // fromEntries defines own properties, so an endpoint named "__proto__" stays a plain key.
     const coefficients = Object.fromEntries(this.ids.map((id, i) => [id, this.model.coefficients(i)]))
-    return this.history.record({ sampleCount: this.model.totalSamples(), heldOutError, reason, coefficients })
+    const previous = this.history.current()?.id ?? null
+    const version = this.history.record({ sampleCount: this.model.totalSamples(), heldOutError, reason, coefficients })
+    this.emit({ type: 'version', version, previous, actor: null })
+    return version
   }
 
   private emit(event: AdaptiveEvent): void {

@@ -1,5 +1,6 @@
 import { DEFAULT_ANOMALY } from '../../src/config/build-anomaly.js'
 import { catchAllRoute, DEFAULT_DEBUG, DEFAULT_VIA, defaultListener } from '../../src/config/build.js'
+import { NO_AUDIT } from '../../src/config/build-audit.js'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../src/config/build-health.js'
 import { DEFAULT_RETRY_AFTER, DEFAULT_STORM } from '../../src/config/build-overload.js'
 import type { BatonConfig, PolicyConfig, UpstreamConfig } from '../../src/config/types.js'
@@ -27,6 +28,7 @@ export function testConfig(upstreams: TestUpstream[], overrides: Partial<BatonCo
     routes: built.map((u) => catchAllRoute(u.name, u.name)),
     upstreams: built,
     demo: null,
+    audit: NO_AUDIT,
     ...overrides,
   }
 }

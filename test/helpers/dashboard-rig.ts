@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import type { Test } from 'tap'
 import { Client } from 'undici'
 import { adminToken } from '../../src/config/admin-token.js'
@@ -35,6 +36,8 @@ export async function startDashboardRig(t: Test, fleetSize: number): Promise<Das
     ],
     {
       admin: { address: '127.0.0.1', port: 0, tokens: [adminToken('ops', 'admin', ADMIN_SECRET), adminToken('viewer', 'read', VIEWER_SECRET)], allowedHosts: [] },
+      // A real trail, so the timeline and the drain test read real audit lines.
+      audit: { enabled: true, file: join(t.testdir(), 'audit.log'), fileFrom: 'configured', flushIntervalMs: 1_000, maxSizeBytes: 1_048_576, keep: 1 },
     },
   )
   const baton = await startBaton({ ...config, routes: [{ ...catchAllRoute('fleet', 'fleet'), pathPrefix: '/fleet/' }, catchAllRoute('web', 'web')] })

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises'
 import t, { type Test } from 'tap'
+import { join } from 'node:path'
 import { request } from 'undici'
 import type { AuditRecord } from '../../src/audit/audit-entry.js'
 import { adminToken } from '../../src/config/admin-token.js'
@@ -17,8 +19,8 @@ const ADMIN = { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'applic
 interface Rig {
   baton: BatonHandle
   backends: FakeBackend[]
-  /** Audit records the running Baton logged (LoggedAuditSink). */
-  audit: () => AuditRecord[]
+  /** The manual records of the audit file (Baton's own start and stop lines left out), after a flush. */
+  audit: () => Promise<AuditRecord[]>
   /** `upstream/endpoint/action` → POST it with a body, as the admin token unless `headers` say otherwise. */
   write: (path: string, body?: unknown, headers?: Record<string, string>) => Promise<RawResponse>
   config: BatonConfig
@@ -34,16 +36,21 @@ const HEALTH = (maxEjectionFraction: number) => ({
 /** Real backends behind a real Baton (one upstream "api") with an admin and a read token. */
 async function rig(t: Test, names: string[], policy: PolicyConfig = { name: 'round_robin' }, maxEjectionFraction = DEFAULT_HEALTH.outlier.maxEjectionFraction): Promise<Rig> {
   const backends = await startBackends(...names)
+  const file = join(t.testdir(), 'audit.log')
   const config = testConfig([{ name: 'api', endpoints: backends.map((b) => b.url), policy, overrides: { health: HEALTH(maxEjectionFraction) } }], {
     admin: { address: '127.0.0.1', port: 0, allowedHosts: [], tokens: [adminToken('ops', 'admin', ADMIN_SECRET), adminToken('viewer', 'read', READ_SECRET)] },
+    audit: { enabled: true, file, fileFrom: 'configured', flushIntervalMs: 60_000, maxSizeBytes: 1_048_576, keep: 1 },
   })
-  const log = captureLogger()
-  const baton = await startBaton(config, { logger: log.logger })
+  const baton = await startBaton(config, { logger: captureLogger().logger })
   t.teardown(async () => {
     await baton.close()
     await Promise.all(backends.map((b) => b.stop()))
   })
-  const audit = () => log.lines().filter((l) => l.msg === 'audit').map((l) => l.audit as AuditRecord)
+  const audit = async (): Promise<AuditRecord[]> => {
+    await baton.audit.flush()
+    const text = await readFile(file, 'utf8')
+    return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as AuditRecord).filter((r) => r.actor !== 'baton')
+  }
   const write = (path: string, body: unknown = {}, headers: Record<string, string> = ADMIN) =>
     rawRequest(`${baton.adminUrl}/api/upstreams/${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) })
   return { baton, backends, audit, write, config }
@@ -111,7 +118,7 @@ t.test('drain and eject take an endpoint out of traffic at once, visible in /api
   t.equal(baton.events.list()[0].cause, 'deploy 42')
   const target = `api/${new URL(backends[0].url).host}`
   t.same(
-    audit().map((r) => [r.actor, r.action, r.target, r.reason]),
+    (await audit()).map((r) => [r.actor, r.action, r.target, r.reason]),
     [
       ['ops', 'drain', target, 'deploy 42'],
       ['ops', 'drain', target, ''],
@@ -121,7 +128,7 @@ t.test('drain and eject take an endpoint out of traffic at once, visible in /api
     ],
     'one audit record per write, the no-op included',
   )
-  t.match(audit()[0], { before: { state: 'available', drained: false }, after: { state: 'drained', drained: true } })
+  t.match((await audit())[0], { before: { state: 'available', drained: false }, after: { state: 'drained', drained: true } })
 })
 
 t.test('weight 3:1 shifts the round-robin share at once, for every request after the answer', async (t) => {
@@ -196,11 +203,11 @@ t.test('auth failures reach the audit trail, a burst from one peer collapsed int
   const { baton, audit } = await rig(t, ['a'])
   for (let k = 0; k < 5; k++) await rawRequest(`${baton.adminUrl}/api/upstreams`, { headers: { authorization: 'Bearer wrong-wrong-wrong' } })
   await rawRequest(`${baton.adminUrl}/api/reload`, { method: 'POST', headers: { authorization: `Bearer ${READ_SECRET}`, 'content-type': 'application/json' }, body: '{}' })
-  const failures = audit().filter((r) => r.action === 'auth-failure')
+  const failures = (await audit()).filter((r) => r.action === 'auth-failure')
   t.equal(failures.length, 1, 'six refusals from one peer within a minute: one line now')
   t.match(failures[0], { actor: 'unknown', target: '/api/upstreams', reason: 'unknown-token', after: { peer: '127.0.0.1', status: 401 } })
   await baton.close()
-  const summary = audit().filter((r) => r.action === 'auth-failure')[1]
+  const summary = (await audit()).filter((r) => r.action === 'auth-failure')[1]
   t.match(summary, { actor: 'viewer', target: '/api/reload', after: { collapsed: 5, status: 403 }, reason: /5 more refusals from 127\.0\.0\.1/ }, 'the rest summed up when the window closes')
 })
 

@@ -136,7 +136,8 @@ t.test('--log-format pretty: readable lines, not JSON', async (t) => {
   t.teardown(() => Promise.all(backends.map((b) => b.stop())))
   const baton = await startBaton(t, backends, 'pretty')
   const first = baton.out().split('\n')[0]
-  t.match(first, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: baton started$/)
+  t.match(first, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \S/)
+  t.match(baton.out(), /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: baton started$/m)
   t.throws(() => JSON.parse(first))
   t.match(baton.out(), /INFO: proxy listening on http:\/\/127\.0\.0\.1:\d+\n/)
 })

@@ -100,5 +100,16 @@ t.test('ten restarts in a row under load: no refused connection, no failed reque
   await keepAlive.close()
   t.same(tally.failed, [], `no failed request out of ${tally.ok + tally.failed.length}: ${tally.failed.join('; ')}`)
   t.ok(tally.ok > 300, `load ran throughout: ${tally.ok} answered`)
-  process.kill(pidIn(pidFile), 'SIGTERM')
+  const last = pidIn(pidFile)
+  process.kill(last, 'SIGTERM')
+  const deadline = Date.now() + 10_000
+  while (alive(last) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+
+  // One writer at a time: each successor appended only after its predecessor handed the file over.
+  const audit = join(dir, 'audit.log')
+  const verified = await run(['audit', 'verify', audit])
+  t.equal(verified.code, 0, verified.out.trim())
+  const actions = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l).action)
+  t.same(actions.filter((a) => a === 'start').length, 11, 'every process recorded its start in the one chain')
+  t.equal(actions.at(-1), 'stop', 'the last one its stop')
 })

@@ -27,9 +27,11 @@ t.test('/api/model lists versions and coefficients; rollback returns to the prev
   await traffic(rig.url, 60)
   const cluster = rig.baton.clusters[0]
   // Versions are recorded by the timed refit at most once a minute; load one from disk-free sources: a save/load round trip is below.
-  // Drive the manager's tick directly twice to get two versions without waiting a minute of wall time.
-  cluster.model!.tick(0)
-  cluster.model!.tick(61_000)
+  // Drive the manager's tick directly twice to get two versions without waiting a minute of wall time, at
+  // times past the runtime's own ticks (one may have recorded a version already when the traffic took over 1 s).
+  const later = 1e12
+  cluster.model!.tick(later)
+  cluster.model!.tick(later + 61_000)
   const models = await json(`${admin}/api/model`)
   t.equal(models.status, 200)
   const model = models.body[0].model

@@ -4,6 +4,7 @@ import { Gauge, Registry } from 'prom-client'
 import { Client, request } from 'undici'
 import { startAdminServer, type AdminServer } from '../../../src/admin/admin-server.js'
 import type { AdminSource, UpstreamView } from '../../../src/admin/types.js'
+import { NO_AUDIT_TRAIL } from '../../../src/audit/audit-trail.js'
 import { adminToken } from '../../../src/config/admin-token.js'
 import { defaultAdmin } from '../../../src/config/build-admin.js'
 import { buildRegistry } from '../../../src/admin/prometheus.js'
@@ -24,7 +25,8 @@ function adminSource(upstreams: () => readonly UpstreamView[], events = new Even
     draining: () => false,
     reload: async () => ({ ok: false, errors: ['no config file in this test'] }),
     config: () => config,
-    audit: { record: () => {} },
+    audit: NO_AUDIT_TRAIL,
+    readAudit: (query) => NO_AUDIT_TRAIL.read(query),
   }
 }
 

@@ -10,6 +10,16 @@ const base = (extra = '') => `upstreams:\n  - name: api\n    endpoints:\n      -
 /** Each broken config and the exact lines `baton validate` prints for it. */
 const BROKEN: { name: string; text: string; expected: string[] }[] = [
   {
+    name: 'audit: a flush interval under 10 ms, a tiny maxSize, keep out of range, an unknown key',
+    text: `audit:\n  flushInterval: 1ms\n  maxSize: 1KiB\n  keep: -1\n  fil: a.log\n${base()}`,
+    expected: [
+      'audit.flushInterval: must be at least 10 ms, got 1 ms at x.yaml:2:18',
+      'audit.maxSize: maxSize must be at least 4KiB (a rotation per line would keep nothing) at x.yaml:3:12',
+      'audit.keep: must be at least 0, got -1 at x.yaml:4:9',
+      'audit.fil: unknown key "fil" at x.yaml:5:3',
+    ],
+  },
+  {
     name: 'unknown top-level key',
     text: `${base()}bogus: 1\n`,
     expected: [

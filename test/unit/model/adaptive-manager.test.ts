@@ -132,13 +132,29 @@ t.test('with a stateDir, tick saves every saveInterval (not at start) and report
   const dir = await mkdtemp(join(tmpdir(), 'baton-adaptive-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const { manager, events } = setup(dir)
+  const saves = (): AdaptiveEvent[] => events.filter((e) => e.type !== 'version')
   manager.tick(0)
   manager.tick(10_000)
-  t.same(events, [], 'no save of an untrained model at start')
+  t.same(saves(), [], 'no save of an untrained model at start')
   manager.tick(30_000)
   await new Promise((resolve) => setTimeout(resolve, 200))
-  t.same(events, [{ type: 'saved', dir }])
+  t.same(saves(), [{ type: 'saved', dir }])
   const warm = await setup(dir).manager.warmStart()
   t.equal(warm?.ok, true, 'warmStart() loads from the configured directory')
   t.equal(setup(null).manager.warmStart(), null, 'and is null without one')
+})
+
+t.test('every new version is a version event: what it replaced, and who asked for a rollback', async (t) => {
+  const { model, manager, events } = setup()
+  const now = train(model, 0, 300, 5, 2, 3)
+  manager.tick(now)
+  manager.tick(now + 60_000)
+  const rolled = manager.rollback(null, 'ops')
+  const versions = events.flatMap((e) => (e.type === 'version' ? [[e.version.id, e.version.reason, e.previous, e.actor]] : []))
+  t.same(versions, [
+    [1, 'refit', null, null],
+    [2, 'refit', 1, null],
+    [3, 'rollback', 2, 'ops'],
+  ])
+  t.equal(rolled?.restoredId, 1)
 })
