@@ -8,6 +8,7 @@ import { logHealthEvent } from './health/event-logging.js'
 import { systemClock, type Clock } from './util/clock.js'
 import { createLogger, type Logger } from './util/logger.js'
 import { mathRng, type Rng } from './util/rng.js'
+import { ScalingRegistry } from './scaling/scaling-registry.js'
 
 export type { BatonConfig } from './config/types.js'
 export { loadConfigFile, parseConfigText } from './config/load.js'
@@ -47,7 +48,9 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
   const logger = options.logger ?? createLogger(config.logging.level)
   const clock = options.clock ?? systemClock
   const events = new EventLog(undefined, (event) => logHealthEvent(logger, event))
-  const runtime = new BatonRuntime(config, { clock, rng: options.rng ?? mathRng, wallClock: options.wallClock ?? Date.now, events }, logger)
+  const wallClock = options.wallClock ?? Date.now
+  const scaling = new ScalingRegistry({ wallClock, events, logger })
+  const runtime = new BatonRuntime(config, { clock, rng: options.rng ?? mathRng, wallClock, events, scaling }, logger)
   await runtime.start(options.inherited ?? null)
   let closing: Promise<void> | null = null
   return {
@@ -67,6 +70,6 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
     persist: () => runtime.persist(),
     reload: (next) => (next === undefined ? runtime.reloadFromFile() : runtime.reload(next)),
     // A second SIGTERM, or a test teardown after an explicit close, waits for the same shutdown.
-    close: () => (closing ??= runtime.shutdown()),
+    close: () => (closing ??= runtime.shutdown().finally(() => scaling.close())),
   }
 }

@@ -5,6 +5,7 @@ import type { EventLog } from '../health/event-log.js'
 import type { EndpointHealth, ClusterHealthStats } from '../health/health-view.js'
 import type { EndpointStats } from '../metrics/endpoint-stats.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
+import type { ScalingSnapshot } from '../scaling/upstream-scaling.js'
 
 /**
  * The read-only view of the proxy that the admin server and the Prometheus registry consume. The cluster
@@ -54,6 +55,8 @@ export interface UpstreamView {
   readonly balancer: { readonly policy: Policy }
   /** The learned model's versions; null unless the policy is adaptive. */
   readonly model: AdaptiveModelManager | null
+  /** How many endpoints it needs (src/scaling/); null or absent without a scaling signal. */
+  readonly scaling?: { describe(): ScalingSnapshot } | null
 }
 
 export interface AdminSource {

@@ -9,6 +9,9 @@ import { ClusterHealth } from '../health/cluster-health.js'
 import { RecoveryProber, systemScheduler, type Scheduler } from '../health/recovery-prober.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 import { RetryBudget } from '../overload/retry-budget.js'
+import { DEFAULT_SCALING } from '../config/build-scaling.js'
+import type { ScalingRegistry } from '../scaling/scaling-registry.js'
+import type { UpstreamScaling } from '../scaling/upstream-scaling.js'
 import { HedgeDelay } from './hedge-delay.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
@@ -26,6 +29,8 @@ export interface ClusterDeps {
   events: EventLog
   /** Timers of the recovery probes; Node's (unref'd) when absent. */
   scheduler?: Scheduler
+  /** Where the upstream's scaling signal lives across reloads; absent: no scaling signal. */
+  scaling?: ScalingRegistry
 }
 
 /**
@@ -55,6 +60,8 @@ export class Cluster {
   readonly model: AdaptiveModelManager | null
   /** Where a request's hash key comes from (PickContext.hashKey, server/hash-key.ts); null unless the policy is hash. */
   readonly hashKeySpec: HashKeySpec | null
+  /** How many endpoints the upstream needs (src/scaling/), updated on tick; null without a registry in the deps. */
+  readonly scaling: UpstreamScaling | null
   private readonly clock: Clock
   /** Slow-start factors by endpoint index, refreshed on tick and handed to the balancer while any is below 1. */
   private readonly ramp: Float64Array
@@ -111,6 +118,7 @@ export class Cluster {
             tls: upstreamTlsOptions(config.tls),
           })
         : null
+    this.scaling = deps.scaling?.forUpstream(config.name, config.scaling ?? DEFAULT_SCALING) ?? null
     this.ramp = new Float64Array(this.endpoints.length).fill(1)
     this.route(this.health.availableIndexes())
     if (previous !== null) this.adopt(previous, succession.from)
@@ -196,12 +204,13 @@ export class Cluster {
     this.health.observe(e.index, Outcome.ClientAbort, 0, waitMs)
   }
 
-  /** Periodic work off the hot path (about once a second): policy decay and refits, hedge delay, health, forecasts, slow start. */
+  /** Periodic work off the hot path (about once a second): policy decay and refits, hedge delay, health, forecasts, slow start, scaling. */
   tick(nowMs: number): void {
     this.balancer.tick(nowMs)
     this.hedgeDelay.refresh(this.endpoints)
     this.health.tick(nowMs)
     this.refreshRamp(nowMs)
+    this.scaling?.tick(nowMs, this)
   }
 
   /** Starts a new statistics interval on every endpoint. */

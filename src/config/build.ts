@@ -3,6 +3,8 @@ import { normaliseHost } from '../util/authority.js'
 import { buildAdmin } from './build-admin.js'
 import { buildDiscovery, buildEndpoint } from './build-discovery.js'
 import { buildHealth, buildRetry } from './build-health.js'
+import { buildLoadReport, buildScaling } from './build-scaling.js'
+import { readScalingSecretsOrThrow } from './scaling-secrets.js'
 import { listenerSchema, policySchema, viaSchema, type RawConfig } from './schema.js'
 import { readTlsFilesOrThrow, type TlsMaterial } from './tls-files.js'
 import type { AdminToken, BatonConfig, DebugConfig, HashKeySpec, HashPolicyConfig, ListenerConfig, ListenerTlsConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig, UpstreamTlsConfig, ViaConfig } from './types.js'
@@ -34,10 +36,12 @@ export const DEFAULT_DEBUG: DebugConfig = { decisionHeaders: false, decisionLog:
  * paths inside the config (stateDir) are resolved against the file's folder. `adminTokens` are the admin
  * tokens with their secrets, read by load.ts (admin-secrets.ts) from the environment or files. `tls` holds the
  * TLS blocks with their certificate files read (tls-files.ts); load.ts reads them, else they are read here.
+ * `webhookSecrets` likewise, the scaling webhooks' keys by upstream index (scaling-secrets.ts).
  */
-export function buildConfig(raw: RawConfig, source: string, adminTokens: readonly AdminToken[] = [], tls?: TlsMaterial): BatonConfig {
+export function buildConfig(raw: RawConfig, source: string, adminTokens: readonly AdminToken[] = [], tls?: TlsMaterial, webhookSecrets?: readonly (string | null)[]): BatonConfig {
   const baseDir = configDir(source)
   const files = tls ?? readTlsFilesOrThrow(raw, baseDir)
+  const secrets = webhookSecrets ?? readScalingSecretsOrThrow(raw, baseDir)
   return {
     source,
     listeners: raw.listeners.map((l, i) => buildListener(l, i, files.listeners[i] ?? null)),
@@ -50,7 +54,7 @@ export function buildConfig(raw: RawConfig, source: string, adminTokens: readonl
       decisionLog: raw.debug.decisionLog === null ? null : { ...raw.debug.decisionLog, path: resolve(baseDir, raw.debug.decisionLog.path) },
     },
     routes: buildRoutes(raw),
-    upstreams: raw.upstreams.map((u, i) => buildUpstream(u, baseDir, files.upstreams[i] ?? null)),
+    upstreams: raw.upstreams.map((u, i) => buildUpstream(u, baseDir, files.upstreams[i] ?? null, secrets[i] ?? null)),
     demo:
       raw.demo === undefined
         ? null
@@ -111,7 +115,7 @@ function buildRoutes(raw: RawConfig): RouteConfig[] {
   }))
 }
 
-function buildUpstream(u: RawUpstream, baseDir: string, tls: UpstreamTlsConfig | null): UpstreamConfig {
+function buildUpstream(u: RawUpstream, baseDir: string, tls: UpstreamTlsConfig | null, webhookSecret: string | null): UpstreamConfig {
   return {
     name: u.name,
     policy: buildPolicy(u.policy, baseDir),
@@ -127,6 +131,8 @@ function buildUpstream(u: RawUpstream, baseDir: string, tls: UpstreamTlsConfig |
     tls,
     retry: buildRetry(u.retry),
     health: buildHealth(u.health),
+    scaling: buildScaling(u.scaling, webhookSecret),
+    loadReport: buildLoadReport(u.loadReport),
   }
 }
 

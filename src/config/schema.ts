@@ -3,6 +3,7 @@ import { cidrProblem, hostPatternProblem, originProblem } from './address-rules.
 import { adminTokensSchema, allowedHostsSchema } from './schema-admin.js'
 import { discoverySchema } from './schema-discovery.js'
 import { retrySchema, healthSchema } from './schema-health.js'
+import { loadReportSchema, scalingSchema } from './schema-scaling.js'
 import { listenerTlsSchema, upstreamTlsSchema } from './schema-tls.js'
 import { duration, requiredDuration, requiredSize, size } from './schema-units.js'
 
@@ -187,6 +188,8 @@ const upstream = z.strictObject({
   tls: upstreamTlsSchema,
   retry: retrySchema,
   health: healthSchema,
+  scaling: scalingSchema,
+  loadReport: loadReportSchema,
 })
 
 const demoBackend = z.strictObject({

@@ -1,7 +1,7 @@
 /**
  * What happened to an endpoint's (or, for panic, an upstream's) routability; and, instance-wide, a config
  * reload applied or refused (upstream and endpoint ''); and an upstream's discovered endpoints applied or its
- * source failing (endpoint '').
+ * source failing (endpoint ''); and an upstream's recommended endpoint count changing ('scaling', endpoint '').
  */
 export type HealthEventKind =
   | 'healthy'
@@ -17,6 +17,7 @@ export type HealthEventKind =
   | 'reload-failed'
   | 'discovery-changed'
   | 'discovery-failed'
+  | 'scaling'
 
 /** Every kind, in a fixed order: the index of a kind in this list is its counter slot. */
 export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
@@ -33,6 +34,7 @@ export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
   'reload-failed',
   'discovery-changed',
   'discovery-failed',
+  'scaling',
 ]
 
 export interface HealthEvent {

@@ -1,0 +1,207 @@
+import type { ScalingConfig } from '../config/types.js'
+import type { EndpointStats } from '../metrics/endpoint-stats.js'
+import { medianInPlace } from '../util/median.js'
+import { capacityRps, type CurveSource } from './endpoint-capacity.js'
+import { HoltForecast } from './holt.js'
+import { LittlesLawSampler } from './littles-law-sampler.js'
+import { Stabilizer } from './stabilizer.js'
+
+/** What the scaling signal reads of an upstream (Cluster satisfies it). */
+export interface ScalingUpstreamView {
+  readonly name: string
+  readonly endpoints: readonly { readonly id: string; readonly index: number; readonly stats: EndpointStats }[]
+  /** The adaptive model's manager (its capacity curves by endpoint index); null for other policies. */
+  readonly model: { capacityCurves(): CurveSource } | null
+}
+
+/** What GET /api/upstreams shows as `scaling`, and what a change sends to the hooks. */
+export interface ScalingSnapshot {
+  enabled: boolean
+  /** The published count (after hysteresis); null until there is enough to go on (`reason` says what is missing). */
+  recommendedEndpoints: number | null
+  /** forecast × (1 + headroom) / capacity per endpoint, before rounding and hysteresis. */
+  desiredEndpoints: number | null
+  currentEndpoints: number
+  /** Attempts per second over the last tick, and Holt's forecast `horizon` ahead. */
+  rps: number | null
+  forecastRps: number | null
+  /** Holt's trend, requests per second per minute. */
+  trendRpsPerMinute: number | null
+  /** The median endpoint's requests per second at p99 ≤ targetP99. */
+  capacityRpsPerEndpoint: number | null
+  /** Endpoints with a curve and latencies to read it with. */
+  endpointsMeasured: number
+  /** Whose curves: the adaptive model's, or the Little's-law sampler's (other policies). */
+  capacitySource: 'adaptive-model' | 'littles-law'
+  targetP99Ms: number
+  horizonMs: number
+  headroomPercent: number
+  /** Why there is no recommendation yet, or null. */
+  reason: string | null
+}
+
+/** A published count changed: what the registry turns into an event and hook calls. */
+export interface ScalingChange {
+  upstream: string
+  previous: number | null
+  snapshot: ScalingSnapshot
+}
+
+/** τ of the rate's level and trend, ms (HoltForecast): the level follows within ~10 s, the trend over ~30 s. */
+const LEVEL_TAU_MS = 10_000
+const TREND_TAU_MS = 30_000
+/** Fewest responses in an endpoint's statistics window for its p99/mean ratio to be read. */
+const MIN_TAIL_SAMPLES = 20
+
+/**
+ * One upstream's scaling signal, kept across config reloads (ScalingRegistry, by name). On each cluster tick
+ * (never per request): the attempts finished since the last tick give the request rate, smoothed by Holt's
+ * linear trend and forecast `horizon` ahead; each endpoint's capacity at the target is read from its
+ * latency-versus-in-flight curve (endpoint-capacity.ts). The curve gives the mean latency; the p99 is taken
+ * to scale with it, p99(q) = curve(q) × (p99 / mean now), as for a latency whose log has a spread that does
+ * not depend on load. Then
+ *
+ *   desired = forecast × (1 + headroom) / median capacity,  recommended = max(minEndpoints, ⌈desired⌉)
+ *
+ * through the Stabilizer's hysteresis. The median endpoint stands for the ones to add: a scaled group is
+ * copies of one template, and the median is not moved by one endpoint whose curve is off.
+ */
+export class UpstreamScaling {
+  private config: ScalingConfig
+  private readonly holt = new HoltForecast(LEVEL_TAU_MS, TREND_TAU_MS)
+  private stabilizer: Stabilizer
+  private readonly samplers = new Map<string, LittlesLawSampler>()
+  private lastTickMs = Number.NaN
+  private snapshot: ScalingSnapshot
+
+  constructor(
+    readonly name: string,
+    config: ScalingConfig,
+    private readonly onChange: (change: ScalingChange) => void,
+  ) {
+    this.config = config
+    this.stabilizer = new Stabilizer(config.scaleDownWindowMs, config.toleranceFraction)
+    this.snapshot = this.empty(0, 'littles-law', 'no sample yet')
+  }
+
+  /** A reload's config: new hysteresis settings start a new window, the forecast and samplers go on. */
+  configure(config: ScalingConfig): void {
+    if (config.scaleDownWindowMs !== this.config.scaleDownWindowMs || config.toleranceFraction !== this.config.toleranceFraction) {
+      const published = this.stabilizer.published
+      this.stabilizer = new Stabilizer(config.scaleDownWindowMs, config.toleranceFraction)
+      this.stabilizer.published = published
+    }
+    this.config = config
+  }
+
+  describe(): ScalingSnapshot {
+    return this.snapshot
+  }
+
+  /** The published count; null before the first. */
+  recommended(): number | null {
+    return this.stabilizer.published
+  }
+
+  tick(nowMs: number, view: ScalingUpstreamView): void {
+    if (!this.config.enabled) {
+      this.snapshot = { ...this.empty(view.endpoints.length, 'littles-law', 'scaling.enabled is false'), enabled: false }
+      return
+    }
+    const finished = this.sampleEndpoints(view, nowMs)
+    const elapsedMs = nowMs - this.lastTickMs
+    this.lastTickMs = nowMs
+    const source = view.model === null ? 'littles-law' : 'adaptive-model'
+    if (!(elapsedMs > 0)) {
+      this.snapshot = this.empty(view.endpoints.length, source, 'no sample yet')
+      return
+    }
+    const rps = (finished * 1_000) / elapsedMs
+    this.holt.add(rps, nowMs)
+    const forecast = Math.max(0, this.holt.forecast(this.config.horizonMs))
+    const { capacity, measured } = this.fleetCapacity(view)
+    const base = this.empty(view.endpoints.length, source, null)
+    const rates = { rps, forecastRps: forecast, trendRpsPerMinute: this.holt.trend * 60_000 }
+    if (measured === 0 || !(capacity > 0)) {
+      const reason = measured === 0 ? 'no endpoint has a latency-versus-in-flight curve yet' : `no endpoint answers within p99 ${this.config.targetP99Ms} ms even one request at a time`
+      this.snapshot = { ...base, ...rates, endpointsMeasured: measured, reason, recommendedEndpoints: this.stabilizer.published }
+      return
+    }
+    const desired = (forecast * (1 + this.config.headroomFraction)) / capacity
+    const count = Math.max(this.config.minEndpoints, Math.ceil(desired - 1e-9))
+    const previous = this.stabilizer.published
+    const changed = this.stabilizer.update(desired, count, nowMs)
+    this.snapshot = { ...base, ...rates, desiredEndpoints: desired, capacityRpsPerEndpoint: capacity, endpointsMeasured: measured, recommendedEndpoints: this.stabilizer.published }
+    if (changed) this.onChange({ upstream: this.name, previous, snapshot: this.snapshot })
+  }
+
+  /** Attempts finished at every endpoint since the last tick; feeds the Little's-law samplers (and drops gone endpoints). */
+  private sampleEndpoints(view: ScalingUpstreamView, nowMs: number): number {
+    let finished = 0
+    for (const e of view.endpoints) {
+      let sampler = this.samplers.get(e.id)
+      if (sampler === undefined) {
+        sampler = new LittlesLawSampler()
+        this.samplers.set(e.id, sampler)
+      }
+      finished += sampler.sample(e.stats, nowMs)
+    }
+    if (this.samplers.size > view.endpoints.length) {
+      const ids = new Set(view.endpoints.map((e) => e.id))
+      for (const id of this.samplers.keys()) if (!ids.has(id)) this.samplers.delete(id)
+    }
+    return finished
+  }
+
+  /** The median capacity at the target over the endpoints with a curve and a tail ratio (their own, else the median one's). */
+  private fleetCapacity(view: ScalingUpstreamView): { capacity: number; measured: number } {
+    const n = view.endpoints.length
+    const own = new Float64Array(n)
+    const known = new Float64Array(n)
+    let k = 0
+    for (let j = 0; j < n; j++) {
+      own[j] = tailRatio(view.endpoints[j].stats)
+      if (!Number.isNaN(own[j])) known[k++] = own[j]
+    }
+    if (k === 0) return { capacity: Number.NaN, measured: 0 }
+    const fleetRatio = medianInPlace(known.subarray(0, k))
+    const curves = view.model?.capacityCurves() ?? null
+    const capacities = new Float64Array(n)
+    let measured = 0
+    for (let j = 0; j < n; j++) {
+      const e = view.endpoints[j]
+      const target = this.config.targetP99Ms / (Number.isNaN(own[j]) ? fleetRatio : own[j])
+      const rps = curves === null ? capacityRps(this.samplers.get(e.id)!.curves, 0, target) : capacityRps(curves, e.index, target)
+      if (!Number.isNaN(rps)) capacities[measured++] = rps
+    }
+    return { capacity: medianInPlace(capacities.subarray(0, measured)), measured }
+  }
+
+  private empty(current: number, source: ScalingSnapshot['capacitySource'], reason: string | null): ScalingSnapshot {
+    const c = this.config
+    return {
+      enabled: true,
+      recommendedEndpoints: this.stabilizer.published,
+      desiredEndpoints: null,
+      currentEndpoints: current,
+      rps: null,
+      forecastRps: null,
+      trendRpsPerMinute: null,
+      capacityRpsPerEndpoint: null,
+      endpointsMeasured: 0,
+      capacitySource: source,
+      targetP99Ms: c.targetP99Ms,
+      horizonMs: c.horizonMs,
+      headroomPercent: c.headroomFraction * 100,
+      reason,
+    }
+  }
+}
+
+/** p99 / mean over the endpoint's statistics window (≥ 1), NaN with too few responses. ~20 µs: on the timer only. */
+function tailRatio(stats: EndpointStats): number {
+  const latency = stats.latency()
+  if (latency.count < MIN_TAIL_SAMPLES || !(latency.mean > 0)) return Number.NaN
+  const ratio = latency.p99 / latency.mean
+  return ratio > 1 ? ratio : 1
+}
