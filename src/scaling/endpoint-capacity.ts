@@ -15,8 +15,8 @@ export interface CurveSource {
  * smaller fleet runs at the higher in-flight that tests the next step.
  */
 const EXTRAPOLATION = 2
-/** Points of the in-flight scan (off the hot path; 64 curve evaluations per endpoint per tick). */
-const SCAN_POINTS = 64
+/** Points of the in-flight scan (off the hot path: 256 Horner evaluations per endpoint per tick, a few µs). */
+const SCAN_POINTS = 256
 
 /**
  * How many requests per second endpoint i serves with its mean latency within `targetMeanMs`: by Little's law

@@ -47,9 +47,13 @@ export interface ScalingChange {
   snapshot: ScalingSnapshot
 }
 
-/** τ of the rate's level and trend, ms (HoltForecast): the level follows within ~10 s, the trend over ~30 s. */
-const LEVEL_TAU_MS = 10_000
-const TREND_TAU_MS = 30_000
+/**
+ * τ of the rate's level and trend, ms (HoltForecast). A 2-minute forecast multiplies the trend's noise by 120 s:
+ * with 1 s samples of ±20 % noise, τ 10 s / 30 s forecast up to 45 % off a steady rate, 20 s / 60 s about 20 %
+ * (test/unit/scaling/holt.test.ts), and a new ramp is still followed within a minute.
+ */
+const LEVEL_TAU_MS = 20_000
+const TREND_TAU_MS = 60_000
 /** Fewest responses in an endpoint's statistics window for its p99/mean ratio to be read. */
 const MIN_TAIL_SAMPLES = 20
 

@@ -81,7 +81,7 @@ export class ScalingWebhook {
     const delay = Math.min(this.config.maxBackoffMs, this.config.initialBackoffMs * 2 ** (n - 1))
     this.timer = this.scheduler.set(() => {
       this.timer = null
-      void this.attempt(body, generation, n + 1)
+      if (generation === this.generation && !this.closed) void this.attempt(body, generation, n + 1)
     }, delay)
   }
 
