@@ -1,5 +1,4 @@
 import type { AdaptiveModel } from './adaptive-model.js'
-import type { CapacityCurves } from './capacity-curves.js'
 import type { ModelState } from './model-state.js'
 import { ModelVersions, type ModelVersion, type VersionInput } from './model-versions.js'
 import { loadModelState, saveModelState, type LoadFailure } from './persistence.js'
@@ -64,11 +63,6 @@ export class AdaptiveModelManager {
   attach(model: AdaptiveModel, ids: readonly string[]): void {
     this.model = model
     this.ids = ids
-  }
-
-  /** The current model's capacity curves (by endpoint index), for the scaling signals. */
-  capacityCurves(): CapacityCurves {
-    return this.model.curves
   }
 
   onEvent(listener: (event: AdaptiveEvent) => void): void {

@@ -262,11 +262,6 @@ export class AdaptiveModel {
     this.capacity.refit(i)
   }
 
-  /** Each endpoint's latency-vs-in-flight curve, read by the scaling signals (src/scaling/) on their timer. */
-  get curves(): CapacityCurves {
-    return this.capacity
-  }
-
   /** Mean held-out MSE (ms²) of the current capacity curves as last fitted; null when none was fitted. */
   heldOutError(): number | null {
     return this.capacity.heldOutError()

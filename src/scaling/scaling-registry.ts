@@ -114,7 +114,6 @@ export class ScalingRegistry {
         capacityRps: round(perEndpoint),
         targetP99Ms: s.targetP99Ms,
         horizonMs: s.horizonMs,
-        source: s.capacitySource,
       },
     })
     const entry = this.entries.get(change.upstream)

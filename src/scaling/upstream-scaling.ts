@@ -1,7 +1,7 @@
 import type { ScalingConfig } from '../config/types.js'
 import type { EndpointStats } from '../metrics/endpoint-stats.js'
 import { medianInPlace } from '../util/median.js'
-import { capacityRps, type CurveSource } from './endpoint-capacity.js'
+import { capacityRps } from './endpoint-capacity.js'
 import { HoltForecast } from './holt.js'
 import { LittlesLawSampler } from './littles-law-sampler.js'
 import { Stabilizer } from './stabilizer.js'
@@ -9,9 +9,7 @@ import { Stabilizer } from './stabilizer.js'
 /** What the scaling signal reads of an upstream (Cluster satisfies it). */
 export interface ScalingUpstreamView {
   readonly name: string
-  readonly endpoints: readonly { readonly id: string; readonly index: number; readonly stats: EndpointStats }[]
-  /** The adaptive model's manager (its capacity curves by endpoint index); null for other policies. */
-  readonly model: { capacityCurves(): CurveSource } | null
+  readonly endpoints: readonly { readonly id: string; readonly stats: EndpointStats }[]
 }
 
 /** What GET /api/upstreams shows as `scaling`, and what a change sends to the hooks. */
@@ -31,8 +29,6 @@ export interface ScalingSnapshot {
   capacityRpsPerEndpoint: number | null
   /** Endpoints with a curve and latencies to read it with. */
   endpointsMeasured: number
-  /** Whose curves: the adaptive model's, or the Little's-law sampler's (other policies). */
-  capacitySource: 'adaptive-model' | 'littles-law'
   targetP99Ms: number
   horizonMs: number
   headroomPercent: number
@@ -61,9 +57,19 @@ const MIN_TAIL_SAMPLES = 20
  * One upstream's scaling signal, kept across config reloads (ScalingRegistry, by name). On each cluster tick
  * (never per request): the attempts finished since the last tick give the request rate, smoothed by Holt's
  * linear trend and forecast `horizon` ahead; each endpoint's capacity at the target is read from its
- * latency-versus-in-flight curve (endpoint-capacity.ts). The curve gives the mean latency; the p99 is taken
- * to scale with it, p99(q) = curve(q) × (p99 / mean now), as for a latency whose log has a spread that does
- * not depend on load. Then
+ * latency-versus-in-flight curve (endpoint-capacity.ts), fitted by the adaptive model's CapacityCurves to the
+ * points of a Little's-law sampler (littles-law-sampler.ts), for every policy alike.
+ *
+ * Not the adaptive model's own curves: those pair each answer's latency with the in-flight count at the answer,
+ * which is not the load the request queued behind (a request that waited finishes when the queue has drained),
+ * so they are flatter than the truth past the knee. Fed to this estimator on the simulated fleet
+ * (test/unit/scaling/fleet-validation.test.ts) they overestimated capacity up to 20-fold and the recommendation
+ * missed the true minimum by up to 5; the mean in-flight of Little's law (L = λW) is the load that sets the
+ * latency, and stayed within one at every checkpoint. They rank endpoints near their operating point well, which
+ * is their job.
+ *
+ * The curve gives the mean latency; the p99 is taken to scale with it, p99(q) = curve(q) × (p99 / mean now),
+ * as for a latency whose log has a spread that does not depend on load. Then
  *
  *   desired = forecast × (1 + headroom) / median capacity,  recommended = max(minEndpoints, ⌈desired⌉)
  *
@@ -85,7 +91,7 @@ export class UpstreamScaling {
   ) {
     this.config = config
     this.stabilizer = new Stabilizer(config.scaleDownWindowMs, config.toleranceFraction)
-    this.snapshot = this.empty(0, 'littles-law', 'no sample yet')
+    this.snapshot = this.empty(0, 'no sample yet')
   }
 
   /** A reload's config: new hysteresis settings start a new window, the forecast and samplers go on. */
@@ -109,22 +115,21 @@ export class UpstreamScaling {
 
   tick(nowMs: number, view: ScalingUpstreamView): void {
     if (!this.config.enabled) {
-      this.snapshot = { ...this.empty(view.endpoints.length, 'littles-law', 'scaling.enabled is false'), enabled: false }
+      this.snapshot = { ...this.empty(view.endpoints.length, 'scaling.enabled is false'), enabled: false }
       return
     }
     const finished = this.sampleEndpoints(view, nowMs)
     const elapsedMs = nowMs - this.lastTickMs
     this.lastTickMs = nowMs
-    const source = view.model === null ? 'littles-law' : 'adaptive-model'
     if (!(elapsedMs > 0)) {
-      this.snapshot = this.empty(view.endpoints.length, source, 'no sample yet')
+      this.snapshot = this.empty(view.endpoints.length, 'no sample yet')
       return
     }
     const rps = (finished * 1_000) / elapsedMs
     this.holt.add(rps, nowMs)
     const forecast = Math.max(0, this.holt.forecast(this.config.horizonMs))
     const { capacity, measured } = this.fleetCapacity(view)
-    const base = this.empty(view.endpoints.length, source, null)
+    const base = this.empty(view.endpoints.length, null)
     const rates = { rps, forecastRps: forecast, trendRpsPerMinute: this.holt.trend * 60_000 }
     if (measured === 0 || !(capacity > 0)) {
       const reason = measured === 0 ? 'no endpoint has a latency-versus-in-flight curve yet' : `no endpoint answers within p99 ${this.config.targetP99Ms} ms even one request at a time`
@@ -169,19 +174,18 @@ export class UpstreamScaling {
     }
     if (k === 0) return { capacity: Number.NaN, measured: 0 }
     const fleetRatio = medianInPlace(known.subarray(0, k))
-    const curves = view.model?.capacityCurves() ?? null
     const capacities = new Float64Array(n)
     let measured = 0
     for (let j = 0; j < n; j++) {
       const e = view.endpoints[j]
       const target = this.config.targetP99Ms / (Number.isNaN(own[j]) ? fleetRatio : own[j])
-      const rps = curves === null ? capacityRps(this.samplers.get(e.id)!.curves, 0, target) : capacityRps(curves, e.index, target)
+      const rps = capacityRps(this.samplers.get(e.id)!.curves, 0, target)
       if (!Number.isNaN(rps)) capacities[measured++] = rps
     }
     return { capacity: medianInPlace(capacities.subarray(0, measured)), measured }
   }
 
-  private empty(current: number, source: ScalingSnapshot['capacitySource'], reason: string | null): ScalingSnapshot {
+  private empty(current: number, reason: string | null): ScalingSnapshot {
     const c = this.config
     return {
       enabled: true,
@@ -193,7 +197,6 @@ export class UpstreamScaling {
       trendRpsPerMinute: null,
       capacityRpsPerEndpoint: null,
       endpointsMeasured: 0,
-      capacitySource: source,
       targetP99Ms: c.targetP99Ms,
       horizonMs: c.horizonMs,
       headroomPercent: c.headroomFraction * 100,
