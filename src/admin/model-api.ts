@@ -11,7 +11,8 @@ import type { UpstreamView } from './types.js'
  *   GET  /api/model                        every upstream's policy, model versions (oldest first) and the
  *                                          current coefficients per endpoint (null model for other policies);
  *   POST /api/model/rollback[?upstream=U]  make each adaptive upstream's (or U's) previous version current;
- *   GET  /api/model/explain                per endpoint, the policy's features, predicted cost and its parts.
+ *   GET  /api/model/explain                per endpoint, the policy's features, predicted cost and its parts
+ *                                          (with reportedLoad and loadCostMs when the upstream reads load reports).
  */
 export function serveModels(upstreams: readonly UpstreamView[], res: ServerResponse): void {
   sendJson(
@@ -58,7 +59,12 @@ export function serveExplain(upstreams: readonly UpstreamView[], res: ServerResp
     upstreams.map((u) => ({
       upstream: u.name,
       policy: u.policy,
-      endpoints: u.endpoints.map((e) => ({ id: e.id, ...(u.balancer.policy.explain?.(e) ?? { inflight: e.inflight }) })),
+      endpoints: u.endpoints.map((e) => ({
+        id: e.id,
+        ...(u.balancer.policy.explain?.(e) ?? { inflight: e.inflight }),
+        // What the backend reported of its own load and what it adds to costMs (upstream loadReport).
+        ...(u.model !== null && u.model.reportsLoad() ? u.model.explainLoad(e.index) : {}),
+      })),
     })),
   )
 }

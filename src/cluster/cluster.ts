@@ -119,6 +119,7 @@ export class Cluster {
           })
         : null
     this.scaling = deps.scaling?.forUpstream(config.name, config.scaling ?? DEFAULT_SCALING) ?? null
+    if (config.loadReport != null) this.model?.setLoadWeight(config.loadReport.weight)
     this.ramp = new Float64Array(this.endpoints.length).fill(1)
     this.route(this.health.availableIndexes())
     if (previous !== null) this.adopt(previous, succession.from)
@@ -159,6 +160,14 @@ export class Cluster {
   /** The request is over with every try; `retryTokens` (its retries and hedges) go back to the budget. */
   requestEnded(retryTokens: number): void {
     this.retryBudget.requestEnded(retryTokens)
+  }
+
+  /**
+   * The endpoint's response reported its load (upstream loadReport; NaN when the header was absent or malformed,
+   * which changes nothing). Only the adaptive model prices it; other policies ignore it.
+   */
+  observeLoad(e: ClusterEndpoint, load: number, nowMs: number): void {
+    if (load >= 0 && this.model !== null) this.model.observeLoad(e.index, load, nowMs)
   }
 
   /** Response headers arrived after latencyMs. A 5xx is final for health here: its body changes nothing. */

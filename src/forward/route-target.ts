@@ -1,5 +1,6 @@
 import type { Cluster } from '../cluster/cluster.js'
 import type { RouteConfig } from '../config/types.js'
+import { LoadReportReader } from './load-report.js'
 
 /** Where a matched route sends a request, and the route's own rules for it. Built once per route. */
 export interface RouteTarget {
@@ -11,6 +12,8 @@ export interface RouteTarget {
   readonly maxBodyBytes: number | null
   /** TRACE is forwarded only where a route allows it. */
   readonly allowTrace: boolean
+  /** Where the upstream's backends report their load (a response header, stripped); null when not configured. */
+  readonly loadReport: LoadReportReader | null
 }
 
 export function routeTarget(route: RouteConfig, cluster: Cluster): RouteTarget {
@@ -20,5 +23,6 @@ export function routeTarget(route: RouteConfig, cluster: Cluster): RouteTarget {
     retryNonIdempotent: route.retryNonIdempotent ?? cluster.retry.retryNonIdempotent,
     maxBodyBytes: route.maxBodyBytes,
     allowTrace: route.allowTrace,
+    loadReport: cluster.config.loadReport == null ? null : new LoadReportReader(cluster.config.loadReport),
   }
 }
