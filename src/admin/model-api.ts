@@ -59,12 +59,12 @@ export function serveExplain(upstreams: readonly UpstreamView[], res: ServerResp
     upstreams.map((u) => ({
       upstream: u.name,
       policy: u.policy,
-      endpoints: u.endpoints.map((e) => ({
-        id: e.id,
-        ...(u.balancer.policy.explain?.(e) ?? { inflight: e.inflight }),
+      endpoints: u.endpoints.map((e) => {
+        const explained = u.balancer.policy.explain?.(e) ?? { inflight: e.inflight }
         // What the backend reported of its own load and what it adds to costMs (upstream loadReport).
-        ...(u.model !== null && u.model.reportsLoad() ? u.model.explainLoad(e.index) : {}),
-      })),
+        const load = u.model !== null && u.model.reportsLoad() ? u.model.explainLoad(e.index, explained.predictedLatencyMs ?? 0) : {}
+        return { id: e.id, ...explained, ...load }
+      }),
     })),
   )
 }

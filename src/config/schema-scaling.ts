@@ -53,7 +53,7 @@ export const loadReportSchema = z
       .default('endpoint-load-metrics'),
     format: z.enum(['orca-text', 'number']).default('orca-text'),
     metric: z.string().regex(/^[A-Za-z0-9_.]+$/, { error: 'expected an ORCA metric name like cpu_utilization' }).default('cpu_utilization'),
-    weight: z.number().min(0).max(1_000_000).default(100),
+    weight: z.number().min(0).max(100).default(1),
   })
   .nullable()
   .default(null)

@@ -335,7 +335,7 @@ export interface LoadReportConfig {
   readonly format: 'orca-text' | 'number'
   /** The ORCA metric read (format orca-text). Default cpu_utilization. */
   readonly metric: string
-  /** ms of cost per unit of reported load (so cpu_utilization 0.9 at the default 100 costs 90 ms). */
+  /** Cost factor per unit of reported load: cost = latency × (1 + weight × load). Default 1 (cpu_utilization 1 doubles the cost). */
   readonly weight: number
 }
 

@@ -30,7 +30,7 @@ export const enum Part {
   Cost = 6,
   /** Variance of the expected cost (the model's uncertainty about it), ms². */
   Variance = 7,
-  /** loadWeightMs × the load the backend reported (fading), ms; 0 without load reports. */
+  /** Latency × loadWeight × the load the backend reported (fading), ms; 0 without load reports. */
   Load = 8,
 }
 export const BREAKDOWN_SIZE = 9
@@ -96,7 +96,7 @@ const REFITS_PER_PASS = 8
  * (ms), and how sure the model is of that. Learning (learn*, O(1) per answer) and evaluating (evaluate,
  * O(D²)) allocate nothing; refits, ageing and drift bookkeeping run on the policy's timer.
  *
- *   cost     = latency + P(error) · errorPenaltyMs + loadWeightMs · reported load
+ *   cost     = latency · (1 + loadWeight · reported load) + P(error) · errorPenaltyMs
  *   latency  = max(regression(x) + queue(q), stall, drain)
  *   variance = σ̂²·xᵀPx + latency²·STALENESS·idle + errorPenaltyMs² · P(1 − P) / (evidence + 1)
  *
@@ -121,7 +121,8 @@ const REFITS_PER_PASS = 8
  * - P(error): AdaptiveFeatures' decayed Beta estimate. Only answers that are not errors train latency,
  *   so a backend refusing connections in 1 ms costs about errorPenaltyMs, never 1 ms.
  * - reported load: what the backend says of itself (upstream `loadReport`, e.g. ORCA cpu_utilization), priced at
- *   a configured weight rather than learned. It is worth having because it leads: CPU rises before latency
+ *   a configured weight rather than learned, as a factor on the latency so the weight means the same for a 2 ms
+ *   and a 200 ms service (weight 1: a backend reporting cpu_utilization 1 costs twice its latency). It is worth having because it leads: CPU rises before latency
  *   does, and a regression on contemporaneous latency would learn its weight down to 0 exactly while it leads
  *   (the latency has not moved yet), so it would be unlearned when it matters (as gRPC's weighted round robin
  *   uses ORCA utilisation as reported, not fitted).
@@ -140,8 +141,8 @@ const REFITS_PER_PASS = 8
 export class AdaptiveModel {
   readonly size: number
   readonly features: AdaptiveFeatures
-  /** ms of cost per unit of reported load; 0 (default): reports are not priced. Set by the manager (upstream loadReport.weight). */
-  loadWeightMs = 0
+  /** Cost factor per unit of reported load; 0 (default): reports are not priced. Set by the manager (upstream loadReport.weight). */
+  loadWeight = 0
   private readonly errorPenaltyMs: number
   private readonly forgettingRate: number
   private readonly regression: OnlineRegression
@@ -211,7 +212,7 @@ export class AdaptiveModel {
     const errorVariance = (p * (1 - p)) / (this.features.errorEvidence(i, nowMs) + 1)
     const idleS = (nowMs - this.features.lastAnswerMs[i]) / 1_000
     const staleness = latency * latency * STALENESS * (idleS < MAX_IDLE_S ? idleS : MAX_IDLE_S)
-    const load = this.loadWeightMs > 0 ? this.loadWeightMs * this.features.reportedLoad(i, nowMs) : 0
+    const load = this.loadWeight > 0 ? latency * this.loadWeight * this.features.reportedLoad(i, nowMs) : 0
     out[Part.Regression] = regression
     out[Part.Queue] = queue
     out[Part.Stall] = stall
