@@ -1,7 +1,6 @@
 import type { ScalingConfig } from '../config/types.js'
 import type { EndpointStats } from '../metrics/endpoint-stats.js'
 import { medianInPlace } from '../util/median.js'
-import { capacityRps } from './endpoint-capacity.js'
 import { HoltForecast } from './holt.js'
 import { LittlesLawSampler } from './littles-law-sampler.js'
 import { Stabilizer } from './stabilizer.js'
@@ -50,8 +49,15 @@ export interface ScalingChange {
  */
 const LEVEL_TAU_MS = 20_000
 const TREND_TAU_MS = 60_000
-/** Fewest responses in an endpoint's statistics window for its p99/mean ratio to be read. */
-const MIN_TAIL_SAMPLES = 20
+/** The count is recomputed this often, ms; the rate and the Little's-law points are sampled on every tick. */
+const RECOMMEND_INTERVAL_MS = 5_000
+/**
+ * Work budgets, so a tick stays around a millisecond however many endpoints there are (1,000 endpoints cost
+ * 150 ms a tick without them): curves refitted per tick (0.2–0.35 ms each, as the adaptive model's
+ * REFITS_PER_PASS), and p99/mean ratios re-read per recommendation (a histogram walk each), both round-robin.
+ */
+const REFITS_PER_TICK = 4
+const RATIOS_PER_PASS = 16
 
 /**
  * One upstream's scaling signal, kept across config reloads (ScalingRegistry, by name). On each cluster tick
@@ -82,6 +88,12 @@ export class UpstreamScaling {
   private stabilizer: Stabilizer
   private readonly samplers = new Map<string, LittlesLawSampler>()
   private lastTickMs = Number.NaN
+  /** When the count was last recomputed, ms; NaN before. */
+  private recommendedAtMs = Number.NaN
+  /** Attempts finished at every endpoint between the last two ticks. */
+  private finished = 0
+  private refitCursor = 0
+  private ratioCursor = 0
   private snapshot: ScalingSnapshot
 
   constructor(
@@ -118,34 +130,45 @@ export class UpstreamScaling {
       this.snapshot = { ...this.empty(view.endpoints.length, 'scaling.enabled is false'), enabled: false }
       return
     }
-    const finished = this.sampleEndpoints(view, nowMs)
+    const samplers = this.sampleEndpoints(view, nowMs)
     const elapsedMs = nowMs - this.lastTickMs
     this.lastTickMs = nowMs
     if (!(elapsedMs > 0)) {
       this.snapshot = this.empty(view.endpoints.length, 'no sample yet')
       return
     }
-    const rps = (finished * 1_000) / elapsedMs
+    this.refitSome(samplers)
+    const rps = (this.finished * 1_000) / elapsedMs
     this.holt.add(rps, nowMs)
-    const forecast = Math.max(0, this.holt.forecast(this.config.horizonMs))
-    const { capacity, measured } = this.fleetCapacity(view)
-    const base = this.empty(view.endpoints.length, null)
-    const rates = { rps, forecastRps: forecast, trendRpsPerMinute: this.holt.trend * 60_000 }
-    if (measured === 0 || !(capacity > 0)) {
-      const reason = measured === 0 ? 'no endpoint has a latency-versus-in-flight curve yet' : `no endpoint answers within p99 ${this.config.targetP99Ms} ms even one request at a time`
-      this.snapshot = { ...base, ...rates, endpointsMeasured: measured, reason, recommendedEndpoints: this.stabilizer.published }
+    const rates = { rps, forecastRps: Math.max(0, this.holt.forecast(this.config.horizonMs)), trendRpsPerMinute: this.holt.trend * 60_000 }
+    if (nowMs - this.recommendedAtMs < RECOMMEND_INTERVAL_MS) {
+      this.snapshot = { ...this.snapshot, ...rates, currentEndpoints: view.endpoints.length }
       return
     }
-    const desired = (forecast * (1 + this.config.headroomFraction)) / capacity
+    this.recommendedAtMs = nowMs
+    this.recommend(samplers, rates, nowMs)
+  }
+
+  /** The count from the forecast and the median capacity, through the stabilizer; a change is reported. */
+  private recommend(samplers: readonly LittlesLawSampler[], rates: Pick<ScalingSnapshot, 'rps' | 'forecastRps' | 'trendRpsPerMinute'>, nowMs: number): void {
+    const { capacity, measured } = this.fleetCapacity(samplers)
+    const base = { ...this.empty(samplers.length, null), ...rates, endpointsMeasured: measured }
+    if (measured === 0 || !(capacity > 0)) {
+      const reason = measured === 0 ? 'no endpoint has a latency-versus-in-flight curve yet' : `no endpoint answers within p99 ${this.config.targetP99Ms} ms even one request at a time`
+      this.snapshot = { ...base, reason }
+      return
+    }
+    const desired = (rates.forecastRps! * (1 + this.config.headroomFraction)) / capacity
     const count = Math.max(this.config.minEndpoints, Math.ceil(desired - 1e-9))
     const previous = this.stabilizer.published
     const changed = this.stabilizer.update(desired, count, nowMs)
-    this.snapshot = { ...base, ...rates, desiredEndpoints: desired, capacityRpsPerEndpoint: capacity, endpointsMeasured: measured, recommendedEndpoints: this.stabilizer.published }
+    this.snapshot = { ...base, desiredEndpoints: desired, capacityRpsPerEndpoint: capacity, recommendedEndpoints: this.stabilizer.published }
     if (changed) this.onChange({ upstream: this.name, previous, snapshot: this.snapshot })
   }
 
-  /** Attempts finished at every endpoint since the last tick; feeds the Little's-law samplers (and drops gone endpoints). */
-  private sampleEndpoints(view: ScalingUpstreamView, nowMs: number): number {
+  /** Samples every endpoint's counters (this.finished: the attempts since the last tick); drops gone endpoints. In view order. */
+  private sampleEndpoints(view: ScalingUpstreamView, nowMs: number): LittlesLawSampler[] {
+    const samplers: LittlesLawSampler[] = []
     let finished = 0
     for (const e of view.endpoints) {
       let sampler = this.samplers.get(e.id)
@@ -154,32 +177,42 @@ export class UpstreamScaling {
         this.samplers.set(e.id, sampler)
       }
       finished += sampler.sample(e.stats, nowMs)
+      samplers.push(sampler)
     }
     if (this.samplers.size > view.endpoints.length) {
       const ids = new Set(view.endpoints.map((e) => e.id))
       for (const id of this.samplers.keys()) if (!ids.has(id)) this.samplers.delete(id)
     }
-    return finished
+    this.finished = finished
+    return samplers
+  }
+
+  /** Up to REFITS_PER_TICK curves with enough new points, round-robin. */
+  private refitSome(samplers: readonly LittlesLawSampler[]): void {
+    const n = samplers.length
+    let done = 0
+    for (let visited = 0; visited < n && done < REFITS_PER_TICK; visited++) {
+      const sampler = samplers[this.refitCursor++ % n]
+      if (!sampler.wantsRefit()) continue
+      sampler.refit()
+      done++
+    }
   }
 
   /** The median capacity at the target over the endpoints with a curve and a tail ratio (their own, else the median one's). */
-  private fleetCapacity(view: ScalingUpstreamView): { capacity: number; measured: number } {
-    const n = view.endpoints.length
-    const own = new Float64Array(n)
+  private fleetCapacity(samplers: readonly LittlesLawSampler[]): { capacity: number; measured: number } {
+    const n = samplers.length
+    for (let k = 0; k < Math.min(n, RATIOS_PER_PASS); k++) samplers[this.ratioCursor++ % n].readTailRatio()
     const known = new Float64Array(n)
     let k = 0
-    for (let j = 0; j < n; j++) {
-      own[j] = tailRatio(view.endpoints[j].stats)
-      if (!Number.isNaN(own[j])) known[k++] = own[j]
-    }
+    for (const sampler of samplers) if (!Number.isNaN(sampler.tailRatio)) known[k++] = sampler.tailRatio
     if (k === 0) return { capacity: Number.NaN, measured: 0 }
     const fleetRatio = medianInPlace(known.subarray(0, k))
     const capacities = new Float64Array(n)
     let measured = 0
-    for (let j = 0; j < n; j++) {
-      const e = view.endpoints[j]
-      const target = this.config.targetP99Ms / (Number.isNaN(own[j]) ? fleetRatio : own[j])
-      const rps = capacityRps(this.samplers.get(e.id)!.curves, 0, target)
+    for (const sampler of samplers) {
+      const ratio = Number.isNaN(sampler.tailRatio) ? fleetRatio : sampler.tailRatio
+      const rps = sampler.capacity(this.config.targetP99Ms / ratio)
       if (!Number.isNaN(rps)) capacities[measured++] = rps
     }
     return { capacity: medianInPlace(capacities.subarray(0, measured)), measured }
@@ -203,12 +236,4 @@ export class UpstreamScaling {
       reason,
     }
   }
-}
-
-/** p99 / mean over the endpoint's statistics window (≥ 1), NaN with too few responses. ~20 µs: on the timer only. */
-function tailRatio(stats: EndpointStats): number {
-  const latency = stats.latency()
-  if (latency.count < MIN_TAIL_SAMPLES || !(latency.mean > 0)) return Number.NaN
-  const ratio = latency.p99 / latency.mean
-  return ratio > 1 ? ratio : 1
 }

@@ -87,9 +87,11 @@ t.test('/api/upstreams lists every endpoint with its live state and statistics',
   t.match(body[0].retryBudget, { active: 0, retrying: 0, refused: 0, granted: 0 })
   t.match(body[0].endpoints[0].health, { state: 'available', routed: true, ejected: false, slowStartFactor: 1 })
   t.equal(body[0].endpoints[0].lastCheck, null, 'no active checks configured')
+  t.equal(body[0].scaling, null, 'a fake upstream without a scaling signal')
   for (const u of body) {
     delete u.health
     delete u.retryBudget
+    delete u.scaling
     for (const e of u.endpoints) {
       delete e.health
       delete e.lastCheck
