@@ -11,6 +11,7 @@ import { logHealthEvent } from './health/event-logging.js'
 import { systemClock, type Clock } from './util/clock.js'
 import { createLogger, type Logger } from './util/logger.js'
 import { mathRng, type Rng } from './util/rng.js'
+import { ScalingRegistry } from './scaling/scaling-registry.js'
 
 export type { BatonConfig } from './config/types.js'
 export { loadConfigFile, parseConfigText } from './config/load.js'
@@ -59,7 +60,8 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
     logHealthEvent(logger, event)
     auditHealthEvent(audit, event)
   })
-  const runtime = new BatonRuntime(config, { clock, rng: options.rng ?? mathRng, wallClock, events }, logger, audit)
+  const scaling = new ScalingRegistry({ wallClock, events, logger })
+  const runtime = new BatonRuntime(config, { clock, rng: options.rng ?? mathRng, wallClock, events, scaling }, logger, audit)
   await runtime.start(options.inherited ?? null)
   let closing: Promise<void> | null = null
   return {
@@ -81,6 +83,6 @@ export async function startBaton(config: BatonConfig, options: StartOptions = {}
     persist: () => runtime.persist(),
     reload: (next) => (next === undefined ? runtime.reloadFromFile() : runtime.reload(next)),
     // A second SIGTERM, or a test teardown after an explicit close, waits for the same shutdown.
-    close: () => (closing ??= runtime.shutdown()),
+    close: () => (closing ??= runtime.shutdown().finally(() => scaling.close())),
   }
 }

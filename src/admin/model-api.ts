@@ -13,7 +13,8 @@ import type { UpstreamView } from './types.js'
  *                                          current coefficients per endpoint (null model for other policies);
  *   POST /api/model/rollback[?upstream=U[&version=V]]  make each adaptive upstream's (or U's) previous
  *                                          version (or U's version V) current; one audit record per upstream;
- *   GET  /api/model/explain                per endpoint, the policy's features, predicted cost and its parts.
+ *   GET  /api/model/explain                per endpoint, the policy's features, predicted cost and its parts
+ *                                          (with reportedLoad and loadCostMs when the upstream reads load reports).
  */
 export function serveModels(upstreams: readonly UpstreamView[], res: ServerResponse): void {
   sendJson(
@@ -70,7 +71,12 @@ export function serveExplain(upstreams: readonly UpstreamView[], res: ServerResp
     upstreams.map((u) => ({
       upstream: u.name,
       policy: u.policy,
-      endpoints: u.endpoints.map((e) => ({ id: e.id, ...(u.balancer.policy.explain?.(e) ?? { inflight: e.inflight }) })),
+      endpoints: u.endpoints.map((e) => {
+        const explained = u.balancer.policy.explain?.(e) ?? { inflight: e.inflight }
+        // What the backend reported of its own load and what it adds to costMs (upstream loadReport).
+        const load = u.model !== null && u.model.reportsLoad() ? u.model.explainLoad(e.index, explained.predictedLatencyMs ?? 0) : {}
+        return { id: e.id, ...explained, ...load }
+      }),
     })),
   )
 }

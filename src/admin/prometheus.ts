@@ -5,6 +5,7 @@ import type { LatencySummary, StatusClassCounts } from '../metrics/endpoint-stat
 import { registerAnomalyMetrics, type AnomalySource } from './anomaly-metrics.js'
 import { registerHealthMetrics } from './health-metrics.js'
 import { registerOverloadMetrics } from './overload-metrics.js'
+import { registerScalingMetrics } from './scaling-metrics.js'
 import { ScrapeHistogram, type HistogramSeries } from './scrape-histogram.js'
 
 type EndpointLabels = 'upstream' | 'endpoint'
@@ -126,6 +127,7 @@ export function buildRegistry(
   registerHealthMetrics(registry, upstreams, events)
   if (anomalies !== null) registerAnomalyMetrics(registry, upstreams, events, anomalies)
   registerOverloadMetrics(registry, upstreams, rateLimits)
+  registerScalingMetrics(registry, upstreams)
   return registry
 }
 

@@ -10,6 +10,7 @@ import type { EventLog } from '../health/event-log.js'
 import type { EndpointHealth, ClusterHealthStats } from '../health/health-view.js'
 import type { EndpointStats } from '../metrics/endpoint-stats.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
+import type { ScalingSnapshot } from '../scaling/upstream-scaling.js'
 
 /**
  * The read-only view of the proxy that the admin server and the Prometheus registry consume. The cluster
@@ -95,6 +96,8 @@ export interface UpstreamView {
   manualWeight(i: number): number | null
   /** Sets endpoint i's weight now (admin API); false when it already was that. */
   setWeight(i: number, weight: number, actor: string, reason: string): boolean
+  /** How many endpoints it needs (src/scaling/); null or absent without a scaling signal. */
+  readonly scaling?: { describe(): ScalingSnapshot } | null
 }
 
 export interface AdminSource {

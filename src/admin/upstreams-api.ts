@@ -1,6 +1,7 @@
 import type { CheckResult } from '../health/active-checker.js'
 import type { EndpointHealth, ClusterHealthStats } from '../health/health-view.js'
 import type { EndpointStatsSnapshot } from '../metrics/endpoint-stats.js'
+import type { ScalingSnapshot } from '../scaling/upstream-scaling.js'
 import type { EndpointView, RetryBudgetView, UpstreamView } from './types.js'
 
 export interface EndpointJson extends EndpointStatsSnapshot {
@@ -37,6 +38,8 @@ export interface UpstreamJson {
   storm: { storming: boolean; level: number; starts: number } | null
   /** Retry-After holds begun since start. */
   retryAfterHolds: number
+  /** The scaling signal (README "Scaling signals"); null without one. */
+  scaling: ScalingSnapshot | null
   endpoints: EndpointJson[]
 }
 
@@ -49,6 +52,7 @@ export function describeUpstreams(upstreams: readonly UpstreamView[], nowMs: num
     retryBudget: { active: u.retryBudget.active, retrying: u.retryBudget.retrying, refused: u.retryBudget.refused, granted: u.retryBudget.granted },
     storm: u.storm === null ? null : { storming: u.storm.storming, level: u.storm.level, starts: u.storm.starts },
     retryAfterHolds: u.holds.total,
+    scaling: u.scaling?.describe() ?? null,
     endpoints: u.endpoints.map((e, i) => describeEndpoint(u, e, i, nowMs)),
   }))
 }

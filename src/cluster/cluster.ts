@@ -13,6 +13,9 @@ import { EndpointHolds } from '../overload/endpoint-holds.js'
 import { retryAfterMs, retryAfterValue } from '../overload/retry-after.js'
 import { StormDamper } from '../overload/storm-damper.js'
 import { StormDetector, type StormSignal } from '../overload/storm-detector.js'
+import { DEFAULT_SCALING } from '../config/build-scaling.js'
+import type { ScalingRegistry } from '../scaling/scaling-registry.js'
+import type { UpstreamScaling } from '../scaling/upstream-scaling.js'
 import { HedgeDelay } from './hedge-delay.js'
 import { modelEventRecorder } from './model-events.js'
 import type { Clock } from '../util/clock.js'
@@ -36,6 +39,8 @@ export interface ClusterDeps {
    * StormDetector, fed on its tick. Either way storm.enabled false turns damping off.
    */
   stormSignal?: StormSignal
+  /** Where the upstream's scaling signal lives across reloads; absent: no scaling signal. */
+  scaling?: ScalingRegistry
 }
 
 /**
@@ -87,6 +92,8 @@ export class Cluster {
     this.route(this.healthRouted)
     this.armHoldTimer(this.clock.now())
   }
+  /** How many endpoints the upstream needs (src/scaling/), updated on tick; null without a registry in the deps. */
+  readonly scaling: UpstreamScaling | null
   private readonly clock: Clock
   private readonly events: EventLog
   /**
@@ -154,6 +161,8 @@ export class Cluster {
             tls: upstreamTlsOptions(config.tls),
           })
         : null
+    this.scaling = deps.scaling?.forUpstream(config.name, config.scaling ?? DEFAULT_SCALING) ?? null
+    if (config.loadReport != null) this.model?.setLoadWeight(config.loadReport.weight)
     this.ramp = new Float64Array(this.endpoints.length).fill(1)
     this.holds = new EndpointHolds(this.endpoints.length)
     this.stormDetector = config.storm.enabled && deps.stormSignal === undefined ? new StormDetector(config.storm) : null
@@ -254,6 +263,14 @@ export class Cluster {
     this.retryBudget.requestEnded(retryTokens)
   }
 
+  /**
+   * The endpoint's response reported its load (upstream loadReport; NaN when the header was absent or malformed,
+   * which changes nothing). Only the adaptive model prices it; other policies ignore it.
+   */
+  observeLoad(e: ClusterEndpoint, load: number, nowMs: number): void {
+    if (load >= 0 && this.model !== null) this.model.observeLoad(e.index, load, nowMs)
+  }
+
   /** Response headers arrived after latencyMs. A 5xx is final for health here: its body changes nothing. */
   observeHeaders(e: ClusterEndpoint, latencyMs: number, status: number, nowMs: number): void {
     e.stats.recordResponse(status, latencyMs)
@@ -321,6 +338,7 @@ export class Cluster {
   }
 
   /** Periodic work off the hot path (about once a second): policy decay and refits, hedge delay, health, forecasts, slow start, storms. */
+  /** Periodic work off the hot path (about once a second): policy decay and refits, hedge delay, health, forecasts, slow start, scaling. */
   tick(nowMs: number): void {
     this.balancer.tick(nowMs)
     this.hedgeDelay.refresh(this.endpoints)
@@ -331,6 +349,7 @@ export class Cluster {
       this.storm.tick(nowMs)
       this.applyDamping()
     }
+    this.scaling?.tick(nowMs, this)
   }
 
   /** Starts a new statistics interval on every endpoint. */

@@ -67,18 +67,20 @@ interface Read {
   readonly origin: string
 }
 
-function fromEnv(name: string, env: NodeJS.ProcessEnv): Read | { problem: string } {
+/** A secret from an environment variable (also the scaling webhook's: scaling-secrets.ts). */
+export function fromEnv(name: string, env: NodeJS.ProcessEnv): Read | { problem: string } {
   const value = env[name]
   if (value === undefined) return { problem: `environment variable ${name} is not set` }
   return { secret: withoutTrailingNewline(value), origin: `environment variable ${name}` }
 }
 
-function fromFile(file: string): Read | { problem: string } {
+/** A secret from a file, one trailing newline dropped; `what` names it in messages. */
+export function fromFile(file: string, what = 'token'): Read | { problem: string } {
   try {
     return { secret: withoutTrailingNewline(readFileSync(file, 'utf8')), origin: `file ${file}` }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    return { problem: `cannot read token file ${file}: ${code ?? (err as Error).message}` }
+    return { problem: `cannot read ${what} file ${file}: ${code ?? (err as Error).message}` }
   }
 }
 

@@ -6,6 +6,8 @@ import { buildAudit } from './build-audit.js'
 import { buildDiscovery, buildEndpoint } from './build-discovery.js'
 import { buildHealth, buildRetry } from './build-health.js'
 import { buildRateLimit, buildRetryAfter, buildStorm } from './build-overload.js'
+import { buildLoadReport, buildScaling } from './build-scaling.js'
+import { readScalingSecretsOrThrow } from './scaling-secrets.js'
 import { listenerSchema, policySchema, viaSchema, type RawConfig } from './schema.js'
 import { readTlsFilesOrThrow, type TlsMaterial } from './tls-files.js'
 import type { AdminToken, BatonConfig, DebugConfig, HashKeySpec, HashPolicyConfig, ListenerConfig, ListenerTlsConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig, UpstreamTlsConfig, ViaConfig } from './types.js'
@@ -37,10 +39,12 @@ export const DEFAULT_DEBUG: DebugConfig = { decisionHeaders: false, decisionLog:
  * paths inside the config (stateDir) are resolved against the file's folder. `adminTokens` are the admin
  * tokens with their secrets, read by load.ts (admin-secrets.ts) from the environment or files. `tls` holds the
  * TLS blocks with their certificate files read (tls-files.ts); load.ts reads them, else they are read here.
+ * `webhookSecrets` likewise, the scaling webhooks' keys by upstream index (scaling-secrets.ts).
  */
-export function buildConfig(raw: RawConfig, source: string, adminTokens: readonly AdminToken[] = [], tls?: TlsMaterial): BatonConfig {
+export function buildConfig(raw: RawConfig, source: string, adminTokens: readonly AdminToken[] = [], tls?: TlsMaterial, webhookSecrets?: readonly (string | null)[]): BatonConfig {
   const baseDir = configDir(source)
   const files = tls ?? readTlsFilesOrThrow(raw, baseDir)
+  const secrets = webhookSecrets ?? readScalingSecretsOrThrow(raw, baseDir)
   return {
     source,
     listeners: raw.listeners.map((l, i) => buildListener(l, i, files.listeners[i] ?? null)),
@@ -54,7 +58,7 @@ export function buildConfig(raw: RawConfig, source: string, adminTokens: readonl
     },
     anomaly: buildAnomaly(raw.anomaly),
     routes: buildRoutes(raw),
-    upstreams: raw.upstreams.map((u, i) => buildUpstream(u, baseDir, files.upstreams[i] ?? null)),
+    upstreams: raw.upstreams.map((u, i) => buildUpstream(u, baseDir, files.upstreams[i] ?? null, secrets[i] ?? null)),
     audit: buildAudit(raw.audit, raw.upstreams, source, baseDir),
     demo:
       raw.demo === undefined
@@ -117,7 +121,7 @@ function buildRoutes(raw: RawConfig): RouteConfig[] {
   }))
 }
 
-function buildUpstream(u: RawUpstream, baseDir: string, tls: UpstreamTlsConfig | null): UpstreamConfig {
+function buildUpstream(u: RawUpstream, baseDir: string, tls: UpstreamTlsConfig | null, webhookSecret: string | null): UpstreamConfig {
   return {
     name: u.name,
     policy: buildPolicy(u.policy, baseDir),
@@ -135,6 +139,8 @@ function buildUpstream(u: RawUpstream, baseDir: string, tls: UpstreamTlsConfig |
     health: buildHealth(u.health),
     retryAfter: buildRetryAfter(u.retryAfter),
     storm: buildStorm(u.storm),
+    scaling: buildScaling(u.scaling, webhookSecret),
+    loadReport: buildLoadReport(u.loadReport),
   }
 }
 

@@ -8,6 +8,7 @@ import { ConfigError, formatPath, type ConfigIssue } from './config-error.js'
 import { crossCheck } from './cross-checks.js'
 import { substituteEnv } from './env-substitution.js'
 import { readTlsFiles } from './tls-files.js'
+import { readScalingSecrets } from './scaling-secrets.js'
 import { issueMessages } from './issue-messages.js'
 import { configSchema } from './schema.js'
 import type { BatonConfig } from './types.js'
@@ -42,9 +43,10 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   const secrets = readAdminSecrets(parsed.data.admin, env, configDir(source))
   // So are certificates and keys: a reload reads them again, and a renewed certificate needs no restart.
   const tls = readTlsFiles(parsed.data, configDir(source))
-  const crossIssues = [...crossCheck(parsed.data), ...secrets.issues, ...tls.issues].map((i) => issueAt(file, locate(doc, lines, i.path), i.path, i.message))
+  const webhooks = readScalingSecrets(parsed.data, env, configDir(source))
+  const crossIssues = [...crossCheck(parsed.data), ...secrets.issues, ...tls.issues, ...webhooks.issues].map((i) => issueAt(file, locate(doc, lines, i.path), i.path, i.message))
   if (crossIssues.length > 0) throw new ConfigError(crossIssues)
-  return buildConfig(parsed.data, source, secrets.tokens, tls.material)
+  return buildConfig(parsed.data, source, secrets.tokens, tls.material, webhooks.secrets)
 }
 
 export function syntaxIssues(doc: Document, lines: LineCounter, file: string): ConfigIssue[] {

@@ -6,6 +6,7 @@ import { auditSchema } from './schema-audit.js'
 import { discoverySchema } from './schema-discovery.js'
 import { retrySchema, healthSchema } from './schema-health.js'
 import { rateLimitSchema, retryAfterSchema, stormSchema } from './schema-overload.js'
+import { loadReportSchema, scalingSchema } from './schema-scaling.js'
 import { listenerTlsSchema, upstreamTlsSchema } from './schema-tls.js'
 import { duration, requiredDuration, requiredSize, size } from './schema-units.js'
 
@@ -193,6 +194,8 @@ const upstream = z.strictObject({
   health: healthSchema,
   retryAfter: retryAfterSchema,
   storm: stormSchema,
+  scaling: scalingSchema,
+  loadReport: loadReportSchema,
 })
 
 const demoBackend = z.strictObject({

@@ -333,6 +333,61 @@ export interface UpstreamConfig {
   readonly retryAfter: RetryAfterConfig
   /** Storm damping of retries and hedges (overload/storm-detector.ts, overload/storm-damper.ts). */
   readonly storm: StormConfig
+  /** How many endpoints the upstream needs (src/scaling/); absent: the defaults (a metric and events only). */
+  readonly scaling?: ScalingConfig
+  /** A backend's own load read from a response header and priced by the adaptive model; null/absent (default): off. */
+  readonly loadReport?: LoadReportConfig | null
+}
+
+/**
+ * Scaling signals (src/scaling/): from each endpoint's latency-versus-in-flight curve and a Holt forecast of the
+ * request rate, how many endpoints keep the upstream's p99 under targetP99 at the load `horizon` ahead.
+ */
+export interface ScalingConfig {
+  /** Default true: the recommendation is a metric, a property of /api/upstreams and 'scaling' events. */
+  readonly enabled: boolean
+  /** The p99 to hold, ms. Default 250 ms. */
+  readonly targetP99Ms: number
+  /** How far ahead the request rate is forecast, ms. Default 2 min (about what a new pod or VM takes to serve). */
+  readonly horizonMs: number
+  /** Spare capacity on top of the forecast, as a fraction (YAML headroomPercent, default 20). */
+  readonly headroomFraction: number
+  /** A recommendation within this fraction of the published one changes nothing (YAML tolerancePercent, default 10, as the HPA's). */
+  readonly toleranceFraction: number
+  /** A lower count is published only when every recommendation over this window was that low, ms. Default 5 min (the HPA's). */
+  readonly scaleDownWindowMs: number
+  /** Never recommend fewer. Default 1. */
+  readonly minEndpoints: number
+  /** POST each change as signed JSON; null (default): none. */
+  readonly webhook: ScalingWebhookConfig | null
+  /** Run this program (no shell) with each change as JSON on stdin; null (default): none. */
+  readonly command: readonly string[] | null
+  /** A command still running after this long is killed, ms. Default 30 s. */
+  readonly commandTimeoutMs: number
+}
+
+export interface ScalingWebhookConfig {
+  readonly url: string
+  /** HMAC-SHA256 key, read at load from secretEnv or secretFile; non-enumerable, so no printed config shows it. */
+  readonly secret: string
+  /** Per attempt, ms. Default 5 s. */
+  readonly timeoutMs: number
+  /** Attempts per change, the first included. Default 5. */
+  readonly attempts: number
+  /** Wait before the first retry, doubled for each next one up to maxBackoffMs. Defaults 1 s and 30 s. */
+  readonly initialBackoffMs: number
+  readonly maxBackoffMs: number
+}
+
+/** Where a backend reports its load (ORCA's endpoint-load-metrics TEXT, or a plain number). */
+export interface LoadReportConfig {
+  /** Lower-case header name, stripped from the response the client gets. Default endpoint-load-metrics. */
+  readonly header: string
+  readonly format: 'orca-text' | 'number'
+  /** The ORCA metric read (format orca-text). Default cpu_utilization. */
+  readonly metric: string
+  /** Cost factor per unit of reported load: cost = latency × (1 + weight × load). Default 1 (cpu_utilization 1 doubles the cost). */
+  readonly weight: number
 }
 
 export interface EndpointConfig {

@@ -119,6 +119,8 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     attempt.latencyMs = nowMs - attempt.startMs
     attempt.status = statusCode
     if (statusCode === 429 || statusCode === 503) this.cluster.observeRetryAfter(attempt.endpoint, rawHeaders, nowMs)
+    const report = this.route.loadReport
+    if (report !== null) this.cluster.observeLoad(attempt.endpoint, report.find(rawHeaders), nowMs)
     this.cluster.observeHeaders(attempt.endpoint, attempt.latencyMs, statusCode, nowMs)
     // A retryable status is read to its end and dropped while the other try may still answer, or when a retry follows.
     if (this.cluster.retry.retryOnStatus.includes(statusCode) && (this.otherMayAnswer(attempt) || this.mayRetry(attempt, false))) {
@@ -126,7 +128,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
       return true
     }
     this.win(attempt, statusCode)
-    this.res.writeHead(statusCode, statusText, buildClientHeaders(rawHeaders, this.env.viaEntry))
+    this.res.writeHead(statusCode, statusText, buildClientHeaders(rawHeaders, this.env.viaEntry, report?.header ?? null))
     return true
   }
 

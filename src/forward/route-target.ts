@@ -1,6 +1,7 @@
 import type { Cluster } from '../cluster/cluster.js'
 import type { RouteConfig } from '../config/types.js'
 import type { RateLimiter } from '../overload/rate-limiter.js'
+import { LoadReportReader } from './load-report.js'
 
 /** Where a matched route sends a request, and the route's own rules for it. Built once per route. */
 export interface RouteTarget {
@@ -16,6 +17,8 @@ export interface RouteTarget {
   readonly allowTrace: boolean
   /** The route's token buckets, checked after routing and before any upstream work; null: no limit. */
   readonly rateLimiter: RateLimiter | null
+  /** Where the upstream's backends report their load (a response header, stripped); null when not configured. */
+  readonly loadReport: LoadReportReader | null
 }
 
 export function routeTarget(route: RouteConfig, cluster: Cluster, slot = -1, rateLimiter: RateLimiter | null = null): RouteTarget {
@@ -27,5 +30,6 @@ export function routeTarget(route: RouteConfig, cluster: Cluster, slot = -1, rat
     maxBodyBytes: route.maxBodyBytes,
     allowTrace: route.allowTrace,
     rateLimiter,
+    loadReport: cluster.config.loadReport == null ? null : new LoadReportReader(cluster.config.loadReport),
   }
 }

@@ -4,7 +4,8 @@
  * source failing (endpoint ''); an upstream's or a route's traffic leaving its band and coming back (anomaly-start,
  * anomaly-end: src/anomaly/; endpoint ''); the learned model's drift at an endpoint (drift); a storm starting or
  * ending (overload/storm-damper.ts; endpoint ''); an endpoint's weight set through the admin API ('weight'); an
- * upstream's learned model getting a new version or rolled back (endpoint '', cluster/model-events.ts).
+ * upstream's learned model getting a new version or rolled back (endpoint '', cluster/model-events.ts); an upstream's recommended endpoint
+ * count changing ('scaling', endpoint '').
  */
 export type HealthEventKind =
   | 'healthy'
@@ -28,6 +29,7 @@ export type HealthEventKind =
   | 'weight'
   | 'model-version'
   | 'model-rollback'
+  | 'scaling'
 
 /** Every kind, in a fixed order: the index of a kind in this list is its counter slot. */
 export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
@@ -52,6 +54,7 @@ export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
   'weight',
   'model-version',
   'model-rollback',
+  'scaling',
 ]
 
 export interface HealthEvent {

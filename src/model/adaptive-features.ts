@@ -14,7 +14,9 @@ import { carrySlots } from '../util/carry-over.js'
  *    τ = ERROR_DECAY_MS), so an endpoint that got no traffic drifts back to the prior and is tried again;
  *  - the time of the last failure;
  *  - what waits: requests picked and not yet answered, since when, and the recent answer rate, from
- *    which the stall and drain times are read.
+ *    which the stall and drain times are read;
+ *  - the load the backend reports of itself (upstream `loadReport`, e.g. ORCA's cpu_utilization), the latest
+ *    value fading with τ = LOAD_DECAY_MS since it was reported.
  */
 
 /** Standard normal 0.99 quantile (Φ⁻¹(0.99), to 4 places). */
@@ -45,6 +47,11 @@ const GATEWAY_FAILURE_WEIGHT = 8
  */
 const PRIOR_ERRORS = 0.02
 const PRIOR_ATTEMPTS = 10
+/**
+ * τ of a reported load, ms: a report says how busy the backend was when it answered; one that is not renewed
+ * (the endpoint gets no traffic, perhaps because of that report) should not keep it away for ever.
+ */
+const LOAD_DECAY_MS = 10_000
 /** Latency assumed before the first sample, ms (Linkerd's default RTT). */
 const DEFAULT_LATENCY_MS = 30
 /** Reported as seconds since the last failure when an endpoint never failed (JSON has no Infinity). */
@@ -70,6 +77,9 @@ export class AdaptiveFeatures {
   /** Requests picked and not yet answered (never below 0), and since when that count has been above 0. */
   private readonly pending: Int32Array
   private readonly pendingSinceMs: Float64Array
+  /** The last load the endpoint reported (0 before any) and when, ms (−Infinity before any). */
+  private readonly load: Float64Array
+  private readonly loadStampMs: Float64Array
 
   constructor(size: number) {
     this.size = size
@@ -85,6 +95,8 @@ export class AdaptiveFeatures {
     this.lastAnswerMs = new Float64Array(size).fill(-Infinity)
     this.pending = new Int32Array(size)
     this.pendingSinceMs = new Float64Array(size)
+    this.load = new Float64Array(size)
+    this.loadStampMs = new Float64Array(size).fill(-Infinity)
   }
 
   /**
@@ -93,7 +105,7 @@ export class AdaptiveFeatures {
    */
   adopt(previous: AdaptiveFeatures, from: Int32Array): void {
     this.peak.adopt(previous.peak, from)
-    const arrays = ['logMean', 'logVariance', 'logStampMs', 'errors', 'attempts', 'answers', 'countStampMs', 'lastFailureMs', 'lastAnswerMs'] as const
+    const arrays = ['logMean', 'logVariance', 'logStampMs', 'errors', 'attempts', 'answers', 'countStampMs', 'lastFailureMs', 'lastAnswerMs', 'load', 'loadStampMs'] as const
     for (const name of arrays) carrySlots(previous[name], this[name], from)
   }
 
@@ -117,6 +129,18 @@ export class AdaptiveFeatures {
     this.answered(i, nowMs)
     this.count(i, weight, weight, nowMs)
     this.lastFailureMs[i] = nowMs
+  }
+
+  /** The backend reported its load (a finite value ≥ 0, already parsed). O(1). */
+  recordLoad(i: number, load: number, nowMs: number): void {
+    this.load[i] = load
+    this.loadStampMs[i] = nowMs
+  }
+
+  /** The last reported load × e^(−age/LOAD_DECAY_MS); 0 before any report. */
+  reportedLoad(i: number, nowMs: number): number {
+    const age = nowMs - this.loadStampMs[i]
+    return age === Infinity ? 0 : this.load[i] * Math.exp(-(age > 0 ? age : 0) / LOAD_DECAY_MS)
   }
 
   /** The request is over without saying anything about the endpoint (a client abort). */

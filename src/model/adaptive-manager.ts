@@ -56,6 +56,10 @@ export class AdaptiveModelManager {
   /** Monotonic ms of the last periodic save (the first tick counts as one: no save of an untrained model at start). */
   private savedAtMs = Number.NaN
   private saving = false
+  /** Cost factor per unit of reported load, applied to every model attached (upstream loadReport.weight). */
+  private loadWeight = 0
+  /** Monotonic ms of the last tick: the time explainLoad() reads reports at. */
+  private tickedAtMs = 0
 
   constructor(model: AdaptiveModel, ids: readonly string[], options: AdaptiveManagerOptions) {
     this.model = model
@@ -68,6 +72,30 @@ export class AdaptiveModelManager {
   attach(model: AdaptiveModel, ids: readonly string[]): void {
     this.model = model
     this.ids = ids
+    model.loadWeight = this.loadWeight
+  }
+
+  /** Price reported load: cost = latency × (1 + weight × load) (upstream loadReport.weight); 0 ignores reports. */
+  setLoadWeight(weight: number): void {
+    this.loadWeight = weight
+    this.model.loadWeight = weight
+  }
+
+  /** Whether reported load is priced (a loadReport is configured). */
+  reportsLoad(): boolean {
+    return this.loadWeight > 0
+  }
+
+  /** Endpoint i reported its load (cluster/: from a response header). O(1), no allocation. */
+  observeLoad(i: number, load: number, nowMs: number): void {
+    if (i < this.model.size) this.model.features.recordLoad(i, load, nowMs)
+  }
+
+  /** For /api/model/explain: i's reported load (fading, as of the last tick) and what it adds to a cost at latencyMs. */
+  explainLoad(i: number, latencyMs: number): { reportedLoad: number; loadCostMs: number } {
+    if (i >= this.model.size) return { reportedLoad: 0, loadCostMs: 0 }
+    const load = this.model.features.reportedLoad(i, this.tickedAtMs)
+    return { reportedLoad: load, loadCostMs: latencyMs * this.loadWeight * load }
   }
 
   onEvent(listener: (event: AdaptiveEvent) => void): void {
@@ -101,6 +129,7 @@ export class AdaptiveModelManager {
 
   /** The timed work, in order: ageing, drift versions, refit, periodic save. */
   tick(nowMs: number): void {
+    this.tickedAtMs = nowMs
     this.model.age(nowMs)
     this.recordDrift()
     if (!(nowMs - this.refittedAtMs < this.options.refitIntervalMs)) this.refit(nowMs)

@@ -30,8 +30,10 @@ export const enum Part {
   Cost = 6,
   /** Variance of the expected cost (the model's uncertainty about it), ms². */
   Variance = 7,
+  /** Latency × loadWeight × the load the backend reported (fading), ms; 0 without load reports. */
+  Load = 8,
 }
-export const BREAKDOWN_SIZE = 8
+export const BREAKDOWN_SIZE = 9
 
 /** D: features of the regression. */
 export const FEATURES = 2
@@ -94,7 +96,7 @@ const REFITS_PER_PASS = 8
  * (ms), and how sure the model is of that. Learning (learn*, O(1) per answer) and evaluating (evaluate,
  * O(D²)) allocate nothing; refits, ageing and drift bookkeeping run on the policy's timer.
  *
- *   cost     = latency + P(error) · errorPenaltyMs
+ *   cost     = latency · (1 + loadWeight · reported load) + P(error) · errorPenaltyMs
  *   latency  = max(regression(x) + queue(q), stall, drain)
  *   variance = σ̂²·xᵀPx + latency²·STALENESS·idle + errorPenaltyMs² · P(1 − P) / (evidence + 1)
  *
@@ -118,6 +120,12 @@ const REFITS_PER_PASS = 8
  *   while the learned terms are still wrong: a backend that hangs, or one driven past its capacity.
  * - P(error): AdaptiveFeatures' decayed Beta estimate. Only answers that are not errors train latency,
  *   so a backend refusing connections in 1 ms costs about errorPenaltyMs, never 1 ms.
+ * - reported load: what the backend says of itself (upstream `loadReport`, e.g. ORCA cpu_utilization), priced at
+ *   a configured weight rather than learned, as a factor on the latency so the weight means the same for a 2 ms
+ *   and a 200 ms service (weight 1: a backend reporting cpu_utilization 1 costs twice its latency). It is worth having because it leads: CPU rises before latency
+ *   does, and a regression on contemporaneous latency would learn its weight down to 0 exactly while it leads
+ *   (the latency has not moved yet), so it would be unlearned when it matters (as gRPC's weighted round robin
+ *   uses ORCA utilisation as reported, not fitted).
  * - variance: the uncertainty about the expected cost, never the noise σ̂² of single answers, so Thompson
  *   sampling stops exploring an endpoint it knows well and there is no fixed exploration rate:
  *   · σ̂²·xᵀPx, the regression's uncertainty at x (its prediction variance minus σ̂²);
@@ -133,6 +141,8 @@ const REFITS_PER_PASS = 8
 export class AdaptiveModel {
   readonly size: number
   readonly features: AdaptiveFeatures
+  /** Cost factor per unit of reported load; 0 (default): reports are not priced. Set by the manager (upstream loadReport.weight). */
+  loadWeight = 0
   private readonly errorPenaltyMs: number
   private readonly forgettingRate: number
   private readonly regression: OnlineRegression
@@ -202,13 +212,15 @@ export class AdaptiveModel {
     const errorVariance = (p * (1 - p)) / (this.features.errorEvidence(i, nowMs) + 1)
     const idleS = (nowMs - this.features.lastAnswerMs[i]) / 1_000
     const staleness = latency * latency * STALENESS * (idleS < MAX_IDLE_S ? idleS : MAX_IDLE_S)
+    const load = this.loadWeight > 0 ? latency * this.loadWeight * this.features.reportedLoad(i, nowMs) : 0
     out[Part.Regression] = regression
     out[Part.Queue] = queue
     out[Part.Stall] = stall
     out[Part.Drain] = drain
     out[Part.Latency] = latency
     out[Part.ErrorProbability] = p
-    out[Part.Cost] = latency + p * this.errorPenaltyMs
+    out[Part.Cost] = latency + p * this.errorPenaltyMs + load
+    out[Part.Load] = load
     out[Part.Variance] =
       (uncertainty > 0 ? uncertainty : 0) + staleness + this.errorPenaltyMs * this.errorPenaltyMs * errorVariance
   }

@@ -53,9 +53,20 @@ export class CapacityCurves {
   queueMs(i: number, q: number): number {
     const base = this.baseMs[i]
     if (Number.isNaN(base)) return 0 // no curve
-    const top = this.top[i]
-    const atQ = q <= top ? this.fit.predict(i, q) : this.topMs[i] + (q - top) * this.slope[i]
+    const atQ = this.latencyMs(i, q)
     return atQ > base ? atQ - base : 0
+  }
+
+  /** curve(q), ms, with the straight continuation beyond the fitted range (see queueMs); NaN without a curve. */
+  latencyMs(i: number, q: number): number {
+    if (Number.isNaN(this.baseMs[i])) return Number.NaN
+    const top = this.top[i]
+    return q <= top ? this.fit.predict(i, q) : this.topMs[i] + (q - top) * this.slope[i]
+  }
+
+  /** The largest in-flight i's curve was fitted on (1 for a loaded or rolled-back curve): how far it is evidence. */
+  fittedUpTo(i: number): number {
+    return this.top[i]
   }
 
   /** Enough new answers since i's last fit for a refit to learn something. */

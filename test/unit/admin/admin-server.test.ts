@@ -99,6 +99,7 @@ t.test('/api/upstreams lists every endpoint with its live state and statistics',
   t.match(body[0].retryBudget, { active: 0, retrying: 0, refused: 0, granted: 0 })
   t.match(body[0].endpoints[0].health, { state: 'available', routed: true, ejected: false, slowStartFactor: 1 })
   t.equal(body[0].endpoints[0].lastCheck, null, 'no active checks configured')
+  t.equal(body[0].scaling, null, 'a fake upstream without a scaling signal')
   t.equal(body[0].storm, null, 'storm damping: off in this view')
   t.equal(body[0].retryAfterHolds, 0)
   t.equal(body[0].endpoints[0].retryAfterHoldMs, 0, 'no Retry-After hold')
@@ -107,6 +108,7 @@ t.test('/api/upstreams lists every endpoint with its live state and statistics',
     delete u.retryBudget
     delete u.storm
     delete u.retryAfterHolds
+    delete u.scaling
     for (const e of u.endpoints) {
       delete e.health
       delete e.lastCheck

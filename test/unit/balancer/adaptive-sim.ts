@@ -59,7 +59,7 @@ const ERROR_MS = 0.5
 const TICK_MS = 1_000
 const FIRST_TRY: PickContext = { hashKey: 0, attempt: 0, exclude: -1 }
 
-interface Event {
+export interface Event {
   timeMs: number
   /** −1: an arrival; −2: a tick; otherwise a request index finishing. */
   what: number
@@ -130,11 +130,11 @@ function dispatch(b: Behaviour, slots: number[] | null, nowMs: number, sigma: nu
   return endMs - nowMs > TIMEOUT_MS ? { atMs: nowMs + TIMEOUT_MS, outcome: Outcome.Timeout } : { atMs: endMs, outcome: Outcome.Success }
 }
 
-/** A binary min-heap of events by time (ties in insertion order do not matter here). */
-class EventQueue {
-  private readonly heap: Event[] = []
+/** A binary min-heap of events by time (ties in insertion order do not matter here); also the fleet simulation's (test/unit/scaling). */
+export class EventQueue<E extends { timeMs: number } = Event> {
+  private readonly heap: E[] = []
 
-  push(e: Event): void {
+  push(e: E): void {
     const h = this.heap
     h.push(e)
     let k = h.length - 1
@@ -146,7 +146,7 @@ class EventQueue {
     }
   }
 
-  pop(): Event | undefined {
+  pop(): E | undefined {
     const h = this.heap
     const top = h[0]
     const last = h.pop()

@@ -1,0 +1,30 @@
+import { Gauge, type Registry } from 'prom-client'
+import type { ScalingSnapshot } from '../scaling/upstream-scaling.js'
+import type { UpstreamView } from './types.js'
+
+/** Gauges read from each upstream's scaling snapshot at scrape time; an upstream without a value has no series. */
+const SERIES: readonly (readonly [name: string, help: string, read: (s: ScalingSnapshot) => number | null])[] = [
+  ['baton_upstream_recommended_endpoints', 'Endpoints the upstream needs to hold its p99 target at the load forecast `horizon` ahead, with headroom (after hysteresis).', (s) => s.recommendedEndpoints],
+  ['baton_upstream_forecast_requests_per_second', "Holt's linear-trend forecast of the upstream's request rate `horizon` ahead.", (s) => s.forecastRps],
+  ['baton_upstream_endpoint_capacity_requests_per_second', "The median endpoint's request rate at the p99 target, from its latency-versus-in-flight curve.", (s) => s.capacityRpsPerEndpoint],
+]
+
+/** The scaling signal as Prometheus gauges (README "Scaling signals": the HPA reads the first as an external metric). */
+export function registerScalingMetrics(registry: Registry, upstreams: () => readonly UpstreamView[]): void {
+  for (const [name, help, read] of SERIES) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['upstream'],
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const u of upstreams()) {
+          const snapshot = u.scaling?.describe() ?? null
+          const value = snapshot === null ? null : read(snapshot)
+          if (value !== null && Number.isFinite(value)) this.set({ upstream: u.name }, value)
+        }
+      },
+    })
+  }
+}
