@@ -9,6 +9,9 @@ import { ClusterHealth } from '../health/cluster-health.js'
 import { RecoveryProber, systemScheduler, type Scheduler } from '../health/recovery-prober.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 import { RetryBudget } from '../overload/retry-budget.js'
+import { AdmissionControl, type AdmissionTimers } from '../overload/admission-control.js'
+import { ShedAnswers } from '../overload/shed-answers.js'
+import { DEFAULT_OVERLOAD } from '../config/build-overload.js'
 import { HedgeDelay } from './hedge-delay.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
@@ -26,6 +29,8 @@ export interface ClusterDeps {
   events: EventLog
   /** Timers of the recovery probes; Node's (unref'd) when absent. */
   scheduler?: Scheduler
+  /** The admission queue's deadline timer; Node's (unref'd) when absent. */
+  admissionTimers?: AdmissionTimers
 }
 
 /**
@@ -42,6 +47,10 @@ export class Cluster {
   readonly rewriteHost: boolean
   readonly retry: RetryConfig
   readonly retryBudget: RetryBudget
+  /** Permits, the adaptive limit, the priority queue and the breakers (overload/admission-control.ts). */
+  readonly admission: AdmissionControl
+  /** The prebuilt 503s of admission's refusals, with this upstream's Retry-After. */
+  readonly shedAnswers: ShedAnswers
   /** When a request without headers yet gets a hedged copy; its p95 form is recomputed on tick. */
   readonly hedgeDelay: HedgeDelay
   readonly health: ClusterHealth
@@ -75,7 +84,8 @@ export class Cluster {
     this.hashKeySpec = config.policy.name === 'hash' ? config.policy.key : null
     this.rewriteHost = config.rewriteHost
     this.retry = config.retry
-    this.retryBudget = new RetryBudget(config.retry.budgetFraction, config.retry.budgetMinConcurrent)
+    const overload = config.overload ?? DEFAULT_OVERLOAD
+    this.retryBudget = new RetryBudget(config.retry.budgetFraction, config.retry.budgetMinConcurrent, overload.breakers.maxRetries)
     this.hedgeDelay = new HedgeDelay(config.retry.hedge)
     this.clock = deps.clock
     const startMs = deps.clock.now()
@@ -111,6 +121,14 @@ export class Cluster {
             tls: upstreamTlsOptions(config.tls),
           })
         : null
+    this.admission = new AdmissionControl(overload, {
+      clock: deps.clock,
+      retryBudget: this.retryBudget,
+      poolConnections: this.endpoints.length * config.poolConnections,
+      events: (kind, cause, data) => deps.events.push({ timeMs: deps.wallClock(), upstream: config.name, endpoint: '', kind, cause, data }),
+      timers: deps.admissionTimers,
+    })
+    this.shedAnswers = new ShedAnswers(overload.retryAfterSec)
     this.ramp = new Float64Array(this.endpoints.length).fill(1)
     this.route(this.health.availableIndexes())
     if (previous !== null) this.adopt(previous, succession.from)
@@ -119,6 +137,7 @@ export class Cluster {
   /** Takes over the previous cluster's health and learned state for the endpoints that stayed. */
   private adopt(previous: Cluster, from: Int32Array): void {
     this.health.adopt(previous.health, from)
+    this.admission.adopt(previous.admission)
     const policy = this.balancer.policy
     if (policy.adopt !== undefined) policy.adopt(previous.balancer.policy, from)
   }
@@ -148,14 +167,19 @@ export class Cluster {
     this.retryBudget.requestStarted()
   }
 
-  /** The request is over with every try; `retryTokens` (its retries and hedges) go back to the budget. */
-  requestEnded(retryTokens: number): void {
+  /**
+   * The request is over with every try; `retryTokens` (its retries and hedges) go back to the budget, and its
+   * admission permit, when it held one, to admission (exactly once: the exchange ends once).
+   */
+  requestEnded(retryTokens: number, permit: boolean): void {
     this.retryBudget.requestEnded(retryTokens)
+    if (permit) this.admission.release()
   }
 
   /** Response headers arrived after latencyMs. A 5xx is final for health here: its body changes nothing. */
   observeHeaders(e: ClusterEndpoint, latencyMs: number, status: number, nowMs: number): void {
     e.stats.recordResponse(status, latencyMs)
+    this.admission.sample(latencyMs, nowMs)
     const outcome = status >= 500 ? Outcome.HttpError : Outcome.Success
     this.balancer.observe(e, latencyMs, status, outcome, nowMs)
     if (status >= 500) this.health.observe(e.index, outcome, status, latencyMs)
@@ -180,6 +204,7 @@ export class Cluster {
    */
   observeFailure(e: ClusterEndpoint, latencyMs: number, outcome: Outcome, code: string, nowMs: number): void {
     e.stats.recordFailure(code, outcome === Outcome.ClientAbort)
+    if (outcome === Outcome.Timeout) this.admission.sample(latencyMs, nowMs) // a stall is latency the limit must see
     this.balancer.observe(e, latencyMs, 0, outcome, nowMs)
     this.health.observe(e.index, outcome, 0, latencyMs)
   }
@@ -201,6 +226,7 @@ export class Cluster {
     this.balancer.tick(nowMs)
     this.hedgeDelay.refresh(this.endpoints)
     this.health.tick(nowMs)
+    this.admission.tick(nowMs)
     this.refreshRamp(nowMs)
   }
 

@@ -3,7 +3,9 @@ import { normaliseHost } from '../util/authority.js'
 import { buildAdmin } from './build-admin.js'
 import { buildDiscovery, buildEndpoint } from './build-discovery.js'
 import { buildHealth, buildRetry } from './build-health.js'
+import { buildOverload } from './build-overload.js'
 import { listenerSchema, policySchema, viaSchema, type RawConfig } from './schema.js'
+import { PRIORITY_LEVELS } from './schema-overload.js'
 import { readTlsFilesOrThrow, type TlsMaterial } from './tls-files.js'
 import type { AdminToken, BatonConfig, DebugConfig, HashKeySpec, HashPolicyConfig, ListenerConfig, ListenerTlsConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig, UpstreamTlsConfig, ViaConfig } from './types.js'
 
@@ -108,6 +110,7 @@ function buildRoutes(raw: RawConfig): RouteConfig[] {
     retryNonIdempotent: r.retryNonIdempotent ?? null,
     maxBodyBytes: r.maxBodySize ?? null,
     allowTrace: r.allowTrace,
+    priority: PRIORITY_LEVELS.indexOf(r.priority),
   }))
 }
 
@@ -127,6 +130,7 @@ function buildUpstream(u: RawUpstream, baseDir: string, tls: UpstreamTlsConfig |
     tls,
     retry: buildRetry(u.retry),
     health: buildHealth(u.health),
+    overload: buildOverload(u.overload),
   }
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { cidrProblem, hostPatternProblem, originProblem } from './address-rules.js'
 import { adminTokensSchema, allowedHostsSchema } from './schema-admin.js'
 import { discoverySchema } from './schema-discovery.js'
+import { overloadSchema, prioritySchema } from './schema-overload.js'
 import { retrySchema, healthSchema } from './schema-health.js'
 import { listenerTlsSchema, upstreamTlsSchema } from './schema-tls.js'
 import { duration, requiredDuration, requiredSize, size } from './schema-units.js'
@@ -95,6 +96,7 @@ const route = z.strictObject({
   retryNonIdempotent: z.boolean().optional(),
   maxBodySize: requiredSize().optional(),
   allowTrace: z.boolean().default(false),
+  priority: prioritySchema,
 })
 
 const endpointUrl = checked(z.string({ error: 'expected a URL like http://10.0.0.5:8080' }), originProblem)
@@ -187,6 +189,7 @@ const upstream = z.strictObject({
   tls: upstreamTlsSchema,
   retry: retrySchema,
   health: healthSchema,
+  overload: overloadSchema,
 })
 
 const demoBackend = z.strictObject({

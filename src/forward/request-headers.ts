@@ -6,6 +6,8 @@ import { REJECTIONS } from './request-rejections.js'
 
 /** The request header that asks for the balancer's decision (debug/decision-recorder.ts). */
 export const DEBUG_REQUEST_HEADER = 'x-baton-debug'
+/** A request's priority class (overload/priority.ts), honoured only from a trusted proxy (server/request-handler.ts). */
+export const PRIORITY_REQUEST_HEADER = 'x-baton-priority'
 
 /**
  * What the header pass learned of a request that the handler needs next: framing and the Host to route by.
@@ -19,6 +21,8 @@ export class RequestHead {
   transferEncoding: string | null = null
   /** The value of x-baton-debug, or null. */
   debug: string | null = null
+  /** The value of x-baton-priority, or null. */
+  priority: string | null = null
 }
 
 /**
@@ -63,7 +67,7 @@ export class UpstreamHeaderBuilder {
 
   /** The upstream header list, or why the request is refused; `head` is filled on the way. */
   build(raw: readonly string[], clientIp: string, head: RequestHead): string[] | ProxyError {
-    head.host = head.contentLength = head.transferEncoding = head.debug = null
+    head.host = head.contentLength = head.transferEncoding = head.debug = head.priority = null
     if (raw.length > 2 * this.maxFields) return REJECTIONS.tooManyHeaders
     const named = connectionNamedHeaders(raw)
     const keepForwardedFor = !this.replaceForwardedFor || this.isTrusted(clientIp)
@@ -104,6 +108,9 @@ export class UpstreamHeaderBuilder {
           continue // Node's server already answered 100-continue; undici rejects an Expect header
         case DEBUG_REQUEST_HEADER:
           head.debug = value
+          break
+        case PRIORITY_REQUEST_HEADER:
+          head.priority = value
       }
       if (isHopByHop(lower, named)) continue
       if (name.indexOf('_') >= 0 && this.underscores !== 'allow') {
@@ -129,7 +136,8 @@ export class UpstreamHeaderBuilder {
     headers[headers.length - 5] = authority
   }
 
-  private isTrusted(peer: string): boolean {
+  /** Whether `peer` (a socket's remote address) is in the listener's trustedProxies. */
+  isTrusted(peer: string): boolean {
     if (this.trusted === null) return false
     // A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d; IPv4 ranges must still match them.
     const ip = peer.startsWith('::ffff:') && isIP(peer.slice(7)) === 4 ? peer.slice(7) : peer

@@ -1,5 +1,6 @@
 import type { Cluster } from '../cluster/cluster.js'
 import type { RouteConfig } from '../config/types.js'
+import { PRIORITY_NORMAL } from '../overload/priority.js'
 
 /** Where a matched route sends a request, and the route's own rules for it. Built once per route. */
 export interface RouteTarget {
@@ -11,6 +12,8 @@ export interface RouteTarget {
   readonly maxBodyBytes: number | null
   /** TRACE is forwarded only where a route allows it. */
   readonly allowTrace: boolean
+  /** Priority class of its requests (overload/priority.ts), unless a trusted proxy's x-baton-priority names another. */
+  readonly priority: number
 }
 
 export function routeTarget(route: RouteConfig, cluster: Cluster): RouteTarget {
@@ -20,5 +23,6 @@ export function routeTarget(route: RouteConfig, cluster: Cluster): RouteTarget {
     retryNonIdempotent: route.retryNonIdempotent ?? cluster.retry.retryNonIdempotent,
     maxBodyBytes: route.maxBodyBytes,
     allowTrace: route.allowTrace,
+    priority: route.priority ?? PRIORITY_NORMAL,
   }
 }

@@ -17,6 +17,10 @@ export type HealthEventKind =
   | 'reload-failed'
   | 'discovery-changed'
   | 'discovery-failed'
+  | 'limit-changed'
+  | 'breaker-open'
+  | 'breaker-closed'
+  | 'shedding-changed'
 
 /** Every kind, in a fixed order: the index of a kind in this list is its counter slot. */
 export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
@@ -33,6 +37,10 @@ export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
   'reload-failed',
   'discovery-changed',
   'discovery-failed',
+  'limit-changed',
+  'breaker-open',
+  'breaker-closed',
+  'shedding-changed',
 ]
 
 export interface HealthEvent {

@@ -12,10 +12,14 @@ export class RetryBudget {
   refused = 0
   /** Tokens granted since start: retries and hedges sent (for metrics). */
   granted = 0
+  /** Retries refused by the maxRetries circuit breaker (overload/breakers.ts), not by the budget. */
+  overflows = 0
 
   constructor(
     private readonly fraction: number,
     private readonly minConcurrent: number,
+    /** Hard ceiling on retries in flight whatever the budget says (the maxRetries breaker). */
+    private readonly maxConcurrent = Infinity,
   ) {}
 
   /** A request (with all its tries) began. */
@@ -31,6 +35,10 @@ export class RetryBudget {
 
   /** Takes a retry token if the budget allows; it comes back when its request ends (requestEnded). */
   tryAcquireRetry(): boolean {
+    if (this.retrying >= this.maxConcurrent) {
+      this.overflows++
+      return false
+    }
     const allowed = Math.max(this.minConcurrent, this.fraction * this.active)
     if (this.retrying < allowed) {
       this.retrying++

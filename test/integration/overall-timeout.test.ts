@@ -1,6 +1,7 @@
 import t from 'tap'
 import { request } from 'undici'
 import { DEFAULT_RETRY } from '../../src/config/build-health.js'
+import { DEFAULT_OVERLOAD } from '../../src/config/build-overload.js'
 import type { RetryConfig } from '../../src/config/types.js'
 import { expectSettled, timed } from '../helpers/exchange-checks.js'
 import { getText, startRig } from '../helpers/harness.js'
@@ -61,7 +62,9 @@ t.test('it counts to the response headers: a body still streaming after it is no
 })
 
 t.test('a try still queued for a pool connection is answered at the timeout too, and never sent', async (t) => {
-  const { url, backends, baton } = await startRig(t, ['a'], { overrides: { poolConnections: 1, retry: retry({ overallTimeoutMs: 300 }) } })
+  // The adaptive limit off: with it, the second request would wait in admission's bounded queue, not the pool's.
+  const overload = { ...DEFAULT_OVERLOAD, concurrency: null }
+  const { url, backends, baton } = await startRig(t, ['a'], { overrides: { poolConnections: 1, retry: retry({ overallTimeoutMs: 300 }), overload } })
   const [results, elapsedMs] = await timed(() => Promise.all([getText(`${url}/hang`), getText(`${url}/hang`)]))
   t.same(results.map((r) => JSON.parse(r.body).error), ['BATON_OVERALL_TIMEOUT', 'BATON_OVERALL_TIMEOUT'])
   t.ok(elapsedMs < 2_000, `both after about 300 ms: ${Math.round(elapsedMs)} ms`)
