@@ -3,6 +3,7 @@ import type { EndpointView, UpstreamView } from './types.js'
 import type { EventLog } from '../health/event-log.js'
 import type { LatencySummary, StatusClassCounts } from '../metrics/endpoint-stats.js'
 import { registerHealthMetrics } from './health-metrics.js'
+import { registerOverloadMetrics } from './overload-metrics.js'
 import { ScrapeHistogram, type HistogramSeries } from './scrape-histogram.js'
 
 type EndpointLabels = 'upstream' | 'endpoint'
@@ -117,6 +118,7 @@ export function buildRegistry(upstreams: () => readonly UpstreamView[], events: 
   })
 
   registerHealthMetrics(registry, upstreams, events)
+  registerOverloadMetrics(registry, upstreams)
   return registry
 }
 

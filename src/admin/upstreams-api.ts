@@ -1,6 +1,7 @@
 import type { CheckResult } from '../health/active-checker.js'
 import type { EndpointHealth, ClusterHealthStats } from '../health/health-view.js'
 import type { EndpointStatsSnapshot } from '../metrics/endpoint-stats.js'
+import type { AdmissionSnapshot } from '../overload/admission-control.js'
 import type { RetryBudgetView, UpstreamView } from './types.js'
 
 export interface EndpointJson extends EndpointStatsSnapshot {
@@ -20,6 +21,8 @@ export interface UpstreamJson {
   policy: string
   health: ClusterHealthStats
   retryBudget: RetryBudgetView
+  /** Limit, queue, shed counts by class and reason, breaker states (overload/admission-control.ts). */
+  admission: AdmissionSnapshot
   endpoints: EndpointJson[]
 }
 
@@ -30,6 +33,7 @@ export function describeUpstreams(upstreams: readonly UpstreamView[], nowMs: num
     policy: u.policy,
     health: u.health.stats(),
     retryBudget: { active: u.retryBudget.active, retrying: u.retryBudget.retrying, refused: u.retryBudget.refused, granted: u.retryBudget.granted },
+    admission: u.admission.describe(),
     endpoints: u.endpoints.map((e, i) => ({
       id: e.id,
       url: e.url,
