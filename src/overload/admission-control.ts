@@ -96,8 +96,8 @@ export class AdmissionControl {
   /** CoDel's level: raised by one per standing interval, lowered by one per interval that is not. */
   private level = 0
   private standing = false
-  /** Shortest wait of a request admitted from the queue this interval; 0 once a request found no queue. */
-  private minWaitMs = 0
+  /** Shortest wait of a request that left the queue this interval (admitted or shed at its deadline); 0 once a request found no queue; Infinity before either. */
+  private minWaitMs = Infinity
   private intervalEndMs: number
   private cap: number
   private readonly connectionCap: number
@@ -229,6 +229,7 @@ export class AdmissionControl {
     for (let c = 0; c < PRIORITY_CLASSES; c++) {
       let w = this.queue.head(c)
       while (w !== null && nowMs - w.enqueuedMs >= timeoutMs) {
+        this.noteWait(nowMs - w.enqueuedMs) // a request shed at its deadline waited that long too (CoDel counts drops)
         this.shedWaiter(w, SHED_QUEUE_TIMEOUT)
         w = this.queue.head(c)
       }
@@ -314,12 +315,12 @@ export class AdmissionControl {
       if (w === null) break
       this.queue.remove(w)
       const waited = nowMs - w.enqueuedMs
+      this.noteWait(waited)
       if (waited > timeoutMs) {
         this.countShed(w.priority, SHED_QUEUE_TIMEOUT)
         w.shed(SHED_QUEUE_TIMEOUT)
         continue
       }
-      if (waited < this.minWaitMs) this.minWaitMs = waited
       this.inflight++
       this.admitted[w.priority]++
       w.admitted(waited)
@@ -327,12 +328,22 @@ export class AdmissionControl {
     this.draining = false
   }
 
+  private noteWait(waitedMs: number): void {
+    if (waitedMs < this.minWaitMs) this.minWaitMs = waitedMs
+  }
+
   /** CoDel's judgement at the end of an interval: standing if even the shortest wait was over the target. */
   private rollInterval(nowMs: number): void {
-    this.standing = this.minWaitMs > this.config.queue.targetMs
+    let minWaitMs = this.minWaitMs
+    if (minWaitMs === Infinity) {
+      // Nobody got a permit from the queue this interval: the wait of one still in it, else (nobody waited) none.
+      const waiting = this.queue.first()
+      minWaitMs = waiting === null ? 0 : nowMs - waiting.enqueuedMs
+    }
+    this.standing = minWaitMs > this.config.queue.targetMs
     this.level = this.standing ? Math.min(MAX_SHED_LEVEL, this.level + 1) : Math.max(0, this.level - 1)
     if (this.level > this.peakLevel) this.peakLevel = this.level
-    this.minWaitMs = this.queue.length === 0 ? 0 : Infinity
+    this.minWaitMs = Infinity
     this.intervalEndMs = nowMs + this.config.queue.intervalMs
   }
 
