@@ -1,6 +1,7 @@
 import t from 'tap'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../../src/config/build-health.js'
+import { DEFAULT_OVERLOAD } from '../../../src/config/build-overload.js'
 import { loadConfigFile, parseConfigText } from '../../../src/config/load.js'
 
 /** A valid single-upstream config, with `extra` appended inside the upstream. */
@@ -47,6 +48,7 @@ t.test('defaults fill every field', async (t) => {
     tls: null,
     retry: DEFAULT_RETRY,
     health: DEFAULT_HEALTH,
+    overload: DEFAULT_OVERLOAD,
   })
   t.same(DEFAULT_RETRY, { maxRetries: 2, retryOnStatus: [500, 502, 503, 504], retryNonIdempotent: false, replayBufferBytes: 65_536, budgetFraction: 0.2, budgetMinConcurrent: 3, perTryTimeoutMs: 0, overallTimeoutMs: 0, hedge: { enabled: true, delayMs: 'tail', minDelayMs: 5, tailFactor: 4, tailFloorMs: 50 } })
   t.equal(DEFAULT_HEALTH.active, null, 'active checks are opt-in')
