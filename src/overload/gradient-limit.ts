@@ -5,11 +5,13 @@ import type { GradientConfig } from '../config/types.js'
  * instead of once per sample so the hot path only adds to a sum:
  *   gradient = clamp(tolerance × longRtt / shortRtt, 0.5, 1)
  *   newLimit = limit × gradient + queueSize,   queueSize = max(4, √limit)
- *   limit    = clamp(limit × (1 − smoothing) + newLimit × smoothing, minLimit, maxLimit)
+ *   limit    = clamp(newLimit < limit ? newLimit : limit × (1 − smoothing) + newLimit × smoothing, minLimit, maxLimit)
  * shortRtt is the window's mean latency to response headers, longRtt an exponential average over `longWindow`
  * windows (α = 2 / (longWindow + 1)). No change while under-used (most in flight < limit / 2: the latency says
  * nothing about a limit nobody reached). When longRtt > 2 × shortRtt (latency back to normal after a long
  * overload) longRtt is cut by 5 % per window, as Netflix does, so the limit recovers without waiting for the average.
+ * One departure from Netflix: only growth is smoothed (additive increase, multiplicative decrease, as TCP), so a
+ * step to several times the capacity brings the limit down within a few windows instead of a few seconds.
  *
  * Chosen over Envoy's adaptive-concurrency filter: Envoy measures the no-load latency by dropping the limit to a
  * floor for a while every minRTT interval (30 s by default), which sheds or queues requests on a healthy upstream
@@ -63,7 +65,9 @@ export class GradientLimit {
     const c = this.config
     const gradient = Math.max(0.5, Math.min(1, (c.tolerance * this.longRttMs) / shortRtt))
     const next = this.limit * gradient + Math.max(4, Math.sqrt(this.limit))
-    const smoothed = this.limit * (1 - c.smoothing) + next * c.smoothing
+    // Growth is smoothed; a cut takes effect at once (the gradient floor already bounds it to half per window):
+    // requests admitted over capacity queue inside the backend, and each window of delay adds to their wait.
+    const smoothed = next < this.limit ? next : this.limit * (1 - c.smoothing) + next * c.smoothing
     this.limit = Math.max(c.minLimit, Math.min(c.maxLimit, smoothed))
   }
 

@@ -23,11 +23,12 @@ t.test('the arithmetic of one window: gradient, growth term, smoothing', async (
     // First window: long = short, gradient = min(1, 1.5) = 1: 100 × 1 + √100 = 110, smoothed 100 × 0.8 + 110 × 0.2 = 102.
     { name: 'flat latency grows by 0.2 × √limit', rtts: [10], expected: 102 },
     // long = 10 then 10 + (2/601)(40 − 10) = 10.0998; gradient = max(0.5, 1.5 × 10.0998 / 40) = 0.5;
-    // 102 × 0.5 + √102 = 61.0995, smoothed 102 × 0.8 + 61.0995 × 0.2 = 93.8199.
-    { name: 'latency × 4: the gradient floors at 0.5', rtts: [10, 40], expected: 93.8199 },
-    // long = 10.0499 (α × 15 added), gradient = 1.5 × 10.0499 / 25 = 0.60299; 102 × 0.60299 + 10.0995 = 71.6045;
-    // smoothed 81.6 + 14.3209 = 95.9209.
-    { name: 'latency × 2.5: a gradient between 0.5 and 1', rtts: [10, 25], expected: 95.9209 },
+    // 102 × 0.5 + √102 = 61.0995, a cut: not smoothed.
+    { name: 'latency × 4: the gradient floors at 0.5, the cut is at once', rtts: [10, 40], expected: 61.0995 },
+    // long = 10.0499 (α × 15 added), gradient = 1.5 × 10.0499 / 25 = 0.60299; 102 × 0.60299 + 10.0995 = 71.6045.
+    { name: 'latency × 2.5: a gradient between 0.5 and 1', rtts: [10, 25], expected: 71.6045 },
+    // long = 10.0166, gradient = 1.5 × 10.0166 / 14 = 1 (clamped): 102 + √102 = 112.0995, smoothed 81.6 + 22.4199 = 104.0199.
+    { name: 'latency × 1.4, within the tolerance: still growth, smoothed', rtts: [10, 14], expected: 104.0199 },
   ]
   for (const c of cases) {
     const limit = new GradientLimit(BASE, 0)
