@@ -2,7 +2,7 @@ import type { OverloadConfig } from '../config/types.js'
 import type { Clock } from '../util/clock.js'
 import { Breakers, BREAKER_MAX_CONNECTIONS, BREAKER_MAX_ENDPOINT_REQUESTS, BREAKER_MAX_PENDING, BREAKER_MAX_REQUESTS, type BreakerName, type BreakerSnapshot } from './breakers.js'
 import { GradientLimit } from './gradient-limit.js'
-import { PRIORITY_CLASSES, PRIORITY_NAMES } from './priority.js'
+import { PRIORITY_CLASSES, PRIORITY_HIGH, PRIORITY_NAMES } from './priority.js'
 import type { RetryBudget } from './retry-budget.js'
 import {
   AdmissionWaiter,
@@ -78,7 +78,7 @@ export interface AdmissionSnapshot {
  * (every try, retry and hedge of it under the one permit). acquire() and release() are O(1) and allocate nothing
  * unless the request must wait. Over the cap (the Gradient2 limit, the connections the pools may open), a request
  * waits in a bounded priority queue (wait-queue.ts) with CoDel's deadline: `queue.timeout`, cut to `queue.target`
- * while the queue is standing; each interval it stays standing one more class, lowest first, is refused on arrival
+ * while the queue is standing (for every class but high); each interval it stays standing one more class, lowest first, is refused on arrival
  * (the shed level, raised also from outside by setPressure). The breakers (breakers.ts) answer at once.
  */
 export class AdmissionControl {
@@ -175,7 +175,7 @@ export class AdmissionControl {
     waiter.priority = priority
     waiter.enqueuedMs = this.clock.now()
     this.queue.push(waiter)
-    if (this.timer === null) this.timer = this.timers.set(deadlineDue, this.currentTimeoutMs(), this)
+    if (this.timer === null) this.timer = this.timers.set(deadlineDue, this.timeoutMs(priority), this)
   }
 
   /** A waiting request's client left: it leaves the queue without an answer. */
@@ -206,7 +206,8 @@ export class AdmissionControl {
 
   /** A latency to response headers, ms, for the adaptive limit (the cluster's observe entry calls it). */
   sample(latencyMs: number, nowMs: number): void {
-    if (this.limiter === null || !this.limiter.sample(latencyMs, this.inflight, nowMs)) return
+    const saturated = this.inflight >= this.cap || this.queue.length > 0
+    if (this.limiter === null || !this.limiter.sample(latencyMs, this.inflight, saturated, nowMs)) return
     this.cap = this.computeCap()
     if (this.queue.length > 0 && !this.draining) this.drain(nowMs)
   }
@@ -224,9 +225,9 @@ export class AdmissionControl {
   expire(): void {
     const nowMs = this.clock.now()
     this.timer = null
-    const timeoutMs = this.currentTimeoutMs()
     let next = Infinity
     for (let c = 0; c < PRIORITY_CLASSES; c++) {
+      const timeoutMs = this.timeoutMs(c)
       let w = this.queue.head(c)
       while (w !== null && nowMs - w.enqueuedMs >= timeoutMs) {
         this.noteWait(nowMs - w.enqueuedMs) // a request shed at its deadline waited that long too (CoDel counts drops)
@@ -301,22 +302,26 @@ export class AdmissionControl {
     return Math.min(limit, this.connectionCap, this.maxRequests)
   }
 
-  private currentTimeoutMs(): number {
+  /**
+   * How long a waiter of class `priority` may wait: queue.timeout, cut to queue.target while the queue is standing
+   * for every class but high (which is served first, so it waits at most about one release, and must not be shed
+   * for a queue that the classes below it stand in).
+   */
+  private timeoutMs(priority: number): number {
     const q = this.config.queue
-    return this.standing ? Math.min(q.targetMs, q.timeoutMs) : q.timeoutMs
+    return this.standing && priority !== PRIORITY_HIGH ? Math.min(q.targetMs, q.timeoutMs) : q.timeoutMs
   }
 
   /** Permits to waiters, most important first, while the cap allows; one past its deadline is shed instead. */
   private drain(nowMs: number): void {
     this.draining = true
-    const timeoutMs = this.currentTimeoutMs()
     while (this.inflight < this.cap) {
       const w = this.queue.first()
       if (w === null) break
       this.queue.remove(w)
       const waited = nowMs - w.enqueuedMs
       this.noteWait(waited)
-      if (waited > timeoutMs) {
+      if (waited > this.timeoutMs(w.priority)) {
         this.countShed(w.priority, SHED_QUEUE_TIMEOUT)
         w.shed(SHED_QUEUE_TIMEOUT)
         continue

@@ -10,8 +10,8 @@ const BASE: GradientConfig = { ...DEFAULT_OVERLOAD.concurrency!, minWindowSample
  * (the others 50 ms earlier, inside the window).
  */
 function window(limit: GradientLimit, nowMs: number, rttMs: number, inflight: number, samples = 10): void {
-  for (let i = 1; i < samples; i++) limit.sample(rttMs, inflight, nowMs - 50)
-  limit.sample(rttMs, inflight, nowMs)
+  for (let i = 1; i < samples; i++) limit.sample(rttMs, inflight, false, nowMs - 50)
+  limit.sample(rttMs, inflight, false, nowMs)
 }
 
 t.test('defaults: Gradient2 as Netflix ships it, windows of 100 ms', async (t) => {
@@ -43,7 +43,7 @@ t.test('the arithmetic of one window: gradient, growth term, smoothing', async (
 
 t.test('no change while under-used (most in flight < limit / 2), and no update before the window is over', async (t) => {
   const limit = new GradientLimit(BASE, 0)
-  t.equal(limit.sample(40, 49, 50), false, 'half a window: no update')
+  t.equal(limit.sample(40, 49, false, 50), false, 'half a window: no update')
   t.equal(limit.limit, 100)
   window(limit, 100, 40, 49)
   t.equal(limit.limit, 100, '49 in flight of 100: the latency says nothing about the limit')
@@ -64,6 +64,18 @@ t.test('bounded by minLimit and maxLimit; the long average recovers fast once la
 
 t.test('minWindowSamples: a window with too few samples goes on until it has them', async (t) => {
   const limit = new GradientLimit({ ...BASE, minWindowSamples: 5 }, 0)
-  for (let i = 0; i < 4; i++) t.equal(limit.sample(10, 100, 500), false)
-  t.equal(limit.sample(10, 100, 500), true, 'the fifth sample closes it')
+  for (let i = 0; i < 4; i++) t.equal(limit.sample(10, 100, false, 500), false)
+  t.equal(limit.sample(10, 100, false, 500), true, 'the fifth sample closes it')
+})
+
+t.test('a window at the limit teaches the long average ten times slower (the baseline must not creep up under overload)', async (t) => {
+  const free = new GradientLimit(BASE, 0)
+  const held = new GradientLimit(BASE, 0)
+  free.sample(10, 100, false, 100)
+  held.sample(10, 100, false, 100)
+  free.sample(40, 100, false, 200)
+  held.sample(40, 100, true, 200)
+  // α = 2 / 601: free learns 30 × α = 0.0998 ms of the rise, held a tenth of it.
+  t.ok(Math.abs(free.longRttMs - 10.0998) < 1e-3, `free: ${free.longRttMs.toFixed(4)}`)
+  t.ok(Math.abs(held.longRttMs - 10.00998) < 1e-4, `held: ${held.longRttMs.toFixed(5)}`)
 })
