@@ -29,7 +29,7 @@ const SERVICE_MS = 100
 const CAPACITY_RPS = (BACKENDS * CAPACITY * 1000) / SERVICE_MS
 /** The storm client's rate, as a share of capacity, at every load level. */
 const STORM_SHARE = 0.2
-const SHED_COST_SECONDS = 5
+const SHED_COST_SECONDS = 3
 
 interface Args {
   readonly seconds: number
@@ -170,8 +170,8 @@ async function main(): Promise<void> {
     const cost = await shedCost(await startCapacityBackend())
     const { profile } = phases(args.seconds)
     const title =
-      `Baton overload ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${BACKENDS} backends × ${CAPACITY} concurrent × ${SERVICE_MS} ms = ${CAPACITY_RPS} rps; ` +
-      `50 % → 300 % → 50 %, storm client ${STORM_SHARE * 100} % of capacity`
+      `Baton overload ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: capacity ${CAPACITY_RPS} rps, ` +
+      `50 % → 300 % → 50 %, storm ${STORM_SHARE * 100} %`
     writeFileSync(args.out, renderOverloadSvg(modes, profile, args.seconds, title))
     process.stdout.write(
       `${BACKENDS} backends × ${CAPACITY} concurrent × ${SERVICE_MS} ms = ${CAPACITY_RPS} rps capacity; open-loop load 50 % → 300 % (${profile.stepUpS}–${profile.stepDownS} s) → 50 % ` +

@@ -6,8 +6,8 @@
 import type { ModeSummary, Profile } from './summary.js'
 
 const WIDTH = 960
-const PANEL_HEIGHT = 160
-const MARGIN = { left: 72, right: 24, top: 28, bottom: 24 }
+const PANEL_HEIGHT = 170
+const MARGIN = { left: 72, right: 24, top: 40, bottom: 24 }
 const HEADER_HEIGHT = 50
 const FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"'
 const COLOURS: Readonly<Record<string, string>> = { off: '#d73027', on: '#4575b4', offered: '#999999', capacity: '#1a9850', queue: '#fdae61' }
@@ -31,7 +31,10 @@ export function renderOverloadSvg(modes: readonly ModeSummary[], profile: Profil
         ...modes.map((m) => ({ label: `protection ${m.mode}`, colour: COLOURS[m.mode], points: at(m.perSecond.goodput) })),
       ],
     ],
-    ['p99 of accepted requests, ms (from when each was due; clipped at 2000)', modes.map((m) => ({ label: `protection ${m.mode}`, colour: COLOURS[m.mode], points: at(m.perSecond.p99Ms.map((v) => Math.min(v, 2000))) }))],
+    [
+      'p99 of accepted requests, ms (from when each was due; clipped at 2000; no point for a second without one)',
+      modes.map((m) => ({ label: `protection ${m.mode}`, colour: COLOURS[m.mode], points: at(m.perSecond.p99Ms.map((v) => Math.min(v, 2000))).filter((p) => p[1] > 0) })),
+    ],
     ['main load answered 503 (shed), %', modes.map((m) => ({ label: `protection ${m.mode}`, colour: COLOURS[m.mode], points: at(m.perSecond.shedPercent) }))],
   ]
   if (on !== undefined) {
@@ -73,13 +76,13 @@ function panel(top: number, name: string, series: readonly Series[], profile: Pr
     `<text x="${MARGIN.left - 6}" y="${y0 + h}" text-anchor="end">0</text>`,
   ]
   for (let t = 0; t <= durationS; t += 10) parts.push(`<text x="${x(t)}" y="${y0 + h + 14}" text-anchor="middle">${t} s</text>`)
-  let legendX = MARGIN.left + 330
+  let legendX = MARGIN.left
   for (const s of series) {
     if (s.points.length > 0) {
       const d = s.points.map((p) => `${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(' ')
       parts.push(`<polyline fill="none" stroke="${s.colour}" stroke-width="1.6"${s.dashed === true ? ' stroke-dasharray="4 3"' : ''} points="${d}"/>`)
     }
-    parts.push(`<rect x="${legendX}" y="${top + 8}" width="10" height="10" fill="${s.colour}"/><text x="${legendX + 14}" y="${top + 17}">${escape(s.label)}</text>`)
+    parts.push(`<rect x="${legendX}" y="${top + 22}" width="10" height="10" fill="${s.colour}"/><text x="${legendX + 14}" y="${top + 31}">${escape(s.label)}</text>`)
     legendX += 14 + 7 * s.label.length
   }
   return parts.join('\n')

@@ -44,7 +44,8 @@ export interface RequestHandlerDeps {
 const ALLOW = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH'
 
 /**
- * The proxy's request entry for one listener: screen, route, pick, forward. Everything per request is
+ * The proxy's request entry for one listener: screen, route, admit (the upstream's AdmissionControl: a permit,
+ * a wait in its priority queue, or a prebuilt 503), pick, forward. Everything per request is
  * synchronous up to the dispatch; the pick context, the head and the target are reused objects since
  * requests never overlap on this thread while they are screened.
  *
