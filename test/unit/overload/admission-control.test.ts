@@ -273,3 +273,18 @@ t.test('acquire and release allocate nothing when nobody waits', async (t) => {
   t.ok(scavenges <= 1, `${scavenges} scavenges over 4 000 000 admissions`)
   t.equal(admission.inflight, 0)
 })
+
+t.test('a reload hands the learned limit to the new admission (clamped to its bounds); without the adaptive limit there is none', async (t) => {
+  const concurrency = { ...DEFAULT_OVERLOAD.concurrency!, initialLimit: 20, minLimit: 4, minWindowSamples: 1 }
+  const old = rig(1000, { concurrency })
+  fill(t, old.admission, 20)
+  old.admission.sample(10, (old.clock.advance(100), old.clock.now()))
+  old.admission.sample(40, (old.clock.advance(100), old.clock.now()))
+  t.equal(old.admission.describe().limit, 14)
+  const next = rig(1000, { concurrency: { ...concurrency, maxLimit: 12 } })
+  next.admission.adopt(old.admission)
+  t.same([next.admission.describe().limit, next.admission.describe().cap, next.admission.describe().longRttMs], [12, 12, old.admission.describe().longRttMs])
+  const off = rig(5)
+  off.admission.adopt(old.admission)
+  t.equal(off.admission.describe().limit, null)
+})
