@@ -280,7 +280,7 @@ t.test('a reload hands the learned limit to the new admission (clamped to its bo
   fill(t, old.admission, 20)
   old.admission.sample(10, (old.clock.advance(100), old.clock.now()))
   old.admission.sample(40, (old.clock.advance(100), old.clock.now()))
-  t.equal(old.admission.describe().limit, 14)
+  t.equal(old.admission.describe().limit, 15, '20 → 20.9 (flat) → 15.0 (four times slower)')
   const next = rig(1000, { concurrency: { ...concurrency, maxLimit: 12 } })
   next.admission.adopt(old.admission)
   t.same([next.admission.describe().limit, next.admission.describe().cap, next.admission.describe().longRttMs], [12, 12, old.admission.describe().longRttMs])
