@@ -83,7 +83,8 @@ export function killAllChildrenNow(): void {
   for (const pid of live.keys()) signal(pid, 'SIGKILL')
 }
 
-function forkReady(entry: string, args: readonly string[]): Promise<BenchChild> {
+/** Forks `entry` (a path relative to this folder) with `args` and waits for its ready message. */
+export function forkReady(entry: string, args: readonly string[]): Promise<BenchChild> {
   // Children write to our stderr: stdout stays clean for the table or --json.
   const child = fork(fileURLToPath(new URL(entry, import.meta.url)), args, { stdio: ['ignore', 2, 2, 'ipc'] })
   const pid = child.pid

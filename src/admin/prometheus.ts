@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
+import { registerAdmissionMetrics } from './admission-metrics.js'
 import type { EndpointView, RateLimitView, UpstreamView } from './types.js'
 import type { EventLog } from '../health/event-log.js'
 import type { LatencySummary, StatusClassCounts } from '../metrics/endpoint-stats.js'
@@ -128,6 +129,7 @@ export function buildRegistry(
   if (anomalies !== null) registerAnomalyMetrics(registry, upstreams, events, anomalies)
   registerOverloadMetrics(registry, upstreams, rateLimits)
   registerScalingMetrics(registry, upstreams)
+  registerAdmissionMetrics(registry, upstreams)
   return registry
 }
 

@@ -11,6 +11,7 @@ import type { EndpointHealth, ClusterHealthStats } from '../health/health-view.j
 import type { EndpointStats } from '../metrics/endpoint-stats.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 import type { ScalingSnapshot } from '../scaling/upstream-scaling.js'
+import type { AdmissionSnapshot } from '../overload/admission-control.js'
 
 /**
  * The read-only view of the proxy that the admin server and the Prometheus registry consume. The cluster
@@ -85,6 +86,8 @@ export interface UpstreamView {
   /** null when active checks are off. */
   readonly checker: { lastCheck(i: number): CheckResult | null } | null
   readonly retryBudget: RetryBudgetView
+  /** Admission control (AdmissionControl satisfies it). */
+  readonly admission: { describe(): AdmissionSnapshot }
   /** The policy, for explanations. */
   readonly balancer: { readonly policy: Policy }
   /** The learned model's versions; null unless the policy is adaptive. */

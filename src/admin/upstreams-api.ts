@@ -1,6 +1,7 @@
 import type { CheckResult } from '../health/active-checker.js'
 import type { EndpointHealth, ClusterHealthStats } from '../health/health-view.js'
 import type { EndpointStatsSnapshot } from '../metrics/endpoint-stats.js'
+import type { AdmissionSnapshot } from '../overload/admission-control.js'
 import type { ScalingSnapshot } from '../scaling/upstream-scaling.js'
 import type { EndpointView, RetryBudgetView, UpstreamView } from './types.js'
 
@@ -40,6 +41,8 @@ export interface UpstreamJson {
   retryAfterHolds: number
   /** The scaling signal (README "Scaling signals"); null without one. */
   scaling: ScalingSnapshot | null
+  /** Limit, queue, shed counts by class and reason, breaker states (overload/admission-control.ts). */
+  admission: AdmissionSnapshot
   endpoints: EndpointJson[]
 }
 
@@ -53,6 +56,7 @@ export function describeUpstreams(upstreams: readonly UpstreamView[], nowMs: num
     storm: u.storm === null ? null : { storming: u.storm.storming, level: u.storm.level, starts: u.storm.starts },
     retryAfterHolds: u.holds.total,
     scaling: u.scaling?.describe() ?? null,
+    admission: u.admission.describe(),
     endpoints: u.endpoints.map((e, i) => describeEndpoint(u, e, i, nowMs)),
   }))
 }

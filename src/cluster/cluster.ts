@@ -16,6 +16,9 @@ import { StormDetector, type StormSignal } from '../overload/storm-detector.js'
 import { DEFAULT_SCALING } from '../config/build-scaling.js'
 import type { ScalingRegistry } from '../scaling/scaling-registry.js'
 import type { UpstreamScaling } from '../scaling/upstream-scaling.js'
+import { AdmissionControl, type AdmissionTimers } from '../overload/admission-control.js'
+import { ShedAnswers } from '../overload/shed-answers.js'
+import { DEFAULT_OVERLOAD } from '../config/build-admission.js'
 import { HedgeDelay } from './hedge-delay.js'
 import { modelEventRecorder } from './model-events.js'
 import type { Clock } from '../util/clock.js'
@@ -41,6 +44,8 @@ export interface ClusterDeps {
   stormSignal?: StormSignal
   /** Where the upstream's scaling signal lives across reloads; absent: no scaling signal. */
   scaling?: ScalingRegistry
+  /** The admission queue's deadline timer; Node's (unref'd) when absent. */
+  admissionTimers?: AdmissionTimers
 }
 
 /**
@@ -57,6 +62,10 @@ export class Cluster {
   readonly rewriteHost: boolean
   readonly retry: RetryConfig
   readonly retryBudget: RetryBudget
+  /** Permits, the adaptive limit, the priority queue and the breakers (overload/admission-control.ts). */
+  readonly admission: AdmissionControl
+  /** The prebuilt 503s of admission's refusals, with this upstream's Retry-After. */
+  readonly shedAnswers: ShedAnswers
   /** When a request without headers yet gets a hedged copy; its p95 form is recomputed on tick. */
   readonly hedgeDelay: HedgeDelay
   readonly health: ClusterHealth
@@ -121,7 +130,8 @@ export class Cluster {
     this.hashKeySpec = config.policy.name === 'hash' ? config.policy.key : null
     this.rewriteHost = config.rewriteHost
     this.retry = config.retry
-    this.retryBudget = new RetryBudget(config.retry.budgetFraction, config.retry.budgetMinConcurrent)
+    const overload = config.overload ?? DEFAULT_OVERLOAD
+    this.retryBudget = new RetryBudget(config.retry.budgetFraction, config.retry.budgetMinConcurrent, overload.breakers.maxRetries)
     this.hedgeDelay = new HedgeDelay(config.retry.hedge)
     this.clock = deps.clock
     this.wallClock = deps.wallClock
@@ -163,6 +173,14 @@ export class Cluster {
         : null
     this.scaling = deps.scaling?.forUpstream(config.name, config.scaling ?? DEFAULT_SCALING) ?? null
     if (config.loadReport != null) this.model?.setLoadWeight(config.loadReport.weight)
+    this.admission = new AdmissionControl(overload, {
+      clock: deps.clock,
+      retryBudget: this.retryBudget,
+      poolConnections: this.endpoints.length * config.poolConnections,
+      events: (kind, cause, data) => deps.events.push({ timeMs: deps.wallClock(), upstream: config.name, endpoint: '', kind, cause, data }),
+      timers: deps.admissionTimers,
+    })
+    this.shedAnswers = new ShedAnswers(overload.retryAfterSec)
     this.ramp = new Float64Array(this.endpoints.length).fill(1)
     this.holds = new EndpointHolds(this.endpoints.length)
     this.stormDetector = config.storm.enabled && deps.stormSignal === undefined ? new StormDetector(config.storm) : null
@@ -176,6 +194,7 @@ export class Cluster {
   /** Takes over the previous cluster's health and learned state for the endpoints that stayed. */
   private adopt(previous: Cluster, from: Int32Array): void {
     this.health.adopt(previous.health, from)
+    this.admission.adopt(previous.admission)
     const policy = this.balancer.policy
     if (policy.adopt !== undefined) policy.adopt(previous.balancer.policy, from)
     this.holds.adopt(previous.holds, from)
@@ -258,9 +277,13 @@ export class Cluster {
     this.retryBudget.requestStarted()
   }
 
-  /** The request is over with every try; `retryTokens` (its retries and hedges) go back to the budget. */
-  requestEnded(retryTokens: number): void {
+  /**
+   * The request is over with every try; `retryTokens` (its retries and hedges) go back to the budget, and its
+   * admission permit, when it held one, to admission (exactly once: the exchange ends once).
+   */
+  requestEnded(retryTokens: number, permit: boolean): void {
     this.retryBudget.requestEnded(retryTokens)
+    if (permit) this.admission.release()
   }
 
   /**
@@ -274,6 +297,7 @@ export class Cluster {
   /** Response headers arrived after latencyMs. A 5xx is final for health here: its body changes nothing. */
   observeHeaders(e: ClusterEndpoint, latencyMs: number, status: number, nowMs: number): void {
     e.stats.recordResponse(status, latencyMs)
+    this.admission.sample(latencyMs, nowMs)
     this.attempts++
     if (status >= 500) this.failedAttempts++
     // A 429 that came with a Retry-After (observeRetryAfter, just before) is an error to the policy: the penalty.
@@ -305,6 +329,7 @@ export class Cluster {
       this.attempts++
       this.failedAttempts++
     }
+    if (outcome === Outcome.Timeout) this.admission.sample(latencyMs, nowMs) // a stall is latency the limit must see
     this.balancer.observe(e, latencyMs, 0, outcome, nowMs)
     this.health.observe(e.index, outcome, 0, latencyMs)
   }
@@ -343,6 +368,7 @@ export class Cluster {
     this.balancer.tick(nowMs)
     this.hedgeDelay.refresh(this.endpoints)
     this.health.tick(nowMs)
+    this.admission.tick(nowMs)
     this.refreshRamp(nowMs)
     if (this.stormDetector !== null) this.stormDetector.sample(this.attempts, this.failedAttempts, nowMs)
     if (this.storm !== null) {
@@ -393,8 +419,13 @@ export class Cluster {
     this.holdTimer = this.scheduler.set(this.holdEnded, nextMs - nowMs, 0)
   }
 
+  /**
+   * Storm damping: retries and hedges scaled by the damper's level, and while the storm lasts the lowest class
+   * that would have to wait is shed on arrival (admission pressure 1), so a surge queues only what matters more.
+   */
   private applyDamping(): void {
     this.retryBudget.damping = this.storm === null ? 1 : this.storm.level
+    this.admission.setPressure(this.storm !== null && this.storm.storming ? 1 : 0)
   }
 
   private refreshRamp(nowMs: number): void {

@@ -8,7 +8,9 @@ import { buildHealth, buildRetry } from './build-health.js'
 import { buildRateLimit, buildRetryAfter, buildStorm } from './build-overload.js'
 import { buildLoadReport, buildScaling } from './build-scaling.js'
 import { readScalingSecretsOrThrow } from './scaling-secrets.js'
+import { buildOverload } from './build-admission.js'
 import { listenerSchema, policySchema, viaSchema, type RawConfig } from './schema.js'
+import { PRIORITY_LEVELS } from './schema-admission.js'
 import { readTlsFilesOrThrow, type TlsMaterial } from './tls-files.js'
 import type { AdminToken, BatonConfig, DebugConfig, HashKeySpec, HashPolicyConfig, ListenerConfig, ListenerTlsConfig, PolicyConfig, PolicyName, RouteConfig, UpstreamConfig, UpstreamTlsConfig, ViaConfig } from './types.js'
 
@@ -118,6 +120,7 @@ function buildRoutes(raw: RawConfig): RouteConfig[] {
     maxBodyBytes: r.maxBodySize ?? null,
     allowTrace: r.allowTrace,
     rateLimit: buildRateLimit(r.rateLimit),
+    priority: PRIORITY_LEVELS.indexOf(r.priority),
   }))
 }
 
@@ -141,6 +144,7 @@ function buildUpstream(u: RawUpstream, baseDir: string, tls: UpstreamTlsConfig |
     storm: buildStorm(u.storm),
     scaling: buildScaling(u.scaling, webhookSecret),
     loadReport: buildLoadReport(u.loadReport),
+    overload: buildOverload(u.overload),
   }
 }
 

@@ -4,6 +4,7 @@ import { anomalySchema } from './schema-anomaly.js'
 import { adminTokensSchema, allowedHostsSchema } from './schema-admin.js'
 import { auditSchema } from './schema-audit.js'
 import { discoverySchema } from './schema-discovery.js'
+import { overloadSchema, prioritySchema } from './schema-admission.js'
 import { retrySchema, healthSchema } from './schema-health.js'
 import { rateLimitSchema, retryAfterSchema, stormSchema } from './schema-overload.js'
 import { loadReportSchema, scalingSchema } from './schema-scaling.js'
@@ -100,6 +101,7 @@ const route = z.strictObject({
   maxBodySize: requiredSize().optional(),
   allowTrace: z.boolean().default(false),
   rateLimit: rateLimitSchema,
+  priority: prioritySchema,
 })
 
 const endpointUrl = checked(z.string({ error: 'expected a URL like http://10.0.0.5:8080' }), originProblem)
@@ -196,6 +198,7 @@ const upstream = z.strictObject({
   storm: stormSchema,
   scaling: scalingSchema,
   loadReport: loadReportSchema,
+  overload: overloadSchema,
 })
 
 const demoBackend = z.strictObject({

@@ -244,6 +244,8 @@ export interface RouteConfig {
   readonly allowTrace: boolean
   /** Token buckets for this route's requests (overload/rate-limiter.ts); null (default): no limit. */
   readonly rateLimit: RateLimitConfig | null
+  /** Priority class of its requests (overload/priority.ts: 0 high, 1 normal, 2 low); absent: normal. */
+  readonly priority?: number
 }
 
 export type PolicyConfig =
@@ -337,6 +339,8 @@ export interface UpstreamConfig {
   readonly scaling?: ScalingConfig
   /** A backend's own load read from a response header and priced by the adaptive model; null/absent (default): off. */
   readonly loadReport?: LoadReportConfig | null
+  /** Adaptive concurrency limit, admission queue, shedding and circuit breakers; absent: DEFAULT_OVERLOAD (build-admission.ts). */
+  readonly overload?: OverloadConfig
 }
 
 /**
@@ -388,6 +392,68 @@ export interface LoadReportConfig {
   readonly metric: string
   /** Cost factor per unit of reported load: cost = latency × (1 + weight × load). Default 1 (cpu_utilization 1 doubles the cost). */
   readonly weight: number
+}
+
+/**
+ * Overload protection of one upstream (src/overload/, README "Overload protection"). Every default is one a
+ * healthy upstream never meets: the limit starts at 100 and follows the latency, the breakers sit at Envoy's 1024.
+ */
+export interface OverloadConfig {
+  /** The Gradient2 adaptive concurrency limit; null (`enabled: false`) leaves only the breakers. Default on. */
+  readonly concurrency: GradientConfig | null
+  readonly queue: AdmissionQueueConfig
+  readonly breakers: BreakerConfig
+  /** Retry-After of every 503 Baton sheds, whole seconds. Default 1. */
+  readonly retryAfterSec: number
+}
+
+/** overload/gradient-limit.ts has the formula. */
+export interface GradientConfig {
+  /** Default 100: above what most upstreams carry at once, so a healthy one never waits for the limit to grow. */
+  readonly initialLimit: number
+  /** Default 10. */
+  readonly minLimit: number
+  /** Default 1000 (the admission cap is also at most the connections the pools may open). */
+  readonly maxLimit: number
+  /** Weight of each new limit, 0..1 (YAML smoothingPercent). Default 0.2 (Netflix). */
+  readonly smoothing: number
+  /** Latency growth tolerated before the limit shrinks (gradient = tolerance × long / short). Default 1.5 (Netflix). */
+  readonly tolerance: number
+  /** Windows in the long latency average. Default 600 (Netflix): a minute of 100 ms windows. */
+  readonly longWindow: number
+  /** Sample window: the limit is updated at most once per window. Default 100 ms. */
+  readonly windowMs: number
+  /** Latency samples a window needs before it updates the limit. Default 10. */
+  readonly minWindowSamples: number
+}
+
+/**
+ * Requests over the limit wait here, most important class first, FIFO within a class, at most
+ * breakers.maxPending of them. CoDel as Facebook applies it to request queues ("Fail at Scale", 2015): a request
+ * waits at most `timeoutMs`, but while the queue is standing (its shortest wait over the last interval was over
+ * `targetMs`) at most `targetMs`, and each interval it stays standing one more class is shed on arrival.
+ */
+export interface AdmissionQueueConfig {
+  /** Longest wait for a permit; 0 turns the queue off (over the limit means shed). Default 100 ms. */
+  readonly timeoutMs: number
+  /** Queue-delay target. Default 5 ms (CoDel). */
+  readonly targetMs: number
+  /** Interval over which the shortest wait is judged. Default 100 ms (CoDel). */
+  readonly intervalMs: number
+}
+
+/** Hard ceilings in the manner of Envoy's circuit breakers (defaults 1024 as Envoy's, retries apart). */
+export interface BreakerConfig {
+  /** Connections to the upstream's endpoints at once (also bounded by pool.connections per endpoint); a request beyond waits as pending. */
+  readonly maxConnections: number
+  /** Requests waiting for a permit or a connection; one more is 503 BATON_BREAKER_MAX_PENDING. */
+  readonly maxPending: number
+  /** Requests in flight on the upstream; one more is 503 BATON_BREAKER_MAX_REQUESTS at once, never queued. */
+  readonly maxRequests: number
+  /** Retries and hedges in flight (over the retry budget, a hard ceiling); one more is not sent. Default 1024 (Envoy's 3 would trip under the 20 % budget). */
+  readonly maxRetries: number
+  /** Requests in flight on one endpoint; one more is 503 BATON_BREAKER_ENDPOINT_MAX_REQUESTS. */
+  readonly maxEndpointRequests: number
 }
 
 export interface EndpointConfig {

@@ -76,6 +76,8 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
   private overallTimer: NodeJS.Timeout | null = null
   private hedgeTimer: NodeJS.Timeout | null = null
   private clientGone = false
+  /** The request holds an admission permit (server/request-handler.ts sets it before start); released when the exchange ends. */
+  holdsPermit = false
   readonly cluster: Cluster
   private readonly clock: Clock
 
@@ -317,7 +319,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
   private finish(attempt: UpstreamAttempt): void {
     attempt.retire()
     if (--this.inFlight > 0) return
-    this.cluster.requestEnded(this.tokens)
+    this.cluster.requestEnded(this.tokens, this.holdsPermit)
     this.res.feeder = null
     if (this.env.listener !== null) this.env.listener.onExchangeEnd(this)
   }

@@ -6,6 +6,8 @@ import { REJECTIONS } from './request-rejections.js'
 
 /** The request header that asks for the balancer's decision (debug/decision-recorder.ts). */
 export const DEBUG_REQUEST_HEADER = 'x-baton-debug'
+/** A request's priority class (overload/priority.ts), honoured only from a trusted proxy (server/request-handler.ts). */
+export const PRIORITY_REQUEST_HEADER = 'x-baton-priority'
 
 /**
  * What the header pass learned of a request that the handler needs next: framing and the Host to route by.
@@ -19,6 +21,8 @@ export class RequestHead {
   transferEncoding: string | null = null
   /** The value of x-baton-debug, or null. */
   debug: string | null = null
+  /** The value of x-baton-priority, or null. */
+  priority: string | null = null
 }
 
 /**
@@ -66,7 +70,7 @@ export class UpstreamHeaderBuilder {
 
   /** The upstream header list, or why the request is refused; `head` is filled on the way. */
   build(raw: readonly string[], clientIp: string, head: RequestHead): string[] | ProxyError {
-    head.host = head.contentLength = head.transferEncoding = head.debug = null
+    head.host = head.contentLength = head.transferEncoding = head.debug = head.priority = null
     if (raw.length > 2 * this.maxFields) return REJECTIONS.tooManyHeaders
     const named = connectionNamedHeaders(raw)
     const keepForwardedFor = !this.replaceForwardedFor || this.trusts(clientIp)
@@ -107,6 +111,9 @@ export class UpstreamHeaderBuilder {
           continue // Node's server already answered 100-continue; undici rejects an Expect header
         case DEBUG_REQUEST_HEADER:
           head.debug = value
+          break
+        case PRIORITY_REQUEST_HEADER:
+          head.priority = value
       }
       if (isHopByHop(lower, named)) continue
       if (name.indexOf('_') >= 0 && this.underscores !== 'allow') {

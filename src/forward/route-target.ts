@@ -2,6 +2,7 @@ import type { Cluster } from '../cluster/cluster.js'
 import type { RouteConfig } from '../config/types.js'
 import type { RateLimiter } from '../overload/rate-limiter.js'
 import { LoadReportReader } from './load-report.js'
+import { PRIORITY_NORMAL } from '../overload/priority.js'
 
 /** Where a matched route sends a request, and the route's own rules for it. Built once per route. */
 export interface RouteTarget {
@@ -19,6 +20,8 @@ export interface RouteTarget {
   readonly rateLimiter: RateLimiter | null
   /** Where the upstream's backends report their load (a response header, stripped); null when not configured. */
   readonly loadReport: LoadReportReader | null
+  /** Priority class of its requests (overload/priority.ts), unless a trusted proxy's x-baton-priority names another. */
+  readonly priority: number
 }
 
 export function routeTarget(route: RouteConfig, cluster: Cluster, slot = -1, rateLimiter: RateLimiter | null = null): RouteTarget {
@@ -31,5 +34,6 @@ export function routeTarget(route: RouteConfig, cluster: Cluster, slot = -1, rat
     allowTrace: route.allowTrace,
     rateLimiter,
     loadReport: cluster.config.loadReport == null ? null : new LoadReportReader(cluster.config.loadReport),
+    priority: route.priority ?? PRIORITY_NORMAL,
   }
 }

@@ -30,6 +30,10 @@ export type HealthEventKind =
   | 'model-version'
   | 'model-rollback'
   | 'scaling'
+  | 'limit-changed'
+  | 'breaker-open'
+  | 'breaker-closed'
+  | 'shedding-changed'
 
 /** Every kind, in a fixed order: the index of a kind in this list is its counter slot. */
 export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
@@ -55,6 +59,10 @@ export const HEALTH_EVENT_KINDS: readonly HealthEventKind[] = [
   'model-version',
   'model-rollback',
   'scaling',
+  'limit-changed',
+  'breaker-open',
+  'breaker-closed',
+  'shedding-changed',
 ]
 
 export interface HealthEvent {

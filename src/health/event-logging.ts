@@ -2,7 +2,7 @@ import type { Logger } from '../util/logger.js'
 import type { HealthEvent, HealthEventKind } from './event-log.js'
 
 /** Transitions that take capacity away are warnings; the rest (capacity coming back) are information. */
-const WARNINGS: ReadonlySet<HealthEventKind> = new Set(['unhealthy', 'ejected', 'panic-on', 'predicted-failure', 'drain', 'anomaly-start'])
+const WARNINGS: ReadonlySet<HealthEventKind> = new Set(['unhealthy', 'ejected', 'panic-on', 'predicted-failure', 'drain', 'anomaly-start', 'breaker-open'])
 
 /** Writes one health event to the log, with its figures, at the level its kind deserves. */
 export function logHealthEvent(logger: Logger, event: HealthEvent): void {

@@ -20,10 +20,14 @@ export class RetryBudget {
    * fall towards zero during a storm. 1 outside storms.
    */
   damping = 1
+  /** Retries refused by the maxRetries circuit breaker (overload/breakers.ts), not by the budget. */
+  overflows = 0
 
   constructor(
     private readonly fraction: number,
     private readonly minConcurrent: number,
+    /** Hard ceiling on retries in flight whatever the budget says (the maxRetries breaker). */
+    private readonly maxConcurrent = Infinity,
   ) {}
 
   /** A request (with all its tries) began. */
@@ -60,6 +64,10 @@ export class RetryBudget {
   }
 
   private tryAcquire(limit: number): boolean {
+    if (this.retrying >= this.maxConcurrent) {
+      this.overflows++
+      return false
+    }
     if (this.retrying < limit) {
       this.retrying++
       this.granted++

@@ -19,6 +19,10 @@ import { requestHashKey } from './hash-key.js'
 import { RequestScreen } from './request-screen.js'
 import { rateLimitKey } from './rate-limit-key.js'
 import { answerRateLimited } from './rate-limited.js'
+import { PendingRequest, sendShed, type PendingOwner } from './pending-request.js'
+import { ADMITTED, MUST_WAIT } from '../overload/admission-control.js'
+import { parsePriority } from '../overload/priority.js'
+import { SHED_ENDPOINT_MAX_REQUESTS } from '../overload/wait-queue.js'
 
 /**
  * Where the balancer's decision for a request goes when someone wants it explained (debug/decision-recorder.ts):
@@ -43,7 +47,8 @@ export interface RequestHandlerDeps {
 const ALLOW = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH'
 
 /**
- * The proxy's request entry for one listener: screen, route, pick, forward. Everything per request is
+ * The proxy's request entry for one listener: screen, route, admit (the upstream's AdmissionControl: a permit,
+ * a wait in its priority queue, or a prebuilt 503), pick, forward. Everything per request is
  * synchronous up to the dispatch; the pick context, the head and the target are reused objects since
  * requests never overlap on this thread while they are screened.
  *
@@ -53,8 +58,12 @@ const ALLOW = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH'
  * root); this handler adds what the listener's limits forbid (body size) and the route's rate limit (a token
  * taken after routing, before any pick: a refused request costs no backend anything).
  */
-export class RequestHandler {
+export class RequestHandler implements PendingOwner {
   private readonly pickContext: PickContext = { hashKey: 0, attempt: 0, exclude: -1 }
+  /** The request being handled, when admitted at once: filled and used synchronously, never queued. */
+  private readonly current: PendingRequest = new PendingRequest(this)
+  /** Waiters returned after use, reused by the next requests that must wait (grows to the most ever waiting at once). */
+  private readonly spare: PendingRequest[] = []
   /** Header rules, version, framing, Host, target and routing: shared with upgrades (upgrade-handler.ts). */
   readonly screen: RequestScreen
   readonly env: ExchangeEnv
@@ -100,26 +109,74 @@ export class RequestHandler {
       const waitSeconds = limiter.take(rateLimitKey(limiter, req, screen.builder), this.env.clock.now())
       if (waitSeconds > 0) return refuseRateLimited(head, res, limiter, waitSeconds)
     }
+    const request = this.current
+    request.fill(req, res, route, screen, this.continueWanted, maxBody, length)
+    const admission = route.cluster.admission
+    const priority = this.priorityOf(route, req)
+    request.priority = priority
+    const verdict = admission.acquire(priority)
+    if (verdict === ADMITTED) this.proceed(request)
+    else if (verdict === MUST_WAIT) this.wait(request, priority)
+    else sendShed(res, route.cluster.shedAnswers, verdict, request.bodyMayFollow)
+    request.clear()
+  }
+
+  /**
+   * A request holding an admission permit: pick, then forward. Every way out that starts no exchange gives the
+   * permit back here; an exchange gives it back when it ends (ProxyExchange.holdsPermit).
+   */
+  proceed(request: PendingRequest): void {
+    const req = request.req!
+    const res = request.res!
+    const route = request.route!
     const cluster = route.cluster
     // Only a hash-policy upstream pays for a key; the context is reused, so others get 0.
-    this.pickContext.hashKey = cluster.hashKeySpec === null ? 0 : requestHashKey(cluster.hashKeySpec, req, screen.target.path)
+    this.pickContext.hashKey = cluster.hashKeySpec === null ? 0 : requestHashKey(cluster.hashKeySpec, req, request.path)
     const endpoint = cluster.balancer.pick(this.pickContext)
     if (endpoint === null) {
+      cluster.admission.release()
       sendError(res, 503, 'BATON_NO_ENDPOINT', `no endpoint of upstream "${cluster.name}" is available`)
       return
     }
-    screen.placeHost(endpoint)
-    const headers = screen.headers
-    if (this.decisions !== null) this.decisions.capture(head.debug, res, cluster, endpoint)
-    if (this.continueWanted) res.writeContinue()
-    const path = screen.target.path
-    if (head.transferEncoding === null && length <= 0) {
+    if (cluster.admission.endpointFull(endpoint.inflight, request.priority)) {
+      cluster.admission.release()
+      sendShed(res, cluster.shedAnswers, SHED_ENDPOINT_MAX_REQUESTS, request.bodyMayFollow)
+      return
+    }
+    request.placeHost(this.screen.builder, endpoint)
+    const headers = request.headers
+    if (this.decisions !== null) this.decisions.capture(request.debug, res, cluster, endpoint)
+    if (request.continueWanted) res.writeContinue()
+    const path = request.path
+    const length = request.length
+    if (!request.chunked && length <= 0) {
       this.forward(req, res, route, endpoint, path, headers, null)
     } else if (length > 0 && length <= cluster.retry.replayBufferBytes && cluster.retry.maxRetries > 0) {
       void this.forwardReplayable(req, res, route, endpoint, path, headers)
     } else {
-      this.forward(req, res, route, endpoint, path, headers, new StreamedBody(req, maxBody)) // never retried
+      this.forward(req, res, route, endpoint, path, headers, new StreamedBody(req, request.maxBody)) // never retried
     }
+  }
+
+  recycle(request: PendingRequest): void {
+    request.clear()
+    this.spare.push(request)
+  }
+
+  /** Over the limit: a pooled copy of the request waits in the upstream's queue, the response's feeder meanwhile. */
+  private wait(request: PendingRequest, priority: number): void {
+    const waiter = this.spare.pop() ?? new PendingRequest(this)
+    waiter.copyFrom(request)
+    waiter.res!.feeder = waiter
+    request.route!.cluster.admission.enqueue(waiter, priority)
+  }
+
+  /** The route's class, unless a trusted proxy names another in x-baton-priority (a client's own claim is ignored). */
+  private priorityOf(route: RouteTarget, req: IncomingMessage): number {
+    const claimed = this.screen.head.priority
+    if (claimed === null || !this.screen.builder.trusts(req.socket.remoteAddress ?? '')) return route.priority
+    const priority = parsePriority(claimed)
+    return priority < 0 ? route.priority : priority
   }
 
   private forward(
@@ -131,7 +188,9 @@ export class RequestHandler {
     headers: string[],
     body: Buffer | StreamedBody | null,
   ): void {
-    new ProxyExchange(req, res, route, endpoint, this.env, path, headers, body).start()
+    const exchange = new ProxyExchange(req, res, route, endpoint, this.env, path, headers, body)
+    exchange.holdsPermit = true
+    exchange.start()
   }
 
   /** A small body is read whole first (as nginx buffers bodies), so a retry can send it again. */
@@ -144,7 +203,7 @@ export class RequestHandler {
     headers: string[],
   ): Promise<void> {
     const body = await readReplayableBody(req, route.cluster.retry.replayBufferBytes)
-    if (body === null) return // the client left mid-body: its socket is gone
+    if (body === null) return route.cluster.admission.release() // the client left mid-body: its socket is gone
     this.forward(req, res, route, endpoint, path, headers, body)
   }
 }

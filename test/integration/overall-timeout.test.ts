@@ -1,6 +1,7 @@
 import t from 'tap'
 import { request } from 'undici'
 import { DEFAULT_RETRY } from '../../src/config/build-health.js'
+import { DEFAULT_OVERLOAD } from '../../src/config/build-admission.js'
 import type { RetryConfig } from '../../src/config/types.js'
 import { expectSettled, timed } from '../helpers/exchange-checks.js'
 import { getText, startRig } from '../helpers/harness.js'
@@ -64,7 +65,9 @@ t.test('a try still queued for a pool connection is answered at the timeout too,
   // The one pool connection is held by a download the client reads slowly (the overall timeout counts to the
   // headers, so it is not cut); a second request queues behind it. Two hanging requests would race: the first
   // one's cut frees the connection, and the queued try could be written before its own timer fires.
-  const { url, backends, baton } = await startRig(t, ['a'], { overrides: { poolConnections: 1, retry: retry({ overallTimeoutMs: 300 }) } })
+  // The adaptive limit off: with it, the second request would wait in admission's bounded queue, not the pool's.
+  const overload = { ...DEFAULT_OVERLOAD, concurrency: null }
+  const { url, backends, baton } = await startRig(t, ['a'], { overrides: { poolConnections: 1, retry: retry({ overallTimeoutMs: 300 }), overload } })
   const download = await request(`${url}/download/${16 * 1024 * 1024}`)
   t.equal(download.statusCode, 200)
   const [queued, elapsedMs] = await timed(() => getText(`${url}/hang`))

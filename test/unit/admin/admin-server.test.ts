@@ -97,6 +97,7 @@ t.test('/api/upstreams lists every endpoint with its live state and statistics',
   const body = JSON.parse(res.body)
   t.match(body[0].health, { panic: false, available: 2, ejected: 0 }, 'upstream health')
   t.match(body[0].retryBudget, { active: 0, retrying: 0, refused: 0, granted: 0 })
+  t.match(body[0].admission, { adaptive: true, limit: 100, cap: 100, inflight: 0, queued: 0, shedLevel: 0, breakers: { maxRequests: { threshold: 1024, open: false } } }, 'admission: the default limit, no queue, breakers closed')
   t.match(body[0].endpoints[0].health, { state: 'available', routed: true, ejected: false, slowStartFactor: 1 })
   t.equal(body[0].endpoints[0].lastCheck, null, 'no active checks configured')
   t.equal(body[0].scaling, null, 'a fake upstream without a scaling signal')
@@ -109,6 +110,7 @@ t.test('/api/upstreams lists every endpoint with its live state and statistics',
     delete u.storm
     delete u.retryAfterHolds
     delete u.scaling
+    delete u.admission
     for (const e of u.endpoints) {
       delete e.health
       delete e.lastCheck

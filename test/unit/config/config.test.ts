@@ -4,6 +4,7 @@ import { DEFAULT_ANOMALY } from '../../../src/config/build-anomaly.js'
 import { DEFAULT_HEALTH, DEFAULT_RETRY } from '../../../src/config/build-health.js'
 import { DEFAULT_RETRY_AFTER, DEFAULT_STORM } from '../../../src/config/build-overload.js'
 import { DEFAULT_SCALING } from '../../../src/config/build-scaling.js'
+import { DEFAULT_OVERLOAD } from '../../../src/config/build-admission.js'
 import { loadConfigFile, parseConfigText } from '../../../src/config/load.js'
 
 /** A valid single-upstream config, with `extra` appended inside the upstream. */
@@ -54,6 +55,7 @@ t.test('defaults fill every field', async (t) => {
     storm: DEFAULT_STORM,
     scaling: DEFAULT_SCALING,
     loadReport: null,
+    overload: DEFAULT_OVERLOAD,
   })
   t.same(DEFAULT_RETRY, { maxRetries: 2, retryOnStatus: [500, 502, 503, 504], retryNonIdempotent: false, replayBufferBytes: 65_536, budgetFraction: 0.2, budgetMinConcurrent: 3, perTryTimeoutMs: 0, overallTimeoutMs: 0, hedge: { enabled: true, delayMs: 'tail', minDelayMs: 5, tailFactor: 4, tailFloorMs: 50 } })
   t.equal(DEFAULT_HEALTH.active, null, 'active checks are opt-in')

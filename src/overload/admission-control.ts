@@ -1,0 +1,390 @@
+import type { OverloadConfig } from '../config/types.js'
+import type { Clock } from '../util/clock.js'
+import { Breakers, BREAKER_MAX_CONNECTIONS, BREAKER_MAX_ENDPOINT_REQUESTS, BREAKER_MAX_PENDING, BREAKER_MAX_REQUESTS, type BreakerName, type BreakerSnapshot } from './breakers.js'
+import { GradientLimit } from './gradient-limit.js'
+import { PRIORITY_CLASSES, PRIORITY_HIGH, PRIORITY_NAMES } from './priority.js'
+import type { RetryBudget } from './retry-budget.js'
+import {
+  AdmissionWaiter,
+  SHED_ENDPOINT_MAX_REQUESTS,
+  SHED_MAX_REQUESTS,
+  SHED_PRESSURE,
+  SHED_QUEUE_FULL,
+  SHED_QUEUE_TIMEOUT,
+  SHED_REASONS,
+  WaitQueue,
+  type ShedReason,
+} from './wait-queue.js'
+
+/** acquire(): the permit is the caller's. */
+export const ADMITTED = -1
+/** acquire(): over the limit; the caller must enqueue() a waiter now (synchronously). */
+export const MUST_WAIT = -2
+
+/** The most classes a shed level can cover: all but the highest class (high is never shed by level). */
+const MAX_SHED_LEVEL = PRIORITY_CLASSES - 1
+
+export type AdmissionEventKind = 'limit-changed' | 'breaker-open' | 'breaker-closed' | 'shedding-changed'
+
+/** Where admission's state changes go (the cluster turns them into health events of its upstream). */
+export type AdmissionEventSink = (kind: AdmissionEventKind, cause: string, data: Record<string, number | string>) => void
+
+/** The deadline timer; tests drive expire() themselves and pass timers that do nothing. */
+export interface AdmissionTimers {
+  set(fn: (admission: AdmissionControl) => void, ms: number, admission: AdmissionControl): unknown
+  clear(handle: unknown): void
+}
+
+export const systemAdmissionTimers: AdmissionTimers = {
+  set: (fn, ms, admission) => setTimeout(fn, ms, admission).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+}
+
+export interface AdmissionDeps {
+  clock: Clock
+  /** Its maxRetries overflows are the maxRetries breaker's. */
+  retryBudget: RetryBudget
+  /** Connections the endpoints' pools may open together (endpoints × pool.connections). */
+  poolConnections: number
+  events: AdmissionEventSink
+  timers?: AdmissionTimers
+}
+
+/** What GET /api/upstreams shows as `admission`. */
+export interface AdmissionSnapshot {
+  adaptive: boolean
+  /** The adaptive limit (null when off), and the cap in force: min(limit, connections, maxRequests). */
+  limit: number | null
+  cap: number
+  inflight: number
+  queued: number
+  /** Classes shed on arrival when they would wait: 0 none, 1 low, 2 low and normal. */
+  shedLevel: number
+  /** The level set from outside (setPressure); the one in force is the larger. */
+  pressure: number
+  /** The queue's shortest wait over the last interval was above the target (CoDel). */
+  standing: boolean
+  shortRttMs: number
+  longRttMs: number
+  admitted: Record<string, number>
+  shed: Record<string, Record<ShedReason, number>>
+  /** Queued requests whose client left before a permit came. */
+  abandoned: number
+  breakers: Record<BreakerName, BreakerSnapshot>
+}
+
+/**
+ * Admission control of one upstream: a permit per request from the moment it is routed until its exchange ends
+ * (every try, retry and hedge of it under the one permit). acquire() and release() are O(1) and allocate nothing
+ * unless the request must wait. Over the cap (the Gradient2 limit, the connections the pools may open), a request
+ * waits in a bounded priority queue (wait-queue.ts) with CoDel's deadline: `queue.timeout`, cut to `queue.target`
+ * while the queue is standing (for every class but high); each interval it stays standing one more class, lowest first, is refused on arrival
+ * (the shed level, raised also from outside by setPressure). The breakers (breakers.ts) answer at once.
+ */
+export class AdmissionControl {
+  inflight = 0
+  readonly limiter: GradientLimit | null
+  readonly breakers: Breakers
+  /** Permits granted by class. */
+  readonly admitted = new Float64Array(PRIORITY_CLASSES)
+  /** Sheds by class and reason: [class × SHED_REASONS.length + reason]. */
+  readonly shedCounts = new Float64Array(PRIORITY_CLASSES * SHED_REASONS.length)
+  abandoned = 0
+  /** Shed level from outside (a retry storm, say): see setPressure. */
+  pressure = 0
+  private readonly queue = new WaitQueue()
+  /** CoDel's level: raised by one per standing interval, lowered by one per interval that is not. */
+  private level = 0
+  private standing = false
+  /** Shortest wait of a request that left the queue this interval (admitted or shed at its deadline); 0 once a request found no queue; Infinity before either. */
+  private minWaitMs = Infinity
+  private intervalEndMs: number
+  private cap: number
+  private readonly connectionCap: number
+  private readonly maxRequests: number
+  private readonly maxPending: number
+  private readonly maxEndpointRequests: number
+  private draining = false
+  private timer: unknown = null
+  private readonly timers: AdmissionTimers
+  private readonly clock: Clock
+  private readonly retryBudget: RetryBudget
+  private readonly events: AdmissionEventSink
+  /** The last limit announced (limit-changed), and the highest shed level since the last tick and the last announced. */
+  private reportedLimit: number
+  private peakLevel = 0
+  private reportedLevel = 0
+
+  constructor(
+    private readonly config: OverloadConfig,
+    deps: AdmissionDeps,
+  ) {
+    this.clock = deps.clock
+    this.timers = deps.timers ?? systemAdmissionTimers
+    this.retryBudget = deps.retryBudget
+    this.events = deps.events
+    const nowMs = deps.clock.now()
+    this.limiter = config.concurrency === null ? null : new GradientLimit(config.concurrency, nowMs)
+    this.breakers = new Breakers(config.breakers)
+    this.maxRequests = config.breakers.maxRequests
+    this.maxPending = config.queue.timeoutMs === 0 ? 0 : config.breakers.maxPending
+    this.maxEndpointRequests = config.breakers.maxEndpointRequests
+    // With the adaptive limit the cap never exceeds what the pools can carry (a request beyond would wait in a
+    // pool's unbounded queue instead of this bounded one); without it, pools queue as they always did.
+    const pools = config.concurrency === null ? Infinity : Math.max(1, deps.poolConnections)
+    this.connectionCap = Math.min(config.breakers.maxConnections, pools)
+    this.intervalEndMs = nowMs + config.queue.intervalMs
+    this.cap = this.computeCap()
+    this.reportedLimit = this.limiter === null ? 0 : Math.floor(this.limiter.limit)
+  }
+
+  /**
+   * A permit for a request of class `priority`: ADMITTED, MUST_WAIT (then enqueue() a waiter at once), or the
+   * SHED_* reason it is refused for (answer 503, overload/shed-answer.ts). O(1), no allocation.
+   */
+  acquire(priority: number): number {
+    const nowMs = this.clock.now()
+    if (nowMs >= this.intervalEndMs) this.rollInterval(nowMs)
+    if (this.inflight >= this.maxRequests) {
+      this.breakers.overflow(BREAKER_MAX_REQUESTS)
+      return this.refuse(priority, SHED_MAX_REQUESTS)
+    }
+    if (this.inflight < this.cap) {
+      if (this.queue.length > 0) this.drain(nowMs) // the cap grew: the waiting come first
+      if (this.inflight < this.cap) {
+        this.inflight++
+        this.admitted[priority]++
+        if (this.queue.length === 0) this.minWaitMs = 0
+        return ADMITTED
+      }
+    }
+    if (this.inflight >= this.connectionCap) this.breakers.overflow(BREAKER_MAX_CONNECTIONS)
+    const level = this.level > this.pressure ? this.level : this.pressure
+    if (level > 0 && priority >= PRIORITY_CLASSES - level) return this.refuse(priority, SHED_PRESSURE)
+    if (this.queue.length >= this.maxPending) {
+      const victim = this.queue.evictable(priority)
+      this.breakers.overflow(BREAKER_MAX_PENDING)
+      if (victim === null) return this.refuse(priority, SHED_QUEUE_FULL)
+      this.shedWaiter(victim, SHED_QUEUE_FULL)
+    }
+    return MUST_WAIT
+  }
+
+  /** After MUST_WAIT: `waiter` waits for a permit (admitted()) or is shed (shed()). */
+  enqueue(waiter: AdmissionWaiter, priority: number): void {
+    waiter.priority = priority
+    waiter.enqueuedMs = this.clock.now()
+    this.queue.push(waiter)
+    if (this.timer === null) this.timer = this.timers.set(deadlineDue, this.timeoutMs(priority), this)
+  }
+
+  /** A waiting request's client left: it leaves the queue without an answer. */
+  withdraw(waiter: AdmissionWaiter): void {
+    if (!waiter.queued) return
+    this.queue.remove(waiter)
+    this.abandoned++
+  }
+
+  /** The permit of an admitted request comes back (exactly once per ADMITTED or admitted()); the next waiter may go. */
+  release(): void {
+    this.inflight--
+    if (this.queue.length > 0) {
+      if (!this.draining) this.drain(this.clock.now())
+    } else this.minWaitMs = 0
+  }
+
+  /**
+   * The per-endpoint breaker, checked after the pick: true when `endpointInflight` requests already fill the
+   * endpoint (counted as an overflow and a shed of class `priority`; the caller answers 503 and releases).
+   */
+  endpointFull(endpointInflight: number, priority: number): boolean {
+    if (endpointInflight < this.maxEndpointRequests) return false
+    this.breakers.overflow(BREAKER_MAX_ENDPOINT_REQUESTS)
+    this.refuse(priority, SHED_ENDPOINT_MAX_REQUESTS)
+    return true
+  }
+
+  /** A latency to response headers, ms, for the adaptive limit (the cluster's observe entry calls it). */
+  sample(latencyMs: number, nowMs: number): void {
+    const saturated = this.inflight >= this.cap || this.queue.length > 0
+    if (this.limiter === null || !this.limiter.sample(latencyMs, this.inflight, saturated, nowMs)) return
+    this.cap = this.computeCap()
+    if (this.queue.length > 0 && !this.draining) this.drain(nowMs)
+  }
+
+  /**
+   * Raises shedding from outside, for signals admission cannot see itself (a retry storm from the clients, say):
+   * 0 none, 1 sheds low-priority requests that would have to wait, 2 normal ones too; high ones are never
+   * refused by level. The level in force is the larger of this and CoDel's own.
+   */
+  setPressure(level: number): void {
+    this.pressure = Math.max(0, Math.min(MAX_SHED_LEVEL, Math.floor(level)))
+  }
+
+  /** The deadline timer fired: waiters past their deadline are shed, and the timer is re-armed while any wait. */
+  expire(): void {
+    const nowMs = this.clock.now()
+    this.timer = null
+    let next = Infinity
+    for (let c = 0; c < PRIORITY_CLASSES; c++) {
+      const timeoutMs = this.timeoutMs(c)
+      let w = this.queue.head(c)
+      while (w !== null && nowMs - w.enqueuedMs >= timeoutMs) {
+        this.noteWait(nowMs - w.enqueuedMs) // a request shed at its deadline waited that long too (CoDel counts drops)
+        this.shedWaiter(w, SHED_QUEUE_TIMEOUT)
+        w = this.queue.head(c)
+      }
+      if (w !== null) next = Math.min(next, w.enqueuedMs + timeoutMs)
+    }
+    if (next < Infinity) this.timer = this.timers.set(deadlineDue, Math.max(1, next - nowMs), this)
+  }
+
+  /** About once a second: limit, breaker and shedding changes become events (with hysteresis: not one per window). */
+  tick(nowMs: number): void {
+    if (nowMs >= this.intervalEndMs) this.rollInterval(nowMs)
+    this.announceLimit()
+    for (const change of this.breakers.judge(this.retryBudget.overflows)) {
+      this.events(change.open ? 'breaker-open' : 'breaker-closed', `${change.name} ${change.open ? 'overflowed' : 'no overflow for a tick'} (threshold ${change.threshold})`, {
+        breaker: change.name,
+        threshold: change.threshold,
+        overflows: change.overflows,
+      })
+    }
+    if (this.peakLevel !== this.reportedLevel) {
+      this.events('shedding-changed', `shed level ${this.reportedLevel} → ${this.peakLevel}`, { from: this.reportedLevel, to: this.peakLevel, queued: this.queue.length })
+      this.reportedLevel = this.peakLevel
+    }
+    this.peakLevel = Math.max(this.level, this.pressure)
+  }
+
+  /** A reload replaced this upstream's config: the learned limit goes on. */
+  adopt(previous: AdmissionControl): void {
+    if (this.limiter === null || previous.limiter === null) return
+    this.limiter.adopt(previous.limiter)
+    this.cap = this.computeCap()
+    this.reportedLimit = Math.floor(this.limiter.limit)
+  }
+
+  get queued(): number {
+    return this.queue.length
+  }
+
+  describe(): AdmissionSnapshot {
+    const admitted: Record<string, number> = {}
+    const shed: Record<string, Record<ShedReason, number>> = {}
+    for (let c = 0; c < PRIORITY_CLASSES; c++) {
+      admitted[PRIORITY_NAMES[c]] = this.admitted[c]
+      const byReason = {} as Record<ShedReason, number>
+      for (let r = 0; r < SHED_REASONS.length; r++) byReason[SHED_REASONS[r]] = this.shedCounts[c * SHED_REASONS.length + r]
+      shed[PRIORITY_NAMES[c]] = byReason
+    }
+    const limiter = this.limiter
+    return {
+      adaptive: limiter !== null,
+      limit: limiter === null ? null : Math.floor(limiter.limit),
+      cap: this.cap,
+      inflight: this.inflight,
+      queued: this.queue.length,
+      shedLevel: this.level,
+      pressure: this.pressure,
+      standing: this.standing,
+      shortRttMs: limiter === null ? 0 : limiter.shortRttMs,
+      longRttMs: limiter === null ? 0 : limiter.longRttMs,
+      admitted,
+      shed,
+      abandoned: this.abandoned,
+      breakers: this.breakers.snapshot(),
+    }
+  }
+
+  private computeCap(): number {
+    const limit = this.limiter === null ? Infinity : Math.floor(this.limiter.limit)
+    return Math.min(limit, this.connectionCap, this.maxRequests)
+  }
+
+  /**
+   * How long a waiter of class `priority` may wait: queue.timeout, cut to queue.target while the queue is standing
+   * for every class but high (which is served first, so it waits at most about one release, and must not be shed
+   * for a queue that the classes below it stand in).
+   */
+  private timeoutMs(priority: number): number {
+    const q = this.config.queue
+    return this.standing && priority !== PRIORITY_HIGH ? Math.min(q.targetMs, q.timeoutMs) : q.timeoutMs
+  }
+
+  /** Permits to waiters, most important first, while the cap allows; one past its deadline is shed instead. */
+  private drain(nowMs: number): void {
+    this.draining = true
+    while (this.inflight < this.cap) {
+      const w = this.queue.first()
+      if (w === null) break
+      this.queue.remove(w)
+      const waited = nowMs - w.enqueuedMs
+      this.noteWait(waited)
+      if (waited > this.timeoutMs(w.priority)) {
+        this.countShed(w.priority, SHED_QUEUE_TIMEOUT)
+        w.shed(SHED_QUEUE_TIMEOUT)
+        continue
+      }
+      this.inflight++
+      this.admitted[w.priority]++
+      w.admitted(waited)
+    }
+    this.draining = false
+  }
+
+  private noteWait(waitedMs: number): void {
+    if (waitedMs < this.minWaitMs) this.minWaitMs = waitedMs
+  }
+
+  /** CoDel's judgement at the end of an interval: standing if even the shortest wait was over the target. */
+  private rollInterval(nowMs: number): void {
+    let minWaitMs = this.minWaitMs
+    if (minWaitMs === Infinity) {
+      // Nobody got a permit from the queue this interval: the wait of one still in it, else (nobody waited) none.
+      const waiting = this.queue.first()
+      minWaitMs = waiting === null ? 0 : nowMs - waiting.enqueuedMs
+    }
+    this.standing = minWaitMs > this.config.queue.targetMs
+    this.level = this.standing ? Math.min(MAX_SHED_LEVEL, this.level + 1) : Math.max(0, this.level - 1)
+    if (this.level > this.peakLevel) this.peakLevel = this.level
+    this.minWaitMs = Infinity
+    this.intervalEndMs = nowMs + this.config.queue.intervalMs
+  }
+
+  private announceLimit(): void {
+    if (this.limiter === null) return
+    const limit = Math.floor(this.limiter.limit)
+    const from = this.reportedLimit
+    // Hysteresis: a change of at least 20 % (and 2) since the last announcement, at most one per tick.
+    if (Math.abs(limit - from) < Math.max(2, 0.2 * from)) return
+    this.reportedLimit = limit
+    this.events('limit-changed', `concurrency limit ${from} → ${limit}`, {
+      from,
+      to: limit,
+      shortRttMs: Math.round(this.limiter.shortRttMs * 100) / 100,
+      longRttMs: Math.round(this.limiter.longRttMs * 100) / 100,
+      inflight: this.inflight,
+    })
+  }
+
+  private shedWaiter(w: AdmissionWaiter, reason: number): void {
+    this.queue.remove(w)
+    this.countShed(w.priority, reason)
+    w.shed(reason)
+  }
+
+  private refuse(priority: number, reason: number): number {
+    this.countShed(priority, reason)
+    return reason
+  }
+
+  private countShed(priority: number, reason: number): void {
+    this.shedCounts[priority * SHED_REASONS.length + reason]++
+  }
+}
+
+/** setTimeout callback: module-level, the admission passed as the argument. */
+function deadlineDue(admission: AdmissionControl): void {
+  admission.expire()
+}
