@@ -1,6 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { AdmissionSnapshot } from '../overload/admission-control.js'
 import type { UpstreamView } from './types.js'
+import { upstreamGauge } from './upstream-series.js'
 
 /**
  * Admission series, filled at scrape time from each upstream's AdmissionControl.describe() (see prometheus.ts
@@ -15,18 +16,7 @@ export function registerAdmissionMetrics(registry: Registry, upstreams: () => re
     ['baton_admission_queue_length', 'Requests waiting for a permit.', (a) => a.queued],
     ['baton_admission_shed_level', 'Classes shed on arrival when they would wait (0 none, 1 low, 2 low and normal), the larger of CoDel\'s and the pressure set from outside.', (a) => Math.max(a.shedLevel, a.pressure)],
   ]
-  for (const [name, help, read] of gauges) {
-    new Gauge({
-      name,
-      help,
-      labelNames: ['upstream'],
-      registers: [registry],
-      collect() {
-        this.reset()
-        for (const u of upstreams()) this.set({ upstream: u.name }, read(u.admission.describe()))
-      },
-    })
-  }
+  for (const [name, help, read] of gauges) upstreamGauge(registry, upstreams, name, help, (u) => read(u.admission.describe()))
   new Counter({
     name: 'baton_admission_admitted_total',
     help: 'Requests given an admission permit, by priority class.',

@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { UpstreamView } from './types.js'
+import { upstreamCounter, upstreamGauge } from './upstream-series.js'
 import { HEALTH_EVENT_KINDS, type EventLog } from '../health/event-log.js'
 import type { ClusterHealthStats } from '../health/health-view.js'
 import { OUTLIER_REASONS } from '../health/outlier-detector.js'
@@ -23,16 +24,16 @@ export function registerHealthMetrics(registry: Registry, upstreams: () => reado
       }
     },
   })
-  upstreamGauge(registry, upstreams, 'baton_upstream_panic', 'Whether the upstream is in panic mode (balancing across all endpoints), 0 or 1.', (s) => (s.panic ? 1 : 0))
-  upstreamGauge(registry, upstreams, 'baton_upstream_endpoints_available', 'Endpoints healthy, not ejected and not drained.', (s) => s.available)
-  upstreamGauge(registry, upstreams, 'baton_upstream_endpoints_ejected', 'Endpoints ejected by outlier detection right now.', (s) => s.ejected)
+  upstreamGauge(registry, upstreams, 'baton_upstream_panic', 'Whether the upstream is in panic mode (balancing across all endpoints), 0 or 1.', (u) => (u.health.stats().panic ? 1 : 0))
+  upstreamGauge(registry, upstreams, 'baton_upstream_endpoints_available', 'Endpoints healthy, not ejected and not drained.', (u) => u.health.stats().available)
+  upstreamGauge(registry, upstreams, 'baton_upstream_endpoints_ejected', 'Endpoints ejected by outlier detection right now.', (u) => u.health.stats().ejected)
   outlierCounter(registry, upstreams, 'baton_outlier_detections_total', 'Outlier detections by reason, whether or not enforced.', (s) => s.detected)
   outlierCounter(registry, upstreams, 'baton_outlier_ejections_enforced_total', 'Outlier detections that became ejections, by reason.', (s) => s.enforced)
   upstreamCounter(registry, upstreams, 'baton_outlier_ejection_overflow_total', 'Ejections refused because maxEjectionPercent was reached.', (u) => u.health.stats().ejectionOverflow)
   upstreamCounter(registry, upstreams, 'baton_predicted_drains_refused_total', 'Predicted failures not drained because draining would have caused panic.', (u) => u.health.stats().drainsRefused)
   upstreamCounter(registry, upstreams, 'baton_retries_total', 'Retries and hedged copies sent (retry budget tokens granted).', (u) => u.retryBudget.granted)
   upstreamCounter(registry, upstreams, 'baton_retries_refused_total', 'Retries refused by the retry budget.', (u) => u.retryBudget.refused)
-  upstreamGauge(registry, upstreams, 'baton_retries_inflight', 'Retries in flight (bounded by the retry budget).', (_s, u) => u.retryBudget.retrying)
+  upstreamGauge(registry, upstreams, 'baton_retries_inflight', 'Retries in flight (bounded by the retry budget).', (u) => u.retryBudget.retrying)
   new Gauge({
     name: 'baton_endpoint_routed',
     help: 'Whether the balancer may send requests to the endpoint (0 or 1).',
@@ -43,40 +44,6 @@ export function registerHealthMetrics(registry: Registry, upstreams: () => reado
       for (const u of upstreams()) {
         for (let i = 0; i < u.endpoints.length; i++) this.set({ upstream: u.name, endpoint: u.endpoints[i].id }, u.health.isRouted(i) ? 1 : 0)
       }
-    },
-  })
-}
-
-/** A gauge with one series per upstream, read from its health stats at scrape time. */
-function upstreamGauge(
-  registry: Registry,
-  upstreams: () => readonly UpstreamView[],
-  name: string,
-  help: string,
-  read: (stats: ClusterHealthStats, upstream: UpstreamView) => number,
-): void {
-  new Gauge({
-    name,
-    help,
-    labelNames: ['upstream'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const u of upstreams()) this.set({ upstream: u.name }, read(u.health.stats(), u))
-    },
-  })
-}
-
-/** A counter with one series per upstream. */
-function upstreamCounter(registry: Registry, upstreams: () => readonly UpstreamView[], name: string, help: string, read: (u: UpstreamView) => number): void {
-  new Counter({
-    name,
-    help,
-    labelNames: ['upstream'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const u of upstreams()) this.inc({ upstream: u.name }, read(u))
     },
   })
 }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { RateLimitView, UpstreamView } from './types.js'
+import { upstreamCounter, upstreamGauge } from './upstream-series.js'
 
 /**
  * Rate-limit, Retry-After and storm series, filled at scrape time (prometheus.ts says why counters are reset
@@ -27,34 +28,7 @@ export function registerOverloadMetrics(registry: Registry, upstreams: () => rea
       for (const l of rateLimits()) this.set({ route: l.route }, l.buckets.size)
     },
   })
-  new Counter({
-    name: 'baton_retry_after_holds_total',
-    help: 'Endpoints held out of picks and retries by a backend\'s Retry-After (429 or 503), begun or extended.',
-    labelNames: ['upstream'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const u of upstreams()) this.inc({ upstream: u.name }, u.holds.total)
-    },
-  })
-  new Gauge({
-    name: 'baton_storm_active',
-    help: 'Whether the upstream is in a storm (traffic surge or error burst), 0 or 1.',
-    labelNames: ['upstream'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const u of upstreams()) if (u.storm !== null) this.set({ upstream: u.name }, u.storm.storming ? 1 : 0)
-    },
-  })
-  new Gauge({
-    name: 'baton_storm_damping_level',
-    help: 'Storm damping of retries and hedges: 1 as configured, 0 none.',
-    labelNames: ['upstream'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const u of upstreams()) if (u.storm !== null) this.set({ upstream: u.name }, u.storm.level)
-    },
-  })
+  upstreamCounter(registry, upstreams, 'baton_retry_after_holds_total', 'Endpoints held out of picks and retries by a backend\'s Retry-After (429 or 503), begun or extended.', (u) => u.holds.total)
+  upstreamGauge(registry, upstreams, 'baton_storm_active', 'Whether the upstream is in a storm (traffic surge or error burst), 0 or 1.', (u) => (u.storm === null ? null : u.storm.storming ? 1 : 0))
+  upstreamGauge(registry, upstreams, 'baton_storm_damping_level', 'Storm damping of retries and hedges: 1 as configured, 0 none.', (u) => (u.storm === null ? null : u.storm.level))
 }

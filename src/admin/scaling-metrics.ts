@@ -1,6 +1,7 @@
-import { Gauge, type Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
 import type { ScalingSnapshot } from '../scaling/upstream-scaling.js'
 import type { UpstreamView } from './types.js'
+import { upstreamGauge } from './upstream-series.js'
 
 /** Gauges read from each upstream's scaling snapshot at scrape time; an upstream without a value has no series. */
 const SERIES: readonly (readonly [name: string, help: string, read: (s: ScalingSnapshot) => number | null])[] = [
@@ -12,19 +13,9 @@ const SERIES: readonly (readonly [name: string, help: string, read: (s: ScalingS
 /** The scaling signal as Prometheus gauges (README "Scaling signals": the HPA reads the first as an external metric). */
 export function registerScalingMetrics(registry: Registry, upstreams: () => readonly UpstreamView[]): void {
   for (const [name, help, read] of SERIES) {
-    new Gauge({
-      name,
-      help,
-      labelNames: ['upstream'],
-      registers: [registry],
-      collect() {
-        this.reset()
-        for (const u of upstreams()) {
-          const snapshot = u.scaling?.describe() ?? null
-          const value = snapshot === null ? null : read(snapshot)
-          if (value !== null && Number.isFinite(value)) this.set({ upstream: u.name }, value)
-        }
-      },
+    upstreamGauge(registry, upstreams, name, help, (u) => {
+      const snapshot = u.scaling?.describe() ?? null
+      return snapshot === null ? null : read(snapshot)
     })
   }
 }
