@@ -1,6 +1,6 @@
 import type { AnomalyConfig } from '../config/types.js'
 import type { EventLog } from '../health/event-log.js'
-import { Transition, type RobustDetector } from './robust-detector.js'
+import { Transition, type RobustDetector } from '../util/robust-detector.js'
 import { REMOVED, SignalDetectors, type AnomalySignal } from './signals.js'
 import type { TrafficRecorder } from './traffic-recorder.js'
 import type { TrafficSeries } from './traffic-series.js'

@@ -1,5 +1,5 @@
 import type { AnomalyConfig } from '../config/types.js'
-import { RobustDetector, Side, type DetectorOptions } from './robust-detector.js'
+import { RobustDetector, Side, type DetectorOptions } from '../util/robust-detector.js'
 import type { TrafficSeries } from './traffic-series.js'
 
 /** What an anomaly is about: request rate up or down, p99 latency up, 5xx fraction up. */
@@ -129,5 +129,6 @@ function commonOptions(config: AnomalyConfig): Omit<DetectorOptions, 'minAbsolut
     enterAfter: config.enterAfter,
     exitAfter: config.exitAfter,
     relearnAfter: samplesOf(config.relearnAfterMs, config.intervalMs),
+    exitBand: 1,
   }
 }
