@@ -7,10 +7,12 @@ import { manualText, removalText } from './signals-text.js'
 /** Asks for an action on an endpoint; resolves with the endpoint's state after it, or null when refused. */
 export type ActionRunner = (endpoint: string, action: EndpointAction) => Promise<EndpointAfter | null>
 
-const COLUMNS = ['Endpoint', 'Health', 'Share', 'In flight', 'Req/s', 'Errors', 'p50', 'p99', 'Mean / predicted', 'Forecast', 'Ejection / drain', 'Operator', '']
+const COLUMNS = ['Endpoint', 'Health', 'Share', 'In flight', 'Req/s', 'Errors', 'p50', 'p99', 'Mean / predicted', 'Forecast', 'Ejection / drain', '']
 
 interface Row {
   readonly cells: HTMLTableCellElement[]
+  /** Beside the endpoint's id: what an operator set, empty when nothing (most rows, so no column of its own). */
+  readonly manual: HTMLElement
   readonly drain: HTMLButtonElement
   readonly eject: HTMLButtonElement
   drained: boolean
@@ -47,7 +49,7 @@ export class EndpointTable {
       setText(c[8], `${ms(e.meanMs)} / ${ms(e.predictedMs)}`)
       setText(c[9], forecastText(e))
       setText(c[10], removalText(e.ejected, e.ejectionRemainingMs, e.drained, e.retryAfterHoldMs))
-      setText(c[11], manualText(e.manual))
+      setText(row.manual, manualText(e.manual))
       this.show(row, e.drained, e.ejected)
     }
   }
@@ -60,10 +62,11 @@ export class EndpointTable {
     swatch.className = 'swatch'
     swatch.style.background = colourOf(index)
     cells[0].append(id)
-    cells[11].className = 'manual'
-    const drain = button(cells[12], 'drain')
-    const eject = button(cells[12], 'eject')
-    const row: Row = { cells, drain, eject, drained: false, ejected: false }
+    const manual = cells[0].appendChild(document.createElement('small'))
+    manual.className = 'manual'
+    const drain = button(cells[11], 'drain')
+    const eject = button(cells[11], 'eject')
+    const row: Row = { cells, manual, drain, eject, drained: false, ejected: false }
     const act = async (target: HTMLButtonElement, action: EndpointAction): Promise<void> => {
       target.disabled = true
       const after = await run(id, action)

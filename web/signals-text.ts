@@ -30,11 +30,11 @@ export function removalText(ejected: boolean, ejectionRemainingMs: number, drain
   return parts.length === 0 ? NONE : parts.join('; ')
 }
 
-/** What an operator set (drained, ejected, a weight); '—' when the endpoint runs as configured. */
+/** The marker of what an operator set ("operator: drained, weight 2"); '' when the endpoint runs as configured. */
 export function manualText(manual: DashboardEndpoint['manual']): string {
   const parts: string[] = []
-  if (manual.drained) parts.push('drained by operator')
-  if (manual.ejected) parts.push('ejected by operator')
-  if (manual.weight !== null) parts.push(`weight ${manual.weight} by operator`)
-  return parts.length === 0 ? NONE : parts.join('; ')
+  if (manual.drained) parts.push('drained')
+  if (manual.ejected) parts.push('ejected')
+  if (manual.weight !== null) parts.push(`weight ${manual.weight}`)
+  return parts.length === 0 ? '' : `operator: ${parts.join(', ')}`
 }

@@ -159,7 +159,7 @@ t.test('the dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
       lines.some((l) => l.actor === 'ops' && l.action === 'drain' && l.target === `web/${id}`),
       'an audit line names the token, the drain and the endpoint',
     )
-    await row.locator('td.manual', { hasText: 'drained by operator' }).waitFor({ timeout: 5_000 })
+    await row.locator('.manual', { hasText: 'operator: drained' }).waitFor({ timeout: 5_000 })
     t.pass('the next frame marks the drain as an operator\'s')
     await page.locator('#timeline .entry-audit', { hasText: 'drain' }).first().waitFor({ timeout: 10_000 })
     await page.screenshot({ path: SCREENSHOT })
@@ -230,9 +230,9 @@ t.test('the dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
     t.pass('before the signal has a count: no recommendation yet, and why')
     // The page reconnects when the answered stream ends; the second answer carries the recommendation.
     await web.locator('h2 .scaling', { hasText: 'needs 5 of 3 endpoints at 1 200 req/s forecast' }).waitFor({ timeout: 10_000 })
-    t.equal(await web.locator('h2 .storm').textContent(), 'STORM: retries and hedges at 25 %')
-    t.equal(await web.locator('table.endpoints tbody tr').nth(1).locator('td.manual').textContent(), 'weight 2 by operator')
-    t.equal(await web.locator('table.endpoints tbody tr').nth(0).locator('td.manual').textContent(), '—')
+    t.equal(await web.locator('h2 .storm').textContent(), 'STORM: retries and hedges at 25 %', 'the storm state')
+    t.equal(await web.locator('table.endpoints tbody tr').nth(1).locator('.manual').textContent(), 'operator: weight 2', 'the operator marker beside the id')
+    t.equal(await web.locator('table.endpoints tbody tr').nth(0).locator('.manual').textContent(), '', 'none where nothing was set')
   })
 
   done = true

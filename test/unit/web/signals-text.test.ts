@@ -20,8 +20,8 @@ t.test('the storm state while storming and while relaxing; nothing otherwise', a
 t.test('an endpoint: removals (Retry-After holds included) and what an operator set', async (t) => {
   t.equal(removalText(false, 0, false, 0), '—')
   t.equal(removalText(true, 12_000, true, 2_500), 'ejected, 12 s left; drained; Retry-After hold, 2.5 s left')
-  t.equal(manualText({ drained: false, ejected: false, weight: null }), '—', 'as configured')
-  t.equal(manualText({ drained: true, ejected: true, weight: 3 }), 'drained by operator; ejected by operator; weight 3 by operator')
+  t.equal(manualText({ drained: false, ejected: false, weight: null }), '', 'as configured: no marker')
+  t.equal(manualText({ drained: true, ejected: true, weight: 3 }), 'operator: drained, ejected, weight 3')
 })
 
 t.test('counts group their digits by three', async (t) => {
