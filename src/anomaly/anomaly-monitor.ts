@@ -39,7 +39,7 @@ const UNITS: Record<AnomalySignal, string> = { surge: 'req/s', drop: 'req/s', la
 
 /**
  * The anomaly detector of every upstream and route (README "Anomaly detection"; the method is in
- * robust-detector.ts): on each interval it closes the traffic windows, samples every series, and turns each
+ * util/robust-detector.ts): on each interval it closes the traffic windows, samples every series, and turns each
  * start and end into an `anomaly-start` / `anomaly-end` health event (so an audit line and a counter),
  * keeps the active and the recent ones for the admin API and Prometheus, and tells subscribers.
  * `active(upstream, signal)` is the question other code asks ("is U in a surge now?"): one map lookup.

@@ -25,7 +25,7 @@ const MIN_LATENCY_SAMPLES = 1000
 const MIN_ERROR_REQUESTS = 20
 const MIN_ERRORS = 5
 
-/** The onChange code of an anomaly ended because its series left the config (beside robust-detector.ts's Transition codes). */
+/** The onChange code of an anomaly ended because its series left the config (beside util/robust-detector.ts's Transition codes). */
 export const REMOVED = 4
 
 /** The three baselines of one set of series (rate is two-sided: its High side is a surge, its Low side a drop). */
