@@ -2,6 +2,7 @@ import type { DashboardEndpoint } from '../src/admin/dashboard-frame.js'
 import type { EndpointAction, EndpointAfter } from './admin-actions.js'
 import { colourOf } from './charts.js'
 import { duration, ms, NONE, percent, rate } from './format.js'
+import { manualText, removalText } from './signals-text.js'
 
 /** Asks for an action on an endpoint; resolves with the endpoint's state after it, or null when refused. */
 export type ActionRunner = (endpoint: string, action: EndpointAction) => Promise<EndpointAfter | null>
@@ -10,6 +11,8 @@ const COLUMNS = ['Endpoint', 'Health', 'Share', 'In flight', 'Req/s', 'Errors', 
 
 interface Row {
   readonly cells: HTMLTableCellElement[]
+  /** Beside the endpoint's id: what an operator set, empty when nothing (most rows, so no column of its own). */
+  readonly manual: HTMLElement
   readonly drain: HTMLButtonElement
   readonly eject: HTMLButtonElement
   drained: boolean
@@ -45,7 +48,8 @@ export class EndpointTable {
       setText(c[7], ms(e.p99Ms))
       setText(c[8], `${ms(e.meanMs)} / ${ms(e.predictedMs)}`)
       setText(c[9], forecastText(e))
-      setText(c[10], removal(e.ejected, e.ejectionRemainingMs, e.drained))
+      setText(c[10], removalText(e.ejected, e.ejectionRemainingMs, e.drained, e.retryAfterHoldMs))
+      setText(row.manual, manualText(e.manual))
       this.show(row, e.drained, e.ejected)
     }
   }
@@ -58,9 +62,11 @@ export class EndpointTable {
     swatch.className = 'swatch'
     swatch.style.background = colourOf(index)
     cells[0].append(id)
+    const manual = cells[0].appendChild(document.createElement('small'))
+    manual.className = 'manual'
     const drain = button(cells[11], 'drain')
     const eject = button(cells[11], 'eject')
-    const row: Row = { cells, drain, eject, drained: false, ejected: false }
+    const row: Row = { cells, manual, drain, eject, drained: false, ejected: false }
     const act = async (target: HTMLButtonElement, action: EndpointAction): Promise<void> => {
       target.disabled = true
       const after = await run(id, action)
@@ -69,7 +75,7 @@ export class EndpointTable {
         this.show(row, after.health.drained, after.health.ejected)
         setText(cells[1], after.health.state)
         cells[1].className = `state state-${after.health.state}`
-        setText(cells[10], removal(after.health.ejected, after.health.ejectionRemainingMs, after.health.drained))
+        setText(cells[10], removalText(after.health.ejected, after.health.ejectionRemainingMs, after.health.drained, 0))
       }
     }
     drain.addEventListener('click', () => void act(drain, row.drained ? 'undrain' : 'drain'))
@@ -83,12 +89,6 @@ export class EndpointTable {
     setText(row.drain, drained ? 'undrain' : 'drain')
     setText(row.eject, ejected ? 'uneject' : 'eject')
   }
-}
-
-/** Whether the endpoint is out of rotation by ejection (for how long) or by a drain. */
-function removal(ejected: boolean, remainingMs: number, drained: boolean): string {
-  const parts = [...(ejected ? [`ejected, ${duration(remainingMs)} left`] : []), ...(drained ? ['drained'] : [])]
-  return parts.length === 0 ? NONE : parts.join('; ')
 }
 
 function forecastText(e: DashboardEndpoint): string {
@@ -109,6 +109,6 @@ function button(parent: HTMLElement, label: string): HTMLButtonElement {
 }
 
 /** Writes only when the text changed: most cells do not change between frames, and a write costs a layout. */
-function setText(element: HTMLElement, text: string): void {
+export function setText(element: HTMLElement, text: string): void {
   if (element.textContent !== text) element.textContent = text
 }

@@ -15,6 +15,11 @@ export function rate(perSecond: number): string {
   return perSecond < 10 ? perSecond.toFixed(1) : String(Math.round(perSecond))
 }
 
+/** A whole count with thin groups of three digits: 1 200, 12 500. */
+export function count(value: number): string {
+  return String(Math.round(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ' ')
+}
+
 export function duration(msValue: number): string {
   if (msValue < 1000) return `${Math.round(msValue)} ms`
   const s = msValue / 1000

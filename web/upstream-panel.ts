@@ -1,9 +1,11 @@
 import type { DashboardUpstream } from '../src/admin/dashboard-frame.js'
 import { colourOf, LiveChart } from './charts.js'
-import { EndpointTable, type ActionRunner } from './endpoint-table.js'
+import { EndpointTable, setText, type ActionRunner } from './endpoint-table.js'
+import { scalingText, stormText } from './signals-text.js'
 
 /**
- * One upstream: a heading, a chart of request rate and one of p50/p99 per endpoint, and the endpoint table.
+ * One upstream: a heading (name, policy, endpoint count, panic; then the scaling recommendation and the storm
+ * state), a chart of request rate and one of p50/p99 per endpoint, and the endpoint table.
  * Built for a fixed list of endpoints: when the list changes (a reload, discovery) the page builds a new panel.
  */
 export class UpstreamPanel {
@@ -11,6 +13,9 @@ export class UpstreamPanel {
   /** The endpoint ids in order, to tell when the list changed. */
   readonly key: string
   private readonly heading: HTMLElement
+  private readonly title: HTMLElement
+  private readonly scaling: HTMLElement
+  private readonly storm: HTMLElement
   private readonly rateChart: LiveChart
   private readonly latencyChart: LiveChart
   private readonly table: EndpointTable
@@ -23,6 +28,11 @@ export class UpstreamPanel {
     this.element.className = 'upstream'
     this.element.dataset.upstream = upstream.name
     this.heading = this.element.appendChild(document.createElement('h2'))
+    this.title = this.heading.appendChild(document.createElement('span'))
+    this.scaling = this.heading.appendChild(document.createElement('small'))
+    this.scaling.className = 'scaling'
+    this.storm = this.heading.appendChild(document.createElement('span'))
+    this.storm.className = 'storm'
     const row = this.element.appendChild(document.createElement('div'))
     row.className = 'charts'
     this.charts = [chartBox(row, 'rate'), chartBox(row, 'latency')]
@@ -45,7 +55,9 @@ export class UpstreamPanel {
 
   update(upstream: DashboardUpstream, timeSec: number): void {
     const panic = upstream.panic ? ' · PANIC: routing to every endpoint' : ''
-    this.heading.textContent = `${upstream.name} · ${upstream.policy} · ${upstream.endpoints.length} endpoints${panic}`
+    setText(this.title, `${upstream.name} · ${upstream.policy} · ${upstream.endpoints.length} endpoints${panic}`)
+    setText(this.scaling, scalingText(upstream.scaling))
+    setText(this.storm, stormText(upstream.storm))
     this.heading.classList.toggle('panic', upstream.panic)
     this.rateChart.push(timeSec, upstream.endpoints.map((e) => e.rate))
     this.latencyChart.push(timeSec, upstream.endpoints.flatMap((e) => [e.p50Ms, e.p99Ms]))

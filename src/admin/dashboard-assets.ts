@@ -36,7 +36,7 @@ export interface DashboardAsset {
 }
 
 /** The page's modules, compiled from web/ by tsconfig.dashboard.json (npm run build); the entry imports the rest. */
-const MODULES = ['dashboard', 'admin-actions', 'charts', 'endpoint-table', 'format', 'frame-reader', 'timeline', 'upstream-panel']
+const MODULES = ['dashboard', 'admin-actions', 'charts', 'endpoint-table', 'format', 'frame-reader', 'signals-text', 'timeline', 'upstream-panel']
 
 const JS = 'text/javascript; charset=utf-8'
 const CSS = 'text/css; charset=utf-8'

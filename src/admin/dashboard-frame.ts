@@ -28,6 +28,10 @@ export interface DashboardEndpoint {
   meanMs: number
   /** The policy's expected latency, ms (adaptive: predictedLatencyMs; peak_ewma: its estimate); null otherwise. */
   predictedMs: number | null
+  /** What an operator set through the admin API (GET /api/upstreams `manual`): drain, ejection, weight. */
+  manual: { drained: boolean; ejected: boolean; weight: number | null }
+  /** Time left of a backend's Retry-After hold, ms; 0 when none. */
+  retryAfterHoldMs: number
   /** The more imminent forecast; crossingInMs is null when the trend does not rise (JSON has no Infinity). */
   forecast: { metric: string; current: number; limit: number; crossingInMs: number | null } | null
 }
@@ -36,7 +40,23 @@ export interface DashboardUpstream {
   name: string
   policy: string
   panic: boolean
+  /** The scaling signal (GET /api/upstreams `scaling`); null without one or with scaling.enabled false. */
+  scaling: DashboardScaling | null
+  /** Storm damping; null when off. level: 1 retries and hedges as configured, 0 none. */
+  storm: { storming: boolean; level: number } | null
+  /** Retry-After holds begun since start. */
+  retryAfterHolds: number
   endpoints: DashboardEndpoint[]
+}
+
+/** What the panel header says of scaling (scaling/upstream-scaling.ts ScalingSnapshot, cut to it). */
+export interface DashboardScaling {
+  /** The published endpoint count; null until there is enough to go on (`reason` says what is missing). */
+  recommended: number | null
+  current: number
+  /** Requests per second forecast `horizon` ahead; null before the first sample. */
+  forecastRps: number | null
+  reason: string | null
 }
 
 /** A health event (health/event-log.ts HealthEvent), anomalies included (kinds anomaly-start, anomaly-end). */

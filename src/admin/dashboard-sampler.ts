@@ -1,8 +1,8 @@
 import type { EventLog, HealthEvent } from '../health/event-log.js'
 import type { Clock } from '../util/clock.js'
-import type { DashboardEndpoint, DashboardFrame, DashboardUpstream } from './dashboard-frame.js'
+import type { DashboardEndpoint, DashboardFrame, DashboardScaling, DashboardUpstream } from './dashboard-frame.js'
 import type { EndpointView, UpstreamView } from './types.js'
-import { describeUpstreams, type EndpointJson } from './upstreams-api.js'
+import { describeUpstreams, type EndpointJson, type UpstreamJson } from './upstreams-api.js'
 
 /** Counters an endpoint had at the previous frame, to turn monotonic counts into per-frame rates. */
 interface Previous {
@@ -47,19 +47,23 @@ export class DashboardSampler {
     const described = describeUpstreams(views, nowMs)
     return {
       timeMs: this.wallClock(),
-      upstreams: views.map((u, k) => this.upstream(u, described[k].endpoints, described[k].health.panic, nowMs)),
+      upstreams: views.map((u, k) => this.upstream(u, described[k], nowMs)),
       events: this.takeEvents(),
     }
   }
 
-  private upstream(u: UpstreamView, described: readonly EndpointJson[], panic: boolean, nowMs: number): DashboardUpstream {
+  private upstream(u: UpstreamView, json: UpstreamJson, nowMs: number): DashboardUpstream {
+    const described = json.endpoints
     const deltas = u.endpoints.map((e, i) => this.delta(e, described[i], nowMs))
     let total = 0
     for (const d of deltas) total += d.requests
     return {
       name: u.name,
       policy: u.policy,
-      panic,
+      panic: json.health.panic,
+      scaling: scalingOf(json),
+      storm: json.storm === null ? null : { storming: json.storm.storming, level: json.storm.level },
+      retryAfterHolds: json.retryAfterHolds,
       endpoints: described.map((e, i) => endpointOf(e, deltas[i], total, predictedMs(u, u.endpoints[i]))),
     }
   }
@@ -104,11 +108,20 @@ function endpointOf(e: EndpointJson, d: { requests: number; errors: number; seco
     p99Ms: e.latencyMs.p99,
     meanMs: e.latencyMs.mean,
     predictedMs: predicted,
+    manual: { drained: e.manual.drained, ejected: e.manual.ejectedUntil !== null, weight: e.manual.weight },
+    retryAfterHoldMs: e.retryAfterHoldMs,
     forecast:
       forecast === null
         ? null
         : { metric: forecast.metric, current: forecast.current, limit: forecast.limit, crossingInMs: Number.isFinite(forecast.crossingInMs) ? forecast.crossingInMs : null },
   }
+}
+
+/** The part of the scaling signal the panel header shows; null without one or when it is off. */
+function scalingOf(u: UpstreamJson): DashboardScaling | null {
+  const s = u.scaling
+  if (s === null || !s.enabled) return null
+  return { recommended: s.recommendedEndpoints, current: s.currentEndpoints, forecastRps: s.forecastRps, reason: s.reason }
 }
 
 /** The policy's expected latency for an endpoint, from its explanation (what GET /api/model/explain shows). */

@@ -1,6 +1,6 @@
 import type { AnomalyConfig } from '../config/types.js'
 import type { EventLog } from '../health/event-log.js'
-import { Transition, type RobustDetector } from './robust-detector.js'
+import { Transition, type RobustDetector } from '../util/robust-detector.js'
 import { REMOVED, SignalDetectors, type AnomalySignal } from './signals.js'
 import type { TrafficRecorder } from './traffic-recorder.js'
 import type { TrafficSeries } from './traffic-series.js'
@@ -39,7 +39,7 @@ const UNITS: Record<AnomalySignal, string> = { surge: 'req/s', drop: 'req/s', la
 
 /**
  * The anomaly detector of every upstream and route (README "Anomaly detection"; the method is in
- * robust-detector.ts): on each interval it closes the traffic windows, samples every series, and turns each
+ * util/robust-detector.ts): on each interval it closes the traffic windows, samples every series, and turns each
  * start and end into an `anomaly-start` / `anomaly-end` health event (so an audit line and a counter),
  * keeps the active and the recent ones for the admin API and Prometheus, and tells subscribers.
  * `active(upstream, signal)` is the question other code asks ("is U in a surge now?"): one map lookup.

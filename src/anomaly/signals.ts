@@ -1,5 +1,5 @@
 import type { AnomalyConfig } from '../config/types.js'
-import { RobustDetector, Side, type DetectorOptions } from './robust-detector.js'
+import { RobustDetector, Side, type DetectorOptions } from '../util/robust-detector.js'
 import type { TrafficSeries } from './traffic-series.js'
 
 /** What an anomaly is about: request rate up or down, p99 latency up, 5xx fraction up. */
@@ -25,7 +25,7 @@ const MIN_LATENCY_SAMPLES = 1000
 const MIN_ERROR_REQUESTS = 20
 const MIN_ERRORS = 5
 
-/** The onChange code of an anomaly ended because its series left the config (beside robust-detector.ts's Transition codes). */
+/** The onChange code of an anomaly ended because its series left the config (beside util/robust-detector.ts's Transition codes). */
 export const REMOVED = 4
 
 /** The three baselines of one set of series (rate is two-sided: its High side is a surge, its Low side a drop). */
@@ -129,5 +129,6 @@ function commonOptions(config: AnomalyConfig): Omit<DetectorOptions, 'minAbsolut
     enterAfter: config.enterAfter,
     exitAfter: config.exitAfter,
     relearnAfter: samplesOf(config.relearnAfterMs, config.intervalMs),
+    exitBand: 1,
   }
 }

@@ -730,7 +730,10 @@ export interface StormConfig {
   readonly warmupMs: number
   /** Time constant of the EWMA baseline, ms. Default 60 s. */
   readonly baselineMs: number
-  /** A rate is anomalous above mean + band × its mean absolute deviation. Default 4. */
+  /**
+   * A rate is anomalous above level + band × σ̂ (σ̂ = √(π/2) × its mean absolute deviation, at least 10 % of
+   * the level and 1/s; util/robust-detector.ts). Default 4.
+   */
   readonly band: number
   /** Attempts per second below which no surge is a storm. Default 50. */
   readonly minRatePerSecond: number
@@ -741,7 +744,7 @@ export interface StormConfig {
    * 50): one dead endpoint of several is outlier detection's, and retries are what hide it from clients.
    */
   readonly minErrorFraction: number
-  /** A storm ends after this long without an anomalous second, ms. Default 5 s. */
+  /** A storm ends after this long (in 1 s ticks) without a second above half the band and floors, ms. Default 5 s. */
   readonly calmMs: number
   /** Time for the damping to climb back from 0 to 1 after a storm, ms. Default 10 s. */
   readonly relaxMs: number

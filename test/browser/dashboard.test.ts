@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Page } from 'playwright-core'
 import t from 'tap'
 import { request } from 'undici'
-import { ADMIN_SECRET, VIEWER_SECRET, loadBoth, startDashboardRig } from '../helpers/dashboard-rig.js'
+import { ADMIN_SECRET, VIEWER_SECRET, loadBoth, readStream, startDashboardRig } from '../helpers/dashboard-rig.js'
+import type { DashboardFrame } from '../../src/admin/dashboard-frame.js'
 import type { UpstreamJson } from '../../src/admin/upstreams-api.js'
 
 /** Debian's Chromium (.ci/run installs the package when it is missing). */
@@ -116,6 +117,9 @@ t.test('the dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
     const rows = await web.locator('table.endpoints tbody tr').all()
     t.same(await Promise.all(rows.map((r) => r.getAttribute('data-endpoint'))), rig.web.map((b) => idOf(b.url)), 'a row per endpoint, in order')
     t.match(await web.locator('table.endpoints tbody tr').first().locator('td').nth(1).textContent(), /available/)
+    // The live scaling signal, whichever state it is in after a few seconds (the exact texts: the test below).
+    t.match(await web.locator('h2 .scaling').textContent(), /^(no recommendation yet( \(.+\))?|needs \d+ of 3 endpoints( at [\d ]+ req\/s forecast)?)$/, 'the header shows the scaling signal')
+    t.equal(await web.locator('h2 .storm').textContent(), '', 'no storm at a steady load')
   })
 
   await t.test('with 50 endpoints, frames keep coming and a render stays small', async (t) => {
@@ -155,6 +159,8 @@ t.test('the dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
       lines.some((l) => l.actor === 'ops' && l.action === 'drain' && l.target === `web/${id}`),
       'an audit line names the token, the drain and the endpoint',
     )
+    await row.locator('.manual', { hasText: 'operator: drained' }).waitFor({ timeout: 5_000 })
+    t.pass('the next frame marks the drain as an operator\'s')
     await page.locator('#timeline .entry-audit', { hasText: 'drain' }).first().waitFor({ timeout: 10_000 })
     await page.screenshot({ path: SCREENSHOT })
     await row.locator('button.action-drain').click()
@@ -203,10 +209,46 @@ t.test('the dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
     t.equal(upstreams.find((u) => u.name === 'web')!.endpoints.find((e) => e.id === id)!.health.drained, false, 'and nothing changed')
   })
 
+  await t.test('the header names the recommendation and the storm, the table an operator weight (frames answered in the browser)', async (t) => {
+    // A real frame with the signals set: which states the running rig reaches in a few seconds is not up to
+    // the test, what the page makes of each state is.
+    const { frames } = await readStream(rig.admin, ADMIN_SECRET, (f) => f.length >= 1)
+    const before = withWeb(frames[0], (w) => ({ ...w, scaling: { recommended: null, current: 3, forecastRps: null, reason: 'no sample yet' } }))
+    const after = withWeb(frames[0], (w) => ({
+      ...w,
+      scaling: { recommended: 5, current: 3, forecastRps: 1_200, reason: null },
+      storm: { storming: true, level: 0.25 },
+      endpoints: w.endpoints.map((e, i) => (i === 1 ? { ...e, manual: { drained: false, ejected: false, weight: 2 } } : e)),
+    }))
+    const tab = await context.newPage()
+    t.teardown(() => tab.close())
+    let served = 0
+    await tab.route('**/api/stream', (route) => route.fulfill({ status: 200, contentType: 'text/event-stream', body: sse(served++ === 0 ? [before] : [before, after]) }))
+    await tab.goto(`${rig.admin}/`)
+    const web = tab.locator('section[data-upstream="web"]')
+    await web.locator('h2 .scaling', { hasText: 'no recommendation yet (no sample yet)' }).waitFor({ timeout: 5_000 })
+    t.pass('before the signal has a count: no recommendation yet, and why')
+    // The page reconnects when the answered stream ends; the second answer carries the recommendation.
+    await web.locator('h2 .scaling', { hasText: 'needs 5 of 3 endpoints at 1 200 req/s forecast' }).waitFor({ timeout: 10_000 })
+    t.equal(await web.locator('h2 .storm').textContent(), 'STORM: retries and hedges at 25 %', 'the storm state')
+    t.equal(await web.locator('table.endpoints tbody tr').nth(1).locator('.manual').textContent(), 'operator: weight 2', 'the operator marker beside the id')
+    t.equal(await web.locator('table.endpoints tbody tr').nth(0).locator('.manual').textContent(), '', 'none where nothing was set')
+  })
+
   done = true
   await loading
   t.same(problems, [], 'no script error and no CSP refusal in the page')
 })
+
+/** `frame` with its web upstream replaced by `change(web)`. */
+function withWeb(frame: DashboardFrame, change: (web: DashboardFrame['upstreams'][number]) => DashboardFrame['upstreams'][number]): DashboardFrame {
+  return { ...frame, events: [], upstreams: frame.upstreams.map((u) => (u.name === 'web' ? change(u) : u)) }
+}
+
+/** Frames as a Server-Sent Events body. */
+function sse(frames: readonly DashboardFrame[]): string {
+  return frames.map((f) => `data: ${JSON.stringify(f)}\n\n`).join('')
+}
 
 /** Render times of the next `count` frames, as the page measured them (performance.now() around a frame). */
 async function sampleRenderTimes(page: Page, count: number): Promise<number[]> {

@@ -2,6 +2,7 @@ import t from 'tap'
 import { DashboardSampler } from '../../../src/admin/dashboard-sampler.js'
 import type { UpstreamView } from '../../../src/admin/types.js'
 import { EventLog, type HealthEvent } from '../../../src/health/event-log.js'
+import { EndpointHolds } from '../../../src/overload/endpoint-holds.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { fakeEndpoint, fakeUpstream } from '../metrics/fake-upstreams.js'
 
@@ -36,6 +37,30 @@ t.test('rates, shares and error rates are per frame, from counter deltas over th
   for (let i = 0; i < 10; i++) a.stats.recordResponse(200, 4)
   clock.advance(1_000)
   t.match(sampler.frame().upstreams[0].endpoints, [{ rate: 10, share: 1 }, { rate: 0, share: 0 }])
+})
+
+t.test('each upstream carries its scaling recommendation, storm state and holds; each endpoint what an operator set', async (t) => {
+  const clock = new ManualClock(1_000)
+  const a = fakeEndpoint('10.0.0.1:80', 1, 0, 0)
+  const b = fakeEndpoint('10.0.0.2:80', 1, 0, 0)
+  const base = fakeUpstream('api', [a, b])
+  base.setWeight(1, 4, 'ops', 'test')
+  const snapshot = { enabled: true, recommendedEndpoints: 5, desiredEndpoints: 4.2, currentEndpoints: 2, rps: 900, forecastRps: 1_200, trendRpsPerMinute: 30, capacityRpsPerEndpoint: 280, endpointsMeasured: 2, targetP99Ms: 250, horizonMs: 120_000, headroomPercent: 10, reason: null }
+  const holds = new EndpointHolds(2)
+  holds.hold(0, clock.now() + 3_000)
+  const upstream: UpstreamView = { ...base, holds, storm: { storming: true, level: 0.25, starts: 1 }, scaling: { describe: () => snapshot } }
+  upstream.health.ejectManually(1, 30_000, true, 'ops', 'test')
+  const frame = new DashboardSampler(() => [upstream], new EventLog(), clock).frame().upstreams[0]
+  t.same(frame.scaling, { recommended: 5, current: 2, forecastRps: 1_200, reason: null })
+  t.same(frame.storm, { storming: true, level: 0.25 })
+  t.equal(frame.retryAfterHolds, 1)
+  t.match(frame.endpoints, [
+    { retryAfterHoldMs: 3_000, manual: { drained: false, ejected: false, weight: null } },
+    { retryAfterHoldMs: 0, manual: { drained: false, ejected: true, weight: 4 } },
+  ])
+  const off = { ...upstream, storm: null, scaling: { describe: () => ({ ...snapshot, enabled: false, recommendedEndpoints: null }) } }
+  const frameOff = new DashboardSampler(() => [off], new EventLog(), clock).frame().upstreams[0]
+  t.match(frameOff, { scaling: null, storm: null }, 'scaling.enabled false and damping off: nothing to show')
 })
 
 t.test('each frame carries the events pushed since the previous one, once, even several in the same ms', async (t) => {

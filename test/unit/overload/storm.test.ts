@@ -47,7 +47,7 @@ t.test('a surge starts a storm after two anomalous seconds, never during the war
   const feed = new Feed()
   t.same(feed.run(3, 100), [false, false, false])
   t.same(feed.run(3, 2_000), [false, false, false], 'a surge in the warm-up: no baseline yet, no storm')
-  feed.run(60, 100) // the warm-up passes; the baseline settles back on 100/s
+  feed.run(300, 100) // the warm-up learnt the surge (a running mean); the baseline settles back on 100/s
   t.same(feed.run(1, 1_000), [false], 'one anomalous second is not a storm')
   t.same(feed.run(1, 100), [false], 'and the count restarts')
   t.same(feed.run(2, 1_000), [false, true], 'two in a row are')
@@ -57,7 +57,7 @@ t.test('a surge starts a storm after two anomalous seconds, never during the war
 
 t.test('hysteresis: a rate between half the band and the band keeps a storm alive but starts none', async (t) => {
   const feed = new Feed()
-  feed.run(60, 100) // mean 100, deviation ~0: band upper = 100 + 4 × 10 = 140, half band 120
+  feed.run(60, 100) // level 100, deviation ~0: band upper = 100 + 4 × 10 = 140, half band 120
   t.same(feed.run(3, 130), [false, false, false], '130/s is inside the band: no storm')
   feed.run(30, 100)
   t.same(feed.run(2, 1_000), [false, true])
@@ -75,6 +75,35 @@ t.test('an error burst is a storm at a steady request rate; a quiet upstream nev
   const quiet = new Feed()
   quiet.run(60, 2)
   t.same(quiet.run(5, 40, 8), Array(5).fill(false), '20 × the rate, but below minRate and minErrorRate')
+})
+
+t.test('a quiet upstream that grows is learnt: its new rate is the baseline, not a storm once over the floor', async (t) => {
+  const feed = new Feed()
+  feed.run(60, 2)
+  feed.run(300, 40) // below minRate: never a storm, but learnt (Huber-clipped) as the new normal
+  t.same(feed.run(5, 50), Array(5).fill(false), '50/s against a baseline of 40/s is inside the band')
+})
+
+t.test('an error storm ends when under half of minErrorPercent of the attempts fail, however many errors', async (t) => {
+  const feed = new Feed()
+  feed.run(60, 100, 1)
+  t.same(feed.run(2, 100, 60), [false, true])
+  t.same(feed.run(4, 100, 30), Array(4).fill(true), '30 % failing: above half of 50 %, the storm goes on')
+  t.same(feed.run(5, 100, 20), [true, true, true, true, false], '20 % failing counts as calm (one endpoint of five)')
+})
+
+t.test('adopt: a reloaded upstream keeps the baseline and the storm', async (t) => {
+  const feed = new Feed()
+  feed.run(60, 100)
+  feed.run(2, 1_000)
+  const next = new StormDetector(CONFIG)
+  next.adopt(feed.detector)
+  t.ok(next.storming(), 'the storm carries over')
+  next.sample(1_000, 0, feed.clock.now() + 1_000) // the new cluster counts from 0: 1000 attempts in 1 s
+  t.ok(next.storming())
+  t.match(next.describe(), { signal: 'rate', observed: 1_000, expectedHigh: 140 }, 'against the old baseline')
+  for (let s = 2; s <= 6; s++) next.sample(1_000 + (s - 1) * 100, 0, feed.clock.now() + s * 1_000)
+  t.notOk(next.storming(), 'and calm ends it')
 })
 
 t.test('the damper: retries and hedges fall to 0 in three ticks of a storm, relax linearly after it, with events', async (t) => {

@@ -1,6 +1,8 @@
 /**
- * One robust baseline per series (an upstream's or a route's request rate, p99 or error fraction), fed one
- * sample per interval, telling when a series leaves its band and when it comes back.
+ * One robust baseline per series, fed one sample per interval, telling when a series leaves its band and when
+ * it comes back. Shared by anomaly detection (anomaly/signals.ts: an upstream's or a route's request rate, p99
+ * or error fraction) and storm detection (overload/storm-detector.ts: an upstream's attempts and failures per
+ * second), so both rest on one method.
  *
  * Method: an EWMA level with an EWMA of absolute deviations, Huber-clipped, and a band with hysteresis.
  * - level ← level + α·(x̃ − level), dev ← dev + α·(|x̃ − level| − dev), x̃ = x clipped to level ± c·σ̂
@@ -11,7 +13,8 @@
  * - band = level ± max(k·σ̂, minAbsolute, minRelative·level): the two floors are the minimum effect, so a
  *   tiny rate or a sub-millisecond wobble is never an anomaly however small σ̂ gets.
  * - an anomaly starts after `enterAfter` consecutive samples on the same side outside the band, ends after
- *   `exitAfter` consecutive samples back inside; while it is active (and while one is pending) the baseline
+ *   `exitAfter` consecutive samples back inside `exitBand` × the band (1: the same band; 0.5: an anomaly
+ *   stays alive between half the band and the band, hysteresis on the level as well as in time); while it is active (and while one is pending) the baseline
  *   is frozen, so it never learns the anomaly. One lasting `relearnAfter` samples is taken as the new normal:
  *   it ends and the baseline restarts from the current value (a warm-up again).
  * - warm-up: the first `warmupSamples` only learn, with α = max(α, 1/n) (a running mean, so the level is not
@@ -34,6 +37,8 @@ export interface DetectorOptions {
   enterAfter: number
   exitAfter: number
   relearnAfter: number
+  /** While active, a sample is back inside within this fraction of the band's half-width, 0 < exitBand ≤ 1. */
+  exitBand: number
   /** Which sides are anomalies: Side.High, Side.Low or both (High | Low). */
   sides: number
 }
@@ -69,6 +74,7 @@ export class RobustDetector {
   constructor(series: number, options: DetectorOptions) {
     if (!(options.alpha > 0 && options.alpha <= 1)) throw new RangeError(`alpha must be in (0, 1], got ${options.alpha}`)
     if (!(options.minAbsolute > 0 || options.minRelative > 0)) throw new RangeError('a minimum effect (absolute or relative) is needed')
+    if (!(options.exitBand > 0 && options.exitBand <= 1)) throw new RangeError(`exitBand must be in (0, 1], got ${options.exitBand}`)
     this.o = options
     this.level = new Float64Array(series)
     this.dev = new Float64Array(series)
@@ -103,8 +109,9 @@ export class RobustDetector {
 
   /**
    * One sample of series i. NaN is no evidence (too few requests to tell): nothing changes. `mayAlarm` false
-   * (too few events behind the value, e.g. 2 errors in a window) keeps an outside sample from counting
-   * towards a start; it is not learned either. O(1), no allocation.
+   * (too little behind the value, e.g. 2 errors in a window, or a rate under an absolute floor) keeps an outside
+   * sample from counting towards a start (it is learned like a sample inside), and while active counts it as
+   * back inside. O(1), no allocation.
    */
   step(i: number, x: number, mayAlarm = true): TransitionCode {
     if (!Number.isFinite(x)) return Transition.None
@@ -114,16 +121,17 @@ export class RobustDetector {
       this.learn(i, x, Math.max(o.alpha, 1 / (this.samples[i] + 1)), false)
       return Transition.None
     }
-    const side = this.sideOf(i, x)
     const state = this.state[i]
-    if (state !== 0) return this.whileActive(i, x, side, state)
-    if (side === 0) {
+    const side = this.sideOf(i, x, state === 0 ? 1 : o.exitBand)
+    if (state !== 0) return this.whileActive(i, x, mayAlarm ? side : 0, state)
+    // Inside, or outside with too little behind it to alarm (for all we know the series' normal, e.g. a quiet
+    // upstream's rate that grew): learned, Huber-clipped like any sample, and the run of outside samples is broken.
+    if (side === 0 || !mayAlarm) {
       this.pendingSide[i] = 0
       this.streak[i] = 0
       this.learn(i, x, o.alpha, true)
       return Transition.None
     }
-    if (!mayAlarm) return Transition.None
     this.streak[i] = this.pendingSide[i] === side ? this.streak[i] + 1 : 1
     this.pendingSide[i] = side
     if (this.streak[i] < o.enterAfter) return Transition.None
@@ -148,6 +156,21 @@ export class RobustDetector {
 
   observed(i: number): number {
     return this.observedLast[i]
+  }
+
+  /** Takes over `previous`'s state series by series (a replaced owner's history, e.g. a reloaded upstream's). */
+  adopt(previous: RobustDetector): void {
+    this.grow(previous.size)
+    this.level.set(previous.level)
+    this.dev.set(previous.dev)
+    this.samples.set(previous.samples)
+    this.state.set(previous.state)
+    this.pendingSide.set(previous.pendingSide)
+    this.streak.set(previous.streak)
+    this.activeSamples.set(previous.activeSamples)
+    this.low.set(previous.low)
+    this.high.set(previous.high)
+    this.observedLast.set(previous.observedLast)
   }
 
   /** Forget series i (its name left the config and its slot is reused). */
@@ -180,13 +203,17 @@ export class RobustDetector {
     return Transition.Relearned
   }
 
-  /** Computes the band of series i into low/high and says which side of it x is on (0 inside or a side not watched). */
-  private sideOf(i: number, x: number): number {
+  /**
+   * Computes the band of series i into low/high and says which side of `scale` × the band x is on (0 inside or a
+   * side not watched).
+   */
+  private sideOf(i: number, x: number, scale: number): number {
     const o = this.o
     const level = this.level[i]
-    const width = Math.max(o.bandWidth * SIGMA_PER_MEAN_ABS_DEV * this.dev[i], o.minAbsolute, o.minRelative * Math.abs(level))
-    this.low[i] = level - width
-    this.high[i] = level + width
+    const full = Math.max(o.bandWidth * SIGMA_PER_MEAN_ABS_DEV * this.dev[i], o.minAbsolute, o.minRelative * Math.abs(level))
+    this.low[i] = level - full
+    this.high[i] = level + full
+    const width = scale * full
     if (x > level + width) return o.sides & Side.High
     if (x < level - width) return o.sides & Side.Low
     return 0
