@@ -85,9 +85,14 @@ export class Cluster {
   readonly storm: StormDamper | null
   /** The cluster's own storm detector, fed on tick; null when a shared signal stands in or storms are off. */
   readonly stormDetector: StormDetector | null
-  /** Attempts observed (responses and failures) and those that failed (5xx, no response; client aborts excluded). */
-  attempts = 0
-  failedAttempts = 0
+  /**
+   * Client requests that entered the upstream, and those whose client got a 5xx (Baton's or a backend's) after
+   * every try: what the storm detector samples. Not attempts: the retries that hide one failing endpoint would
+   * otherwise look like a surge, and damping them would hand that endpoint's errors to the clients (seen in the
+   * soak test). A client storm, or a failure that retries cannot hide, shows here.
+   */
+  requests = 0
+  failedRequests = 0
   private readonly wallClock: () => number
   private readonly scheduler: Scheduler
   /** The routed set health gave last, before holds are taken out. */
@@ -274,14 +279,17 @@ export class Cluster {
 
   /** A request entered this upstream (the retry budget's base). */
   requestStarted(): void {
+    this.requests++
     this.retryBudget.requestStarted()
   }
 
   /**
    * The request is over with every try; `retryTokens` (its retries and hedges) go back to the budget, and its
-   * admission permit, when it held one, to admission (exactly once: the exchange ends once).
+   * admission permit, when it held one, to admission (exactly once: the exchange ends once). `clientStatus`: what
+   * the client was answered (0 when it left first).
    */
-  requestEnded(retryTokens: number, permit: boolean): void {
+  requestEnded(retryTokens: number, permit: boolean, clientStatus: number): void {
+    if (clientStatus >= 500) this.failedRequests++
     this.retryBudget.requestEnded(retryTokens)
     if (permit) this.admission.release()
   }
@@ -298,8 +306,6 @@ export class Cluster {
   observeHeaders(e: ClusterEndpoint, latencyMs: number, status: number, nowMs: number): void {
     e.stats.recordResponse(status, latencyMs)
     this.admission.sample(latencyMs, nowMs)
-    this.attempts++
-    if (status >= 500) this.failedAttempts++
     // A 429 that came with a Retry-After (observeRetryAfter, just before) is an error to the policy: the penalty.
     const outcome = status >= 500 || (status === 429 && this.holds.isHeld(e.index, nowMs)) ? Outcome.HttpError : Outcome.Success
     this.balancer.observe(e, latencyMs, status, outcome, nowMs)
@@ -325,10 +331,6 @@ export class Cluster {
    */
   observeFailure(e: ClusterEndpoint, latencyMs: number, outcome: Outcome, code: string, nowMs: number): void {
     e.stats.recordFailure(code, outcome === Outcome.ClientAbort)
-    if (outcome !== Outcome.ClientAbort) {
-      this.attempts++
-      this.failedAttempts++
-    }
     if (outcome === Outcome.Timeout) this.admission.sample(latencyMs, nowMs) // a stall is latency the limit must see
     this.balancer.observe(e, latencyMs, 0, outcome, nowMs)
     this.health.observe(e.index, outcome, 0, latencyMs)
@@ -370,7 +372,7 @@ export class Cluster {
     this.health.tick(nowMs)
     this.admission.tick(nowMs)
     this.refreshRamp(nowMs)
-    if (this.stormDetector !== null) this.stormDetector.sample(this.attempts, this.failedAttempts, nowMs)
+    if (this.stormDetector !== null) this.stormDetector.sample(this.requests, this.failedRequests, nowMs)
     if (this.storm !== null) {
       this.storm.tick(nowMs)
       this.applyDamping()

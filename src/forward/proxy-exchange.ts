@@ -319,7 +319,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
   private finish(attempt: UpstreamAttempt): void {
     attempt.retire()
     if (--this.inFlight > 0) return
-    this.cluster.requestEnded(this.tokens, this.holdsPermit)
+    this.cluster.requestEnded(this.tokens, this.holdsPermit, this.clientGone ? 0 : this.status)
     this.res.feeder = null
     if (this.env.listener !== null) this.env.listener.onExchangeEnd(this)
   }

@@ -30,11 +30,11 @@ const RATE = 0
 const ERRORS = 1
 
 /**
- * Storm detection for one upstream from its attempts and failed attempts per second, sampled on the cluster's
+ * Storm detection for one upstream from its client requests and those answered 5xx, per second, sampled on the cluster's
  * tick, each rate a series of the robust baseline anomaly detection uses (util/robust-detector.ts: EWMA level
  * and mean absolute deviation, Huber-clipped, warm-up, frozen while anomalous). A sample is anomalous when a
  * rate is above its band and above its absolute floor (minRate, minErrorRate: a quiet upstream never storms),
- * failures also only when at least minErrorFraction of the attempts fail (one dead endpoint of several is
+ * failures also only when at least minErrorFraction of the requests fail (one dead endpoint of several is
  * outlier detection's business, and retries are what hide it); ENTER_SAMPLES anomalous samples in a row start
  * a storm. It ends, with hysteresis, after `calmMs` of samples none above half the band (and half the floors).
  * Nothing is detected during the warm-up: without history there is no baseline to be anomalous against.
@@ -42,7 +42,7 @@ const ERRORS = 1
 export class StormDetector implements StormSignal {
   private readonly detector: RobustDetector
   private lastMs = Number.NaN
-  private lastAttempts = 0
+  private lastRequests = 0
   private lastFailures = 0
 
   constructor(private readonly config: StormConfig) {
@@ -77,20 +77,20 @@ export class StormDetector implements StormSignal {
     }
   }
 
-  /** `attempts` and `failures`: the upstream's counters since start (monotonic), at `nowMs`. */
-  sample(attempts: number, failures: number, nowMs: number): void {
+  /** `requests` and `failures`: the upstream's client requests and those answered 5xx since start (monotonic), at `nowMs`. */
+  sample(requests: number, failures: number, nowMs: number): void {
     if (Number.isNaN(this.lastMs)) {
       this.lastMs = nowMs
-      this.lastAttempts = attempts
+      this.lastRequests = requests
       this.lastFailures = failures
       return
     }
     const dtMs = nowMs - this.lastMs
     if (dtMs <= 0) return
-    const rate = ((attempts - this.lastAttempts) * 1000) / dtMs
+    const rate = ((requests - this.lastRequests) * 1000) / dtMs
     const errors = ((failures - this.lastFailures) * 1000) / dtMs
     this.lastMs = nowMs
-    this.lastAttempts = attempts
+    this.lastRequests = requests
     this.lastFailures = failures
     const c = this.config
     // The floors that let a sample alarm; half of them keep a storm alive.
@@ -107,7 +107,7 @@ export class StormDetector implements StormSignal {
   adopt(previous: StormDetector): void {
     this.detector.adopt(previous.detector)
     this.lastMs = previous.lastMs
-    this.lastAttempts = 0
+    this.lastRequests = 0
     this.lastFailures = 0
   }
 }
