@@ -5,6 +5,7 @@ import { chainHead, readTail, rotatedName } from './audit-files.js'
 import { GENESIS, sealLine, type ChainHead, type SealedLine } from './audit-line.js'
 import { readAudit, type AuditPage, type AuditQuery } from './audit-reader.js'
 import type { AuditStats, AuditTrail } from './audit-trail.js'
+import { syncDirectory } from '../util/sync-directory.js'
 
 /**
  * Lines sealed (canonical JSON and SHA-256, ~40 µs each) before the flush yields to the event loop: a storm
@@ -319,18 +320,4 @@ export class AuditLog implements AuditTrail {
 
 function ignoreMissing(err: unknown): void {
   if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-}
-
-/** fsync of the folder, so the renames of a rotation survive a crash (Linux; elsewhere it may be refused). */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-  } catch {
-    // Not every platform lets a folder be opened and fsynced; the renames are still done.
-  }
 }

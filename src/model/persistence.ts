@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { alignEndpoints, modelStateProblem, type ModelState } from './model-state.js'
+import { syncDirectory } from '../util/sync-directory.js'
 
 /**
  * Models on disk: one JSON file per directory (give each upstream its own directory), in a versioned
@@ -86,18 +87,4 @@ function checkEnvelope(file: unknown, expectedEndpointIds: readonly string[]): L
 
 function failure(reason: LoadFailure, detail: string): LoadResult {
   return { ok: false, reason, detail }
-}
-
-/** fsync a directory so a rename in it survives a crash (Linux, macOS); skipped where refused (Windows: EISDIR/EPERM). */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined
-  try {
-    handle = await open(dir, 'r')
-    await handle.sync()
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL') throw err
-  } finally {
-    await handle?.close()
-  }
 }
