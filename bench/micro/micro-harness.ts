@@ -22,3 +22,26 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[sorted.length >> 1]
 }
+
+/** Batches per measurement, and the length each is sized to by the warm-up, ms. */
+export const BATCHES = 11
+export const BATCH_MS = 20
+const WARM_UP = 50_000
+
+/** XOR of every run's result, printed by the bench, so the optimiser cannot drop the work measured. */
+export const checksum = { value: 0 }
+
+/** Median ns per call of `run(count)` over BATCHES batches sized to BATCH_MS by a warm-up; `run` returns a number to fold into the checksum. */
+export function nsPerCall(run: (count: number) => number): number {
+  const start = process.hrtime.bigint()
+  checksum.value ^= run(WARM_UP)
+  const warmNs = Number(process.hrtime.bigint() - start) / WARM_UP
+  const batch = Math.max(1_000, Math.round((BATCH_MS * 1e6) / warmNs))
+  const runs: number[] = []
+  for (let b = 0; b < BATCHES; b++) {
+    const t0 = process.hrtime.bigint()
+    checksum.value ^= run(batch)
+    runs.push(Number(process.hrtime.bigint() - t0) / batch)
+  }
+  return median(runs)
+}

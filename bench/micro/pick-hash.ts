@@ -21,44 +21,26 @@ import { systemClock } from '../../src/util/clock.js'
 import { Outcome } from '../../src/util/outcome.js'
 import { mathRng, SeededRng } from '../../src/util/rng.js'
 import { formatTable } from '../lib/table.js'
-import { BaselinePolicy, median } from './micro-harness.js'
+import { BATCH_MS, BATCHES, BaselinePolicy, checksum, median, nsPerCall } from './micro-harness.js'
 
-const BATCHES = 11
-const BATCH_MS = 20
-const WARM_UP = 50_000
 /** Key pool: a power of two so `k & (KEYS - 1)` selects without a modulo. */
 const KEYS = 4096
 
 const HASH: PolicyConfig = { name: 'hash', key: { source: 'header', name: 'x-user' }, balanceFactor: 1.25, fallback: { name: 'round_robin' } }
 
-let sink = 0
 
 function fleet(n: number, loaded: boolean): Endpoint[] {
   const rng = new SeededRng(n)
   return Array.from({ length: n }, (_, index) => ({ id: `10.0.${index >> 8}.${index & 255}:8080`, index, weight: 1, inflight: loaded ? Math.floor(rng.next() * 10) : 0 }))
 }
 
-/** Median ns per call of `run(count)` over BATCHES batches sized to BATCH_MS by a warm-up. */
-function time(run: (count: number) => number): number {
-  const start = process.hrtime.bigint()
-  sink ^= run(WARM_UP)
-  const warmNs = Number(process.hrtime.bigint() - start) / WARM_UP
-  const batch = Math.max(1_000, Math.round((BATCH_MS * 1e6) / warmNs))
-  const runs: number[] = []
-  for (let b = 0; b < BATCHES; b++) {
-    const t0 = process.hrtime.bigint()
-    sink ^= run(batch)
-    runs.push(Number(process.hrtime.bigint() - t0) / batch)
-  }
-  return median(runs)
-}
 
 function pickCost(policy: Policy, n: number, loaded: boolean, keyed: boolean): number {
   const balancer = new Balancer(policy, new SeededRng(1))
   balancer.setAvailable(fleet(n, loaded))
   const keys = Uint32Array.from({ length: KEYS }, (_, k) => (keyed ? keyHash(`user-${k}`) : 0))
   const ctx: PickContext = { hashKey: 0, attempt: 0, exclude: -1 }
-  return time((count) => {
+  return nsPerCall((count) => {
     let folded = 0
     for (let k = 0; k < count; k++) {
       ctx.hashKey = keys[k & (KEYS - 1)]
@@ -77,7 +59,7 @@ function keyCost(): number {
   const base2 = ['Connection', 'keep-alive', 'Cache-Control', 'no-cache', 'Pragma', 'no-cache', 'Referer', 'https://example.com/', 'Sec-Fetch-Mode', 'cors']
   const reqs = Array.from({ length: 64 }, (_, k) => ({ rawHeaders: [...base, ...base2, 'X-User', `user-${k}`], socket: { remoteAddress: '10.0.0.1' } }) as unknown as IncomingMessage)
   const spec = { source: 'header', name: 'x-user' } as const
-  return time((count) => {
+  return nsPerCall((count) => {
     let folded = 0
     for (let k = 0; k < count; k++) folded ^= requestHashKey(spec, reqs[k & 63], '/') & 0xff
     return folded
@@ -113,7 +95,7 @@ for (const n of [10, 1000]) {
 }
 rows.push(['requestHashKey header:x-user (12 fields)', '', keyCost().toFixed(1), '', ''])
 console.log(formatTable(['case', 'endpoints', 'median ns/op', 'net ns', 'x baseline'], rows))
-console.log(`\nper op: Balancer.pick + Balancer.observe (median of ${BATCHES} batches of ~${BATCH_MS} ms; node ${process.version}; checksum ${sink})`)
+console.log(`\nper op: Balancer.pick + Balancer.observe (median of ${BATCHES} batches of ~${BATCH_MS} ms; node ${process.version}; checksum ${checksum.value})`)
 
 function createTableSizeNote(n: number): string {
   let base = 65_536

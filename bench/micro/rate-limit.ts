@@ -21,13 +21,9 @@ import { RateLimiter } from '../../src/overload/rate-limiter.js'
 import { rateLimitKey } from '../../src/server/rate-limit-key.js'
 import { systemClock } from '../../src/util/clock.js'
 import { formatTable } from '../lib/table.js'
-import { median } from './micro-harness.js'
+import { BATCH_MS, BATCHES, checksum, nsPerCall } from './micro-harness.js'
 
-const BATCHES = 11
-const BATCH_MS = 20
-const WARM_UP = 50_000
 
-let sink = 0
 
 const HEADERS = ['Host', 'api.example.com', 'User-Agent', 'curl/8.5', 'Accept', '*/*', 'Accept-Encoding', 'gzip', 'Connection', 'keep-alive']
 
@@ -39,20 +35,6 @@ function requests(n: number, address: (k: number) => string, extra: (k: number) 
 const v4 = (k: number): string => `10.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255}`
 const v6 = (k: number): string => `2001:db8:${(k >> 8).toString(16)}:${(k & 255).toString(16)}::1`
 
-/** Median ns per call of `run(count)` over BATCHES batches sized to BATCH_MS by a warm-up. */
-function time(run: (count: number) => number): number {
-  const start = process.hrtime.bigint()
-  sink ^= run(WARM_UP)
-  const warmNs = Number(process.hrtime.bigint() - start) / WARM_UP
-  const batch = Math.max(1_000, Math.round((BATCH_MS * 1e6) / warmNs))
-  const runs: number[] = []
-  for (let b = 0; b < BATCHES; b++) {
-    const t0 = process.hrtime.bigint()
-    sink ^= run(batch)
-    runs.push(Number(process.hrtime.bigint() - t0) / batch)
-  }
-  return median(runs)
-}
 
 function limiter(key: RateLimitKey, maxKeys = 100_000): RateLimiter {
   const config: RateLimitConfig = { ratePerSecond: 1e12, burst: 1e12, key, maxKeys }
@@ -61,7 +43,7 @@ function limiter(key: RateLimitKey, maxKeys = 100_000): RateLimiter {
 
 function checkCost(limit: RateLimiter | null, reqs: IncomingMessage[], builder: UpstreamHeaderBuilder): number {
   const n = reqs.length
-  return time((count) => {
+  return nsPerCall((count) => {
     let folded = 0
     for (let k = 0; k < count; k++) {
       const req = reqs[k % n]
@@ -96,4 +78,4 @@ const cases: [string, number][] = [
 ]
 const rows = cases.map(([name, ns]) => [name, ns.toFixed(1), (ns - baseline).toFixed(1)])
 console.log(formatTable(['case', 'median ns/request', 'net ns'], rows))
-console.log(`\nper request: rateLimitKey + RateLimiter.take (median of ${BATCHES} batches of ~${BATCH_MS} ms; node ${process.version}; checksum ${sink})`)
+console.log(`\nper request: rateLimitKey + RateLimiter.take (median of ${BATCHES} batches of ~${BATCH_MS} ms; node ${process.version}; checksum ${checksum.value})`)
