@@ -6,6 +6,7 @@ import type { HashKeySpec, RetryConfig, UpstreamConfig } from '../config/types.j
 import { ActiveChecker } from '../health/active-checker.js'
 import type { EventLog } from '../health/event-log.js'
 import { ClusterHealth } from '../health/cluster-health.js'
+import { ModelProber } from '../health/model-prober.js'
 import { RecoveryProber, systemScheduler, type Scheduler } from '../health/recovery-prober.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 import { RetryBudget } from '../overload/retry-budget.js'
@@ -49,6 +50,8 @@ export class Cluster {
   readonly checker: ActiveChecker | null
   /** Baton's own probes of gateway-error ejections (health.recovery); null with active checks or recovery off. */
   readonly prober: RecoveryProber | null
+  /** Timed probes of the endpoints the learned policy sends nothing (its exploration); null unless it wants them. */
+  readonly modelProber: ModelProber | null
   /** Endpoint objects taken over whole from the cluster this one replaced (its retire() must not close them). */
   readonly inherited: ReadonlySet<ClusterEndpoint>
   /** The learned model's versions and persistence; null unless the policy is adaptive. */
@@ -111,6 +114,15 @@ export class Cluster {
             tls: upstreamTlsOptions(config.tls),
           })
         : null
+    this.modelProber =
+      built.probes === null
+        ? null
+        : new ModelProber(this.endpoints.map((e) => e.url), {
+            clock: deps.clock,
+            scheduler: deps.scheduler ?? systemScheduler,
+            target: built.probes,
+            tls: upstreamTlsOptions(config.tls),
+          })
     this.ramp = new Float64Array(this.endpoints.length).fill(1)
     this.route(this.health.availableIndexes())
     if (previous !== null) this.adopt(previous, succession.from)
@@ -127,6 +139,7 @@ export class Cluster {
   start(): void {
     if (this.checker !== null) this.checker.start()
     if (this.prober !== null) this.prober.start()
+    if (this.modelProber !== null) this.modelProber.start()
   }
 
   /** An endpoint for attempt number `attempt` (1 for the first retry), avoiding the one that failed. */
@@ -220,6 +233,7 @@ export class Cluster {
   async retire(handedOver: ReadonlySet<ClusterEndpoint>, graceMs: number): Promise<void> {
     if (this.checker !== null) await this.checker.stop()
     if (this.prober !== null) await this.prober.stop()
+    if (this.modelProber !== null) await this.modelProber.stop()
     await Promise.all(this.endpoints.filter((e) => !handedOver.has(e)).map((e) => e.close(graceMs)))
   }
 

@@ -70,6 +70,8 @@ export class AdaptiveFeatures {
   /** Requests picked and not yet answered (never below 0), and since when that count has been above 0. */
   private readonly pending: Int32Array
   private readonly pendingSinceMs: Float64Array
+  /** Latency of the last timed probe, ms; −1 when none, or it failed, or a request was answered since. */
+  private readonly lastProbeMs: Float64Array
 
   constructor(size: number) {
     this.size = size
@@ -85,6 +87,7 @@ export class AdaptiveFeatures {
     this.lastAnswerMs = new Float64Array(size).fill(-Infinity)
     this.pending = new Int32Array(size)
     this.pendingSinceMs = new Float64Array(size)
+    this.lastProbeMs = new Float64Array(size).fill(-1)
   }
 
   /**
@@ -117,6 +120,43 @@ export class AdaptiveFeatures {
     this.answered(i, nowMs)
     this.count(i, weight, weight, nowMs)
     this.lastFailureMs[i] = nowMs
+  }
+
+  /**
+   * A try that waited waitMs and was cut (a timeout, a hedge's loser): a failure of the gateway kind, and
+   * latency at least its wait, so the peak-EWMA jumps to it at once and the stalled endpoint loses share.
+   */
+  recordStall(i: number, waitMs: number, nowMs: number): void {
+    this.recordFailure(i, true, nowMs)
+    this.peak.update(i, waitMs, nowMs)
+    this.updateLogNormal(i, waitMs, nowMs)
+  }
+
+  /**
+   * A timed probe's answer (health/model-prober.ts): news of the endpoint like an answer (latency, errors,
+   * the time last heard from) but not traffic: it was never picked, so nothing pending ends, and the answer
+   * rate the drain time reads counts requests only. latencyMs < 0: the probe failed without an answer.
+   */
+  recordProbe(i: number, latencyMs: number, failed: boolean, gateway: boolean, nowMs: number): void {
+    this.lastAnswerMs[i] = nowMs
+    const weight = failed ? (gateway ? GATEWAY_FAILURE_WEIGHT : 1) : 0
+    const decay = this.countDecay(i, nowMs)
+    this.errors[i] = this.errors[i] * decay + weight
+    this.attempts[i] = this.attempts[i] * decay + (failed ? weight : 1)
+    this.answers[i] *= decay
+    this.countStampMs[i] = nowMs
+    if (failed) this.lastFailureMs[i] = nowMs
+    const previous = this.lastProbeMs[i]
+    this.lastProbeMs[i] = latencyMs
+    if (latencyMs < 0) return
+    // Probes come one per interval (1 s), so a peak-EWMA over them (τ = 10 s) would take 15 probes to follow
+    // a backend from 100 ms back to 10 ms. Two probes in a row that both answered faster than the estimate
+    // are the endpoint's latency now: the estimate becomes the slower of the two (one lucky answer is not
+    // enough). A slower probe raises it at once, as any sample does.
+    const agreed = previous > latencyMs ? previous : latencyMs
+    if (previous >= 0 && agreed < this.peak.estimateMs[i]) this.peak.replace(i, agreed, nowMs)
+    else this.peak.update(i, latencyMs, nowMs)
+    this.updateLogNormal(i, latencyMs, nowMs)
   }
 
   /** The request is over without saying anything about the endpoint (a client abort). */
@@ -178,6 +218,7 @@ export class AdaptiveFeatures {
   }
 
   private answered(i: number, nowMs: number): void {
+    this.lastProbeMs[i] = -1
     if (this.pending[i] > 0) this.pending[i] -= 1
     this.lastAnswerMs[i] = nowMs
   }
