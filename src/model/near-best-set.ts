@@ -20,9 +20,19 @@ export const NEAR_SLACK_MS = 2
  */
 export const STALE_CANDIDATE_MS = 5_000
 
-/** Whether a candidate of expected cost `cost` is believed slower than one of expected cost `best` (ms). */
-export function believedSlower(cost: number, best: number): boolean {
-  return cost > NEAR_FACTOR * best + NEAR_SLACK_MS
+/**
+ * Answers an endpoint must have given before the model believes anything of it: the first answer of a new
+ * connection carries its handshake (a fast backend's first answer took 5 ms where the next took 0.5), and
+ * one answer must not keep an endpoint out of the draw until probes disprove it.
+ */
+export const MIN_EVIDENCE = 3
+
+/**
+ * Whether a candidate of expected cost `cost`, learned from `samples` answers, is believed slower than one of
+ * expected cost `best` (ms).
+ */
+export function believedSlower(cost: number, best: number, samples: number): boolean {
+  return samples >= MIN_EVIDENCE && cost > NEAR_FACTOR * best + NEAR_SLACK_MS
 }
 
 /**
@@ -85,7 +95,7 @@ export class NearBestSet implements CandidatePool {
     for (let k = 0; k < n; k++) {
       const i = available[k].index
       const stale = i < model.size && nowMs - model.features.lastAnswerMs[i] >= STALE_CANDIDATE_MS
-      if (this.costs[k] < 0 || !believedSlower(this.costs[k], best) || stale) {
+      if (this.costs[k] < 0 || !believedSlower(this.costs[k], best, model.samples(i)) || stale) {
         this.members[count] = k
         this.slotOf[i] = count
         count++

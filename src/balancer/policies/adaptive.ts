@@ -64,6 +64,8 @@ export class AdaptivePolicy implements Policy {
   /** The last pick's expected costs and their standard deviations, A then B, ms: its choice probability. */
   private readonly lastPickMeans = new Float64Array(2)
   private readonly lastPickStds = new Float64Array(2)
+  /** Answers the last pick's candidates were learned from, A then B. */
+  private readonly lastPickSamples = new Float64Array(2)
   /** Whether the last pick could have explored (the budget held a token), and its pair's probability. */
   private lastPickMayExplore = false
   private lastPairProbability = 1
@@ -142,7 +144,7 @@ export class AdaptivePolicy implements Policy {
     this.sampleCost(1, available[b], now)
     let k = this.lastPickCosts[0] <= this.lastPickCosts[1] ? 0 : 1
     const mayExplore = this.exploration.grant()
-    if (believedSlower(this.lastPickMeans[k], this.lastPickMeans[1 - k])) {
+    if (believedSlower(this.lastPickMeans[k], this.lastPickMeans[1 - k], this.lastPickSamples[k])) {
       if (mayExplore) this.exploration.spend()
       else k = 1 - k
     }
@@ -231,8 +233,8 @@ export class AdaptivePolicy implements Policy {
     const other = this.lastPickMeans[1 - k]
     const spread = Math.hypot(this.lastPickStds[0], this.lastPickStds[1])
     const thompson = spread === 0 ? (mine < other ? 1 : mine > other ? 0 : k === 0 ? 1 : 0) : normalCdf((other - mine) / spread)
-    if (believedSlower(mine, other)) return this.lastPickMayExplore ? thompson : 0
-    if (believedSlower(other, mine)) return this.lastPickMayExplore ? thompson : 1
+    if (believedSlower(mine, other, this.lastPickSamples[k])) return this.lastPickMayExplore ? thompson : 0
+    if (believedSlower(other, mine, this.lastPickSamples[1 - k])) return this.lastPickMayExplore ? thompson : 1
     return thompson
   }
 
@@ -270,6 +272,7 @@ export class AdaptivePolicy implements Policy {
     const std = Math.sqrt(parts[Part.Variance])
     this.lastPickMeans[k] = parts[Part.Cost]
     this.lastPickStds[k] = std
+    this.lastPickSamples[k] = this.model.samples(e.index)
     this.lastPickCosts[k] = parts[Part.Cost] + std * z
   }
 
