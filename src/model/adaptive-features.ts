@@ -165,14 +165,13 @@ export class AdaptiveFeatures {
   }
 
   /** Posterior mean of P(error): (errors + PRIOR_ERRORS) / (attempts + PRIOR_ATTEMPTS), counts decayed to nowMs. */
-  errorProbability(i: number, nowMs: number): number {
-    const decay = this.countDecay(i, nowMs)
+  errorProbability(i: number, nowMs: number, decay = this.countDecay(i, nowMs)): number {
     return (this.errors[i] * decay + PRIOR_ERRORS) / (this.attempts[i] * decay + PRIOR_ATTEMPTS)
   }
 
   /** Evidence behind errorProbability: decayed attempts plus the prior's, so its variance is p(1−p)/(evidence + 1). */
-  errorEvidence(i: number, nowMs: number): number {
-    return this.attempts[i] * this.countDecay(i, nowMs) + PRIOR_ATTEMPTS
+  errorEvidence(i: number, nowMs: number, decay = this.countDecay(i, nowMs)): number {
+    return this.attempts[i] * decay + PRIOR_ATTEMPTS
   }
 
   /** exp(μ + z₀.₉₉·σ) of the log-normal fit, ms. */
@@ -231,7 +230,8 @@ export class AdaptiveFeatures {
     this.countStampMs[i] = nowMs
   }
 
-  private countDecay(i: number, nowMs: number): number {
+  /** e^(−Δt/τ) of the error and answer counts since their last update: evaluate() reads it once for both uses. */
+  countDecay(i: number, nowMs: number): number {
     const elapsed = nowMs - this.countStampMs[i]
     return elapsed <= 0 ? 1 : Math.exp(-elapsed / ERROR_DECAY_MS)
   }

@@ -215,9 +215,10 @@ export class AdaptiveModel {
     const expected = regression + queue > 0 ? regression + queue : 0
     const waiting = stall > drain ? stall : drain
     const latency = waiting > expected ? waiting : expected
-    const p = this.features.errorProbability(i, nowMs)
+    const decay = this.features.countDecay(i, nowMs)
+    const p = this.features.errorProbability(i, nowMs, decay)
     const uncertainty = this.regression.predictiveVariance(i, this.x) - this.regression.residualVariance(i)
-    const errorVariance = (p * (1 - p)) / (this.features.errorEvidence(i, nowMs) + 1)
+    const errorVariance = (p * (1 - p)) / (this.features.errorEvidence(i, nowMs, decay) + 1)
     const idleS = (nowMs - this.features.lastAnswerMs[i]) / 1_000
     const staleness = latency * latency * STALENESS * (idleS < MAX_IDLE_S ? idleS : MAX_IDLE_S)
     out[Part.Regression] = regression

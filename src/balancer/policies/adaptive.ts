@@ -100,6 +100,7 @@ export class AdaptivePolicy implements Policy {
       stateDir: config.stateDir,
       saveIntervalMs: config.saveIntervalMs,
       wallClock: deps.wallClock ?? Date.now,
+      exploration: this.exploration,
     })
   }
 
