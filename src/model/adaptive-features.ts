@@ -136,8 +136,9 @@ export class AdaptiveFeatures {
    * A timed probe's answer (health/model-prober.ts): news of the endpoint like an answer (latency, errors,
    * the time last heard from) but not traffic: it was never picked, so nothing pending ends, and the answer
    * rate the drain time reads counts requests only. latencyMs < 0: the probe failed without an answer.
+   * True when two probes in a row found it faster than its estimate, which they replaced (it changed).
    */
-  recordProbe(i: number, latencyMs: number, failed: boolean, gateway: boolean, nowMs: number): void {
+  recordProbe(i: number, latencyMs: number, failed: boolean, gateway: boolean, nowMs: number): boolean {
     this.lastAnswerMs[i] = nowMs
     const weight = failed ? (gateway ? GATEWAY_FAILURE_WEIGHT : 1) : 0
     const decay = this.countDecay(i, nowMs)
@@ -148,15 +149,17 @@ export class AdaptiveFeatures {
     if (failed) this.lastFailureMs[i] = nowMs
     const previous = this.lastProbeMs[i]
     this.lastProbeMs[i] = latencyMs
-    if (latencyMs < 0) return
+    if (latencyMs < 0) return false
     // Probes come one per interval (1 s), so a peak-EWMA over them (τ = 10 s) would take 15 probes to follow
     // a backend from 100 ms back to 10 ms. Two probes in a row that both answered faster than the estimate
     // are the endpoint's latency now: the estimate becomes the slower of the two (one lucky answer is not
     // enough). A slower probe raises it at once, as any sample does.
     const agreed = previous > latencyMs ? previous : latencyMs
-    if (previous >= 0 && agreed < this.peak.estimateMs[i]) this.peak.replace(i, agreed, nowMs)
+    const faster = previous >= 0 && agreed < this.peak.estimateMs[i]
+    if (faster) this.peak.replace(i, agreed, nowMs)
     else this.peak.update(i, latencyMs, nowMs)
     this.updateLogNormal(i, latencyMs, nowMs)
+    return faster
   }
 
   /** The request is over without saying anything about the endpoint (a client abort). */

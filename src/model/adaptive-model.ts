@@ -195,8 +195,16 @@ export class AdaptiveModel {
    * teaches the error model only; one that timed out also its wait, as a stalled request does.
    */
   learnProbe(i: number, inflight: number, latencyMs: number, outcome: ProbeOutcome, nowMs: number): void {
-    if (outcome === 'ok' || outcome === 'stall') this.learnLatency(i, inflight + 1, latencyMs, nowMs)
-    this.features.recordProbe(i, outcome === 'ok' || outcome === 'stall' ? latencyMs : -1, outcome !== 'ok', outcome !== 'error', nowMs)
+    const answered = outcome === 'ok' || outcome === 'stall'
+    const faster = this.features.recordProbe(i, answered ? latencyMs : -1, outcome !== 'ok', outcome !== 'error', nowMs)
+    // Two probes found it faster than believed: it recovered, and what was learned of the slow backend (its
+    // capacity curve's queueing, the regression's weights) would keep its cost up for hundreds of answers.
+    // Drift, and a curve learned afresh from the answers to come.
+    if (faster) {
+      this.capacity.reset(i)
+      this.onDrift(i, nowMs)
+    }
+    if (answered) this.learnLatency(i, inflight + 1, latencyMs, nowMs)
   }
 
   /** A 5xx answer, or (gateway) a connect failure, reset or timeout: only the error model learns. */

@@ -5,9 +5,11 @@ import { BREAKDOWN_SIZE, Part, type AdaptiveModel } from './adaptive-model.js'
 /**
  * An endpoint is near the best when its expected cost is at most NEAR_FACTOR × the lowest expected cost
  * plus NEAR_SLACK_MS. Beyond that the model believes it slower: a pick of it is exploration, paid from the
- * budget (exploration-budget.ts). 2× keeps a backend that is a little slower, or a little busier, in the
- * draw (the pair's Thompson choice weighs them), and leaves out what sets the tail: a backend 10× slower,
- * one that stalls, one driven past its capacity (its drain time doubles its cost). The slack keeps
+ * budget (exploration-budget.ts). 2× keeps a backend that is a little slower in the draw (the pair's
+ * Thompson choice weighs them) and leaves out what sets the tail: a backend 10× slower, one failing. The
+ * pool is judged at in-flight 0 (what an endpoint is, not how busy it is this instant: judged at the real
+ * in-flight, a busy backend left the pool for 100 ms and the rest took its load); between two members the
+ * same rule at the real in-flight keeps a stalled or overloaded one from winning. The slack keeps
  * sub-millisecond backends from being split by noise.
  */
 export const NEAR_FACTOR = 2
@@ -74,7 +76,7 @@ export class NearBestSet implements CandidatePool {
     this.refresh(available, model, nowMs)
   }
 
-  /** Every available endpoint's expected cost now, and the members: those near the lowest, or stale. O(n), no allocation. */
+  /** Every available endpoint's expected cost for a request sent alone now, and the members: those near the lowest, or stale. O(n), no allocation. */
   refresh(available: readonly Endpoint[], model: AdaptiveModel, nowMs: number): void {
     this.refreshedAtMs = nowMs
     this.slotOf.fill(-1)
@@ -87,7 +89,9 @@ export class NearBestSet implements CandidatePool {
         this.costs[k] = -1 // not shown to the model yet: a candidate
         continue
       }
-      model.evaluate(e.index, e.inflight, nowMs, parts)
+      // At in-flight 0: membership is about what an endpoint is (slow, failing), not how busy it is right now;
+      // the pair's comparison at the real in-flight counts spreads the load among the members.
+      model.evaluate(e.index, 0, nowMs, parts)
       this.costs[k] = parts[Part.Cost]
       if (parts[Part.Cost] < best) best = parts[Part.Cost]
     }
