@@ -70,7 +70,8 @@ export class AdaptiveFeatures {
   /** Requests picked and not yet answered (never below 0), and since when that count has been above 0. */
   private readonly pending: Int32Array
   private readonly pendingSinceMs: Float64Array
-  /** Latency of the last timed probe, ms; −1 when none, or it failed, or a request was answered since. */
+  /** Latency of the last timed probe, ms; −1 when none or it failed. An answer in between does not clear it: an
+   * exploration request landing between two probes must not keep a recovered backend from being believed. */
   private readonly lastProbeMs: Float64Array
 
   constructor(size: number) {
@@ -220,7 +221,6 @@ export class AdaptiveFeatures {
   }
 
   private answered(i: number, nowMs: number): void {
-    this.lastProbeMs[i] = -1
     if (this.pending[i] > 0) this.pending[i] -= 1
     this.lastAnswerMs[i] = nowMs
   }
