@@ -17,6 +17,7 @@ export const USAGE = `usage: node dist/bench/scenarios/run.js [options]
   --rate N          requests per second, open loop (default ${DEFAULT_RATE})
   --seed N          seed of the backends' service times and failures (default 1)
   --json FILE       also write every result to FILE
+  --attempts N      runs of a cell at most while its send lag shows a busy machine (default 2; 1: never rerun)
   --help            this text`
 
 export interface RunOptions {
@@ -27,6 +28,8 @@ export interface RunOptions {
   readonly durationMs: number
   readonly rate: number
   readonly seed: number
+  /** Runs of one cell at most: a run whose send lag shows a busy machine is repeated until this many. */
+  readonly attempts: number
   /** null: no JSON file. */
   readonly jsonPath: string | null
   readonly help: boolean
@@ -44,6 +47,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
       rate: { type: 'string', default: String(DEFAULT_RATE) },
       seed: { type: 'string', default: '1' },
       json: { type: 'string' },
+      attempts: { type: 'string', default: '2' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -55,6 +59,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
     durationMs: 1_000 * positive('--duration', values.duration),
     rate: positive('--rate', values.rate),
     seed: Math.floor(positive('--seed', values.seed)),
+    attempts: Math.floor(positive('--attempts', values.attempts)),
     jsonPath: values.json ?? null,
     help: values.help,
   }

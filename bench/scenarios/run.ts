@@ -19,8 +19,6 @@ import { judgeTargets, renderTargets } from './targets.js'
 
 /** Per cell (scenario × mode × policy), beyond warm-up, load and the last timeouts: fork, listen, drain, close, ms. */
 const CELL_OVERHEAD_MS = 15_000
-/** Runs of one cell at most: a run whose send lag shows a busy machine is repeated once. */
-const MAX_ATTEMPTS = 2
 
 async function main(): Promise<number> {
   let options: RunOptions
@@ -87,13 +85,13 @@ async function runOrSkip(scenario: Scenario, policy: string, mode: RunMode, opti
 }
 
 /**
- * The cell, run again (up to MAX_ATTEMPTS) while its generator sent late, keeping the run with the
+ * The cell, run again (up to --attempts, default 2) while its generator sent late, keeping the run with the
  * least send lag: chosen by the bench's own clock-keeping, never by the policy's numbers. A policy that
  * itself stalled the shared event loop would lag on every attempt, and the table shows it.
  */
 async function runSteadily(scenario: Scenario, policy: string, mode: RunMode, options: RunOptions): Promise<CellOutcome> {
   let best = await runCell(scenario, policy, mode, options)
-  for (let attempt = 2; attempt <= MAX_ATTEMPTS && best.kind === 'measured' && best.result.sendLagP99Ms > MAX_SEND_LAG_P99_MS; attempt++) {
+  for (let attempt = 2; attempt <= options.attempts && best.kind === 'measured' && best.result.sendLagP99Ms > MAX_SEND_LAG_P99_MS; attempt++) {
     console.error(`  send lag p99 ${best.result.sendLagP99Ms.toFixed(1)} ms > ${MAX_SEND_LAG_P99_MS} ms (busy machine): attempt ${attempt}`)
     const again = await runCell(scenario, policy, mode, options)
     if (again.kind === 'measured' && again.result.sendLagP99Ms < best.result.sendLagP99Ms) best = again
@@ -116,7 +114,7 @@ function finalReport(results: readonly ScenarioResults[], options: RunOptions, t
 
 /** The whole run is bounded: past its worst case, kill the backends and quit. */
 function armWatchdog(options: RunOptions): void {
-  const perCellMs = MAX_ATTEMPTS * (WARMUP_MS + options.durationMs + CLIENT_TIMEOUT_MS + CELL_OVERHEAD_MS)
+  const perCellMs = options.attempts * (WARMUP_MS + options.durationMs + CLIENT_TIMEOUT_MS + CELL_OVERHEAD_MS)
   const cells = options.modes.reduce((n, mode) => n + cellPolicies(mode, options).length, 0)
   const limitMs = options.scenarios.length * cells * perCellMs
   setTimeout(() => stopEverything(`run exceeded its ${Math.round(limitMs / 1_000)} s bound`, 1), limitMs).unref()

@@ -12,7 +12,7 @@ export interface Scenario {
   readonly name: string
   /** One line for the table heading. */
   readonly summary: string
-  /** Always four; b0 is the one in trouble. */
+  /** Four in the first six scenarios, 8 or 32 in exploration's; b0 is (one of) the one(s) in trouble. */
   readonly backends: readonly BackendScript[]
   readonly windows: readonly Window[]
   /** Reference second at which b0 starts refusing connections (what a predictive drain should beat); null if it never does. */
@@ -115,7 +115,92 @@ const killAndReturn: Scenario = {
   refusesAtS: KILL_FROM_MS / S,
 }
 
-export const SCENARIOS: readonly Scenario[] = [oneSlow, flapping, degradeThenDie, hang, unequalCapacity, killAndReturn]
+/** Backends b0..b(n−1): the first `slow` of them 10× slower (from fromS on, reference seconds), the others healthy. */
+function pool(n: number, slow: number, fromS = 0): BackendScript[] {
+  const slowPhase = serving(10 * HEALTHY_MS)
+  return Array.from({ length: n }, (_, i) =>
+    i < slow ? { name: `b${i}`, capacity: Infinity, phaseAt: (ms: number) => (ms >= fromS * S ? slowPhase : HEALTHY) } : steady(`b${i}`, HEALTHY_MS),
+  )
+}
+
+/**
+ * Exploration's scenarios (the slow ones are b0 first: the window tables show b0): several slow at once,
+ * half the pool slow from the start, a pool of 32, a backend slow for 8 s that recovers, a rolling restart.
+ * What a good policy does in all of them: the p99 stays near the healthy backends' own
+ * (serviceTimeP99Ms(10) = 20.1 ms, the 1.3× target is 26.1 ms) and a recovered backend gets its share back.
+ */
+const severalSlow: Scenario = {
+  name: 'several-slow',
+  summary: `b0-b2 of 8 median ${10 * HEALTHY_MS} ms, b3-b7 ${HEALTHY_MS} ms, all run long`,
+  backends: pool(8, 3),
+  windows: [],
+  refusesAtS: null,
+}
+
+const halfSlow: Scenario = {
+  name: 'half-slow',
+  summary: `b0-b3 of 8 median ${10 * HEALTHY_MS} ms from the start, b4-b7 ${HEALTHY_MS} ms`,
+  backends: pool(8, 4),
+  windows: [],
+  refusesAtS: null,
+}
+
+const bigPool: Scenario = {
+  name: 'pool-32',
+  summary: `32 backends: b0-b15 median ${10 * HEALTHY_MS} ms from 10 s on, the others ${HEALTHY_MS} ms`,
+  backends: pool(32, 16, 10),
+  windows: [
+    { label: 'all healthy', fromS: 0, toS: 10 },
+    { label: 'half slow', fromS: 11, toS: 30 },
+  ],
+  refusesAtS: null,
+}
+
+const RECOVER_SLOW_FROM_MS = 8 * S
+const RECOVER_AT_MS = 16 * S
+
+const slowThenRecovered: Scenario = {
+  name: 'slow-then-recovered',
+  summary: `b0 median ${12 * HEALTHY_MS} ms (12×) during 8-16 s, then ${HEALTHY_MS} ms again; b1-b3 ${HEALTHY_MS} ms`,
+  backends: [troubled((ms) => (ms >= RECOVER_SLOW_FROM_MS && ms < RECOVER_AT_MS ? serving(12 * HEALTHY_MS) : HEALTHY)), ...healthyPeers()],
+  windows: [
+    { label: 'slow', fromS: 8, toS: 16 },
+    { label: 'recovered 2-10 s', fromS: 18, toS: 26 },
+  ],
+  refusesAtS: null,
+}
+
+/** Each backend in turn stops listening for 3 s (a rolling restart), 6 s apart: b0 at 5 s, b1 at 11 s, b2 at 17 s, b3 at 23 s. */
+const RESTART_MS = 3 * S
+function restarting(i: number): BackendScript {
+  const fromMs = (5 + 6 * i) * S
+  return { name: `b${i}`, capacity: Infinity, phaseAt: (ms) => (ms >= fromMs && ms < fromMs + RESTART_MS ? REFUSING : HEALTHY) }
+}
+
+const rollingRestart: Scenario = {
+  name: 'rolling-restart',
+  summary: `each backend refuses connections for 3 s in turn (b0 5-8 s, b1 11-14 s, b2 17-20 s, b3 23-26 s); ${HEALTHY_MS} ms otherwise`,
+  backends: [0, 1, 2, 3].map(restarting),
+  windows: [
+    { label: 'b0 restarting', fromS: 5, toS: 8 },
+    { label: 'b0 back', fromS: 9, toS: 17 },
+  ],
+  refusesAtS: null,
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  oneSlow,
+  flapping,
+  degradeThenDie,
+  hang,
+  unequalCapacity,
+  killAndReturn,
+  severalSlow,
+  halfSlow,
+  bigPool,
+  slowThenRecovered,
+  rollingRestart,
+]
 
 export function scenarioNamed(name: string): Scenario {
   const found = SCENARIOS.find((s) => s.name === name)

@@ -29,6 +29,7 @@ export function serveModels(upstreams: readonly UpstreamView[], res: ServerRespo
         policy: u.policy,
         model: {
           currentVersion: u.model.currentVersion(),
+          explorationShare: u.model.explorationShare(),
           coefficients: current === null ? {} : namedByEndpoint(current),
           versions: versions.map(summary),
         },

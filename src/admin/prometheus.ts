@@ -125,6 +125,17 @@ export function buildRegistry(
     },
   })
 
+  new Gauge({
+    name: 'baton_model_exploration_ratio',
+    help: 'Share of picks that went to a candidate the learned model believed slower than the best, over the last 10 s (adaptive policy only).',
+    labelNames: ['upstream'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const u of upstreams()) if (u.model !== null) this.set({ upstream: u.name }, u.model.explorationShare())
+    },
+  })
+
   registerHealthMetrics(registry, upstreams, events)
   if (anomalies !== null) registerAnomalyMetrics(registry, upstreams, events, anomalies)
   registerOverloadMetrics(registry, upstreams, rateLimits)

@@ -30,6 +30,10 @@ export interface PickContext {
 export interface PickExplanation {
   candidates: { index: number; id: string; sampledCostMs: number }[]
   chosen: string
+  /** Probability the pair was drawn, when the draw is not uniform (else 2 / (n(n−1)) is assumed). */
+  pairProbability?: number
+  /** Probability the chosen candidate was taken given the pair, when the policy knows it exactly. */
+  choiceProbability?: number
 }
 
 export interface Policy {

@@ -6,6 +6,7 @@ import type { HashKeySpec, RetryConfig, UpstreamConfig } from '../config/types.j
 import { ActiveChecker } from '../health/active-checker.js'
 import type { EventLog } from '../health/event-log.js'
 import { ClusterHealth } from '../health/cluster-health.js'
+import { ModelProber } from '../health/model-prober.js'
 import { RecoveryProber, systemScheduler, type Scheduler } from '../health/recovery-prober.js'
 import type { AdaptiveModelManager } from '../model/adaptive-manager.js'
 import { RetryBudget } from '../overload/retry-budget.js'
@@ -73,6 +74,8 @@ export class Cluster {
   readonly checker: ActiveChecker | null
   /** Baton's own probes of gateway-error ejections (health.recovery); null with active checks or recovery off. */
   readonly prober: RecoveryProber | null
+  /** Timed probes of the endpoints the learned policy sends nothing (its exploration); null unless it wants them. */
+  readonly modelProber: ModelProber | null
   /** Endpoint objects taken over whole from the cluster this one replaced (its retire() must not close them). */
   readonly inherited: ReadonlySet<ClusterEndpoint>
   /** The learned model's versions and persistence; null unless the policy is adaptive. */
@@ -186,6 +189,15 @@ export class Cluster {
       timers: deps.admissionTimers,
     })
     this.shedAnswers = new ShedAnswers(overload.retryAfterSec)
+    this.modelProber =
+      built.probes === null
+        ? null
+        : new ModelProber(this.endpoints.map((e) => e.url), {
+            clock: deps.clock,
+            scheduler: deps.scheduler ?? systemScheduler,
+            target: built.probes,
+            tls: upstreamTlsOptions(config.tls),
+          })
     this.ramp = new Float64Array(this.endpoints.length).fill(1)
     this.holds = new EndpointHolds(this.endpoints.length)
     this.stormDetector = config.storm.enabled && deps.stormSignal === undefined ? new StormDetector(config.storm) : null
@@ -250,6 +262,7 @@ export class Cluster {
   start(): void {
     if (this.checker !== null) this.checker.start()
     if (this.prober !== null) this.prober.start()
+    if (this.modelProber !== null) this.modelProber.start()
   }
 
   /**
@@ -398,6 +411,7 @@ export class Cluster {
     this.holdTimer = null
     if (this.checker !== null) await this.checker.stop()
     if (this.prober !== null) await this.prober.stop()
+    if (this.modelProber !== null) await this.modelProber.stop()
     await Promise.all(this.endpoints.filter((e) => !handedOver.has(e)).map((e) => e.close(graceMs)))
   }
 

@@ -160,6 +160,9 @@ function buildPolicy(p: RawUpstream['policy'], baseDir: string): PolicyConfig {
         refitIntervalMs: p.refitInterval,
         stateDir: p.stateDir === null ? null : resolve(baseDir, p.stateDir),
         saveIntervalMs: p.saveInterval,
+        explorationFraction: p.explorationPercent / 100,
+        probeIntervalMs: p.probeInterval,
+        probePath: p.probePath,
       }
     case 'hash':
       return {

@@ -140,6 +140,11 @@ const policies = [
     refitInterval: duration('1s', 100),
     stateDir: z.string().min(1).nullable().default(null),
     saveInterval: duration('30s', 1_000),
+    // Share of requests that may go to a candidate the model believes slower than the best (balancer/policies/adaptive.ts).
+    explorationPercent: z.number().min(0, { error: 'explorationPercent is a percentage from 0 to 100' }).max(100, { error: 'explorationPercent is a percentage from 0 to 100' }).default(0.5),
+    // Timed model probes of endpoints the model has not heard from (health/model-prober.ts); 0s turns them off.
+    probeInterval: duration('1s'),
+    probePath: z.string().regex(/^\/[^\s]*$/, { error: 'probePath must be a path starting with /' }).default('/'),
   }),
 ] as const
 

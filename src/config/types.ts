@@ -300,6 +300,12 @@ export interface AdaptivePolicyConfig {
   readonly stateDir: string | null
   /** How often the model is saved when stateDir is set. Default 30 s. */
   readonly saveIntervalMs: number
+  /** Most share (0..1) of picks that may go to a candidate believed slower than the best. YAML explorationPercent, default 0.5 %. */
+  readonly explorationFraction: number
+  /** An endpoint the model has not heard from for this long gets a timed probe; 0 turns probes off. Default 1 s. */
+  readonly probeIntervalMs: number
+  /** Path of the probe's GET. Default '/'. */
+  readonly probePath: string
 }
 
 export type PolicyName = PolicyConfig['name']

@@ -15,11 +15,15 @@ export interface DecisionTrace {
   chosen: string
   /** Empty for policies that do not compare candidates (round_robin, random). */
   candidates: CandidateTrace[]
-  /** Probability that this pair of candidates was drawn: 2 / (n(n−1)) for n available; 1 with no pair. */
+  /**
+   * Probability that this pair of candidates was drawn: the policy's own when its draw is not uniform
+   * (adaptive draws from its near-best pool), else 2 / (n(n−1)) for n available; 1 with no pair.
+   */
   pairProbability: number
   /**
-   * Probability that the chosen candidate wins the pair under Thompson sampling: P(cost_chosen < cost_other)
-   * for independent normal cost draws = Φ((μ_other − μ_chosen) / √(σ_chosen² + σ_other²)); 1 with no pair.
+   * Probability that the chosen candidate wins the pair: the policy's own when it gives one (adaptive: Thompson
+   * moved by its exploration budget), else under Thompson sampling P(cost_chosen < cost_other) for independent
+   * normal cost draws = Φ((μ_other − μ_chosen) / √(σ_chosen² + σ_other²)); 1 with no pair.
    * pairProbability × choiceProbability is the propensity an offline evaluator weights by (before slow start).
    */
   choiceProbability: number
@@ -40,8 +44,8 @@ export function traceDecision(
     policy: policy.name,
     chosen: chosen.id,
     candidates: paired ? candidatesOf(pick, policy, byIndex) : [],
-    pairProbability: paired ? 2 / (available * (available - 1)) : 1,
-    choiceProbability: paired ? winProbability(pick, policy, byIndex) : 1,
+    pairProbability: paired ? (pick.pairProbability ?? 2 / (available * (available - 1))) : 1,
+    choiceProbability: paired ? (pick.choiceProbability ?? winProbability(pick, policy, byIndex)) : 1,
   }
 }
 

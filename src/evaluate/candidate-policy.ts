@@ -2,12 +2,15 @@ import type { LoggedDecision } from './decision-log.js'
 
 /**
  * A candidate policy, as it can be evaluated on a decision log: given the logged pair of candidates and their
- * logged features, its probability of choosing each of the two. Every Baton policy that compares candidates
- * draws the pair uniformly (balancer/two-choices.ts), so the pair probability is the same for the logging and
- * the candidate policy and cancels in the importance weight:
+ * logged features, its probability of choosing each of the two. A candidate is evaluated as its choice rule
+ * applied to the logging policy's pairs: the pair is drawn as logged (its pairProbability), so that
+ * probability is the same for the logging and the candidate policy and cancels in the importance weight:
  *   w = P_candidate(chosen | pair, features) / P_logging(chosen | pair, features) = p_candidate / choiceProbability.
- * A uniform choice over n endpoints is exactly "uniform pair, then a fair coin" (each endpoint: 1/n), so
- * round_robin/random are evaluated as a fair coin within the pair (round_robin's per-request marginal).
+ * The logged choiceProbability is the real one, the adaptive policy's exploration budget included
+ * (AdaptivePolicy.explainPick). Since adaptive draws its pairs from its near-best pool rather than
+ * uniformly, a candidate here is "its rule on adaptive's pairs", not that policy end to end: a fair coin
+ * (round_robin, random, uniform) is a fair coin between two near-best candidates, never a pick of an
+ * endpoint adaptive kept out of its pairs (the log holds no outcome of such pairs to weigh).
  */
 export interface CandidatePolicy {
   readonly name: string
@@ -34,7 +37,7 @@ export function candidatePolicy(name: string, options: Record<string, string>): 
     case 'uniform':
       return {
         name,
-        description: 'uniform: a fair coin between the two logged candidates (1/n per endpoint, as round_robin and random are on average)',
+        description: 'uniform: a fair coin between the two logged candidates (on the logging policy\'s pairs)',
         feature: null,
         probabilityOfFirst: () => 0.5,
       }

@@ -22,7 +22,11 @@ export interface LoggedDecision {
    * an `adaptive` line without a pair means one endpoint was available (every policy picks it).
    */
   candidates: LoggedCandidate[]
-  /** Logging probability that the chosen candidate won its pair (the pair draw is uniform and cancels out). */
+  /**
+   * Logging probability that the chosen candidate won its pair. The pair's own probability (logged as
+   * pairProbability: adaptive draws from its near-best pool, not uniformly) cancels out: a candidate policy is
+   * evaluated on the logged pairs (candidate-policy.ts).
+   */
   choiceProbability: number
   /**
    * True when only one endpoint could be chosen: no pair in an adaptive line, pairProbability not finite
@@ -129,7 +133,7 @@ function toDecision(o: Record<string, unknown>, line: number): LoggedDecision | 
   }
   const failed = (typeof error === 'string' && error !== '') || status >= 500
   const pairFinite = typeof pairProbability === 'number' && Number.isFinite(pairProbability)
-  // The same endpoint twice: slow start's second pick excludes the first choice and TwoChoices then makes both
+  // The same endpoint twice: slow start's second pick excludes the first choice and the draw then makes both
   // candidates the other one. Every policy picks it; the logged 0.5 is not its probability.
   if (parsed.length === 2 && pairFinite && parsed[0].id === parsed[1].id) {
     if (parsed[0].id !== chosen) return null

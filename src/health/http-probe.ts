@@ -18,12 +18,13 @@ const MAX_BODY_CHARS = 64 * 1024
  * [expectedStatusMin, expectedStatusMax] and, when bodyContains is set, the body contains it. The whole
  * exchange (connect, headers, body) must finish within timeoutMs. Each check asks for `Connection: close`
  * (undici's `reset`), as HAProxy does: every check opens a fresh connection, so a pass proves the endpoint
- * still accepts connections, not merely that an old socket survived. Never throws.
+ * still accepts connections, not merely that an old socket survived. A timed model probe (model-prober.ts)
+ * passes freshConnection false: it measures the answer's latency, which a handshake per probe would inflate. Never throws.
  */
-export async function probe(client: Client, config: ProbeSettings): Promise<ProbeVerdict> {
+export async function probe(client: Client, config: ProbeSettings, freshConnection = true): Promise<ProbeVerdict> {
   const signal = AbortSignal.timeout(config.timeoutMs)
   try {
-    const { statusCode, body } = await client.request({ method: config.method, path: config.path, signal, reset: true })
+    const { statusCode, body } = await client.request({ method: config.method, path: config.path, signal, reset: freshConnection })
     if (statusCode < config.expectedStatusMin || statusCode > config.expectedStatusMax) {
       await body.dump()
       return { status: statusCode, failure: `status ${statusCode}` }

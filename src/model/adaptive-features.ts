@@ -80,6 +80,9 @@ export class AdaptiveFeatures {
   /** The last load the endpoint reported (0 before any) and when, ms (−Infinity before any). */
   private readonly load: Float64Array
   private readonly loadStampMs: Float64Array
+  /** Latency of the last timed probe, ms; −1 when none or it failed. An answer in between does not clear it: an
+   * exploration request landing between two probes must not keep a recovered backend from being believed. */
+  private readonly lastProbeMs: Float64Array
 
   constructor(size: number) {
     this.size = size
@@ -97,6 +100,7 @@ export class AdaptiveFeatures {
     this.pendingSinceMs = new Float64Array(size)
     this.load = new Float64Array(size)
     this.loadStampMs = new Float64Array(size).fill(-Infinity)
+    this.lastProbeMs = new Float64Array(size).fill(-1)
   }
 
   /**
@@ -143,20 +147,59 @@ export class AdaptiveFeatures {
     return age === Infinity ? 0 : this.load[i] * Math.exp(-(age > 0 ? age : 0) / LOAD_DECAY_MS)
   }
 
+  /**
+   * A try that waited waitMs and was cut (a timeout, a hedge's loser): a failure of the gateway kind, and
+   * latency at least its wait, so the peak-EWMA jumps to it at once and the stalled endpoint loses share.
+   */
+  recordStall(i: number, waitMs: number, nowMs: number): void {
+    this.recordFailure(i, true, nowMs)
+    this.peak.update(i, waitMs, nowMs)
+    this.updateLogNormal(i, waitMs, nowMs)
+  }
+
+  /**
+   * A timed probe's answer (health/model-prober.ts): news of the endpoint like an answer (latency, errors,
+   * the time last heard from) but not traffic: it was never picked, so nothing pending ends, and the answer
+   * rate the drain time reads counts requests only. latencyMs < 0: the probe failed without an answer.
+   * True when two probes in a row found it faster than its estimate, which they replaced (it changed).
+   */
+  recordProbe(i: number, latencyMs: number, failed: boolean, gateway: boolean, nowMs: number): boolean {
+    this.lastAnswerMs[i] = nowMs
+    const weight = failed ? (gateway ? GATEWAY_FAILURE_WEIGHT : 1) : 0
+    const decay = this.countDecay(i, nowMs)
+    this.errors[i] = this.errors[i] * decay + weight
+    this.attempts[i] = this.attempts[i] * decay + (failed ? weight : 1)
+    this.answers[i] *= decay
+    this.countStampMs[i] = nowMs
+    if (failed) this.lastFailureMs[i] = nowMs
+    const previous = this.lastProbeMs[i]
+    this.lastProbeMs[i] = latencyMs
+    if (latencyMs < 0) return false
+    // Probes come one per interval (1 s), so a peak-EWMA over them (τ = 10 s) would take 15 probes to follow
+    // a backend from 100 ms back to 10 ms. Two probes in a row that both answered faster than the estimate
+    // are the endpoint's latency now: the estimate becomes the slower of the two (one lucky answer is not
+    // enough). A slower probe raises it at once, as any sample does.
+    const agreed = previous > latencyMs ? previous : latencyMs
+    const faster = previous >= 0 && agreed < this.peak.estimateMs[i]
+    if (faster) this.peak.replace(i, agreed, nowMs)
+    else this.peak.update(i, latencyMs, nowMs)
+    this.updateLogNormal(i, latencyMs, nowMs)
+    return faster
+  }
+
   /** The request is over without saying anything about the endpoint (a client abort). */
   recordAbandoned(i: number): void {
     if (this.pending[i] > 0) this.pending[i] -= 1
   }
 
   /** Posterior mean of P(error): (errors + PRIOR_ERRORS) / (attempts + PRIOR_ATTEMPTS), counts decayed to nowMs. */
-  errorProbability(i: number, nowMs: number): number {
-    const decay = this.countDecay(i, nowMs)
+  errorProbability(i: number, nowMs: number, decay = this.countDecay(i, nowMs)): number {
     return (this.errors[i] * decay + PRIOR_ERRORS) / (this.attempts[i] * decay + PRIOR_ATTEMPTS)
   }
 
   /** Evidence behind errorProbability: decayed attempts plus the prior's, so its variance is p(1−p)/(evidence + 1). */
-  errorEvidence(i: number, nowMs: number): number {
-    return this.attempts[i] * this.countDecay(i, nowMs) + PRIOR_ATTEMPTS
+  errorEvidence(i: number, nowMs: number, decay = this.countDecay(i, nowMs)): number {
+    return this.attempts[i] * decay + PRIOR_ATTEMPTS
   }
 
   /** exp(μ + z₀.₉₉·σ) of the log-normal fit, ms. */
@@ -214,7 +257,8 @@ export class AdaptiveFeatures {
     this.countStampMs[i] = nowMs
   }
 
-  private countDecay(i: number, nowMs: number): number {
+  /** e^(−Δt/τ) of the error and answer counts since their last update: evaluate() reads it once for both uses. */
+  countDecay(i: number, nowMs: number): number {
     const elapsed = nowMs - this.countStampMs[i]
     return elapsed <= 0 ? 1 : Math.exp(-elapsed / ERROR_DECAY_MS)
   }

@@ -1,4 +1,5 @@
 import type { AdaptiveModel } from './adaptive-model.js'
+import type { ExplorationBudget } from './exploration-budget.js'
 import type { ModelState } from './model-state.js'
 import { ModelVersions, type ModelVersion, type VersionInput } from './model-versions.js'
 import { loadModelState, saveModelState, type LoadFailure } from './persistence.js'
@@ -34,6 +35,8 @@ export interface AdaptiveManagerOptions {
   saveIntervalMs: number
   /** Wall clock, ms since the epoch: version and save timestamps. */
   wallClock: () => number
+  /** The policy's exploration counts (shown as explorationShare by the admin API and Prometheus); null for none. */
+  exploration?: ExplorationBudget | null
 }
 
 /**
@@ -105,6 +108,11 @@ export class AdaptiveModelManager {
   /** Oldest first; the last is current. */
   versions(): readonly ModelVersion[] {
     return this.history.list()
+  }
+
+  /** Share (0..1) of picks that went to a candidate believed slower than the best, over the last 10 s window. */
+  explorationShare(): number {
+    return this.options.exploration?.share() ?? 0
   }
 
   currentVersion(): number {

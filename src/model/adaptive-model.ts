@@ -2,6 +2,7 @@ import { AdaptiveFeatures } from './adaptive-features.js'
 import { CapacityCurves, CURVE_COEFFICIENTS } from './capacity-curves.js'
 import { OnlineRegression, type RegressionState } from './online-regression.js'
 import { PageHinkley } from './page-hinkley.js'
+import type { ProbeOutcome } from './probe-target.js'
 
 /** What an AdaptiveModel is built with. */
 export interface AdaptiveModelOptions {
@@ -183,12 +184,37 @@ export class AdaptiveModel {
    * Learns with the features as they were before it (what a pick saw), then updates them.
    */
   learnSuccess(i: number, inflight: number, latencyMs: number, nowMs: number): void {
-    const scale = Math.sqrt(this.regression.residualVariance(i))
-    this.vector(i, inflight)
-    const learned = this.regression.update(i, this.x, latencyMs - this.capacity.queueMs(i, inflight))
-    if (learned && this.drift.add(i, this.regression.residual(i) / scale)) this.onDrift(i, nowMs)
-    this.capacity.record(i, inflight, latencyMs)
+    this.learnLatency(i, inflight, latencyMs, nowMs)
     this.features.recordSuccess(i, latencyMs, nowMs)
+  }
+
+  /**
+   * A try cut after waitMs without an answer (a timeout, a hedge's loser): the error model learns a gateway
+   * failure and the latency model an answer of waitMs, a lower bound on what it would have taken (so the
+   * estimate is at least the wait: a stall is latency the model must see, not only an error).
+   */
+  learnStall(i: number, inflight: number, waitMs: number, nowMs: number): void {
+    this.learnLatency(i, inflight, waitMs, nowMs)
+    this.features.recordStall(i, waitMs, nowMs)
+  }
+
+  /**
+   * A timed probe (health/model-prober.ts) answered after latencyMs with `inflight` requests of Baton's at the
+   * endpoint plus the probe: an observation like a request's at in-flight + 1, which for the endpoints probed
+   * (those the policy sends nothing) is in-flight 1, the capacity curve's intercept. A probe that failed
+   * teaches the error model only; one that timed out also its wait, as a stalled request does.
+   */
+  learnProbe(i: number, inflight: number, latencyMs: number, outcome: ProbeOutcome, nowMs: number): void {
+    const answered = outcome === 'ok' || outcome === 'stall'
+    const faster = this.features.recordProbe(i, answered ? latencyMs : -1, outcome !== 'ok', outcome !== 'error', nowMs)
+    // Two probes found it faster than believed: it recovered, and what was learned of the slow backend (its
+    // capacity curve's queueing, the regression's weights) would keep its cost up for hundreds of answers.
+    // Drift, and a curve learned afresh from the answers to come.
+    if (faster) {
+      this.capacity.reset(i)
+      this.onDrift(i, nowMs)
+    }
+    if (answered) this.learnLatency(i, inflight + 1, latencyMs, nowMs)
   }
 
   /** A 5xx answer, or (gateway) a connect failure, reset or timeout: only the error model learns. */
@@ -207,9 +233,10 @@ export class AdaptiveModel {
     const expected = regression + queue > 0 ? regression + queue : 0
     const waiting = stall > drain ? stall : drain
     const latency = waiting > expected ? waiting : expected
-    const p = this.features.errorProbability(i, nowMs)
+    const decay = this.features.countDecay(i, nowMs)
+    const p = this.features.errorProbability(i, nowMs, decay)
     const uncertainty = this.regression.predictiveVariance(i, this.x) - this.regression.residualVariance(i)
-    const errorVariance = (p * (1 - p)) / (this.features.errorEvidence(i, nowMs) + 1)
+    const errorVariance = (p * (1 - p)) / (this.features.errorEvidence(i, nowMs, decay) + 1)
     const idleS = (nowMs - this.features.lastAnswerMs[i]) / 1_000
     const staleness = latency * latency * STALENESS * (idleS < MAX_IDLE_S ? idleS : MAX_IDLE_S)
     const load = this.loadWeight > 0 ? latency * this.loadWeight * this.features.reportedLoad(i, nowMs) : 0
@@ -321,6 +348,15 @@ export class AdaptiveModel {
     if (!this.regression.importState(regression)) return 'regression does not have one entry per endpoint'
     capacity.forEach((c, i) => this.capacity.setCoefficients(i, c))
     return null
+  }
+
+  /** The regression, drift detector and capacity curve learn one latency at in-flight q (features not updated). */
+  private learnLatency(i: number, inflight: number, latencyMs: number, nowMs: number): void {
+    const scale = Math.sqrt(this.regression.residualVariance(i))
+    this.vector(i, inflight)
+    const learned = this.regression.update(i, this.x, latencyMs - this.capacity.queueMs(i, inflight))
+    if (learned && this.drift.add(i, this.regression.residual(i) / scale)) this.onDrift(i, nowMs)
+    this.capacity.record(i, inflight, latencyMs)
   }
 
   /** x = [q/Q, peak/L] into the scratch vector. */

@@ -69,6 +69,15 @@ export class CapacityCurves {
     return this.top[i]
   }
 
+  /** Forget endpoint i's curve and samples: no queueing term until a refit on new answers. */
+  reset(i: number): void {
+    this.fit.reset(i)
+    this.maxInflight[i] = 0
+    this.newSamples[i] = 0
+    this.mse[i] = Number.NaN
+    this.baseMs[i] = NO_CURVE
+  }
+
   /** Enough new answers since i's last fit for a refit to learn something. */
   wantsRefit(i: number): boolean {
     return this.newSamples[i] >= MIN_NEW_SAMPLES

@@ -27,11 +27,11 @@ t.test('/api/model lists versions and coefficients; rollback returns to the prev
   await traffic(rig.url, 60)
   const cluster = rig.baton.clusters[0]
   // Versions are recorded by the timed refit at most once a minute; load one from disk-free sources: a save/load round trip is below.
-  // Drive the manager's tick directly twice to get two versions without waiting a minute of wall time, at
-  // times past the runtime's own ticks (one may have recorded a version already when the traffic took over 1 s).
-  const later = 1e12
-  cluster.model!.tick(later)
-  cluster.model!.tick(later + 61_000)
+  // Drive the manager's tick directly twice to get two versions without waiting a minute of wall time.
+  // Far beyond the cluster's own clock, so its real 1 s tick (before or after these) cannot take their place.
+  const future = 1e12
+  cluster.model!.tick(future)
+  cluster.model!.tick(future + 61_000)
   const models = await json(`${admin}/api/model`)
   t.equal(models.status, 200)
   const model = models.body[0].model
@@ -86,7 +86,8 @@ t.test('the decision log samples decisions with candidates, choice probability, 
   t.equal(line.candidates.length, 2)
   t.type(line.candidates[0].features.costMs, 'number')
   t.ok(line.choiceProbability >= 0 && line.choiceProbability <= 1, `choice probability ${line.choiceProbability}`)
-  t.equal(line.pairProbability, 1 / 3, 'one pair of 3 endpoints')
+  // The pair is drawn from the near-best pool: 1/3 with all three in it, 1 with two, 1/2 with one (and a uniform other).
+  t.ok([1 / 3, 1, 1 / 2].includes(line.pairProbability), `pair probability ${line.pairProbability}`)
   t.equal(line.status, 200)
   t.ok(line.latencyMs > 0)
   t.equal(line.servedBy, line.chosen)

@@ -65,6 +65,12 @@ export class PeakEwma {
     this.stampMs[i] = nowMs
   }
 
+  /** Set the estimate to sampleMs (what an evidence stronger than one sample says, e.g. agreeing probes). */
+  replace(i: number, sampleMs: number, nowMs: number): void {
+    this.estimateMs[i] = sampleMs
+    this.stampMs[i] = nowMs
+  }
+
   /** The estimate decayed towards 0 for the time since its last update (not stored), ms. */
   decayedMs(i: number, nowMs: number): number {
     return this.estimateMs[i] * this.weight(i, nowMs)

@@ -9,6 +9,7 @@ import { PeakEwmaPolicy } from './peak-ewma.js'
 import { RandomPolicy } from './random.js'
 import { RoundRobinPolicy } from './round-robin.js'
 import type { AdaptiveModelManager } from '../../model/adaptive-manager.js'
+import type { ProbeTarget } from '../../model/probe-target.js'
 import type { Policy } from '../types.js'
 
 export interface PolicyDeps {
@@ -27,11 +28,13 @@ export interface PolicyDeps {
 export interface BuiltPolicy {
   readonly policy: Policy
   readonly model: AdaptiveModelManager | null
+  /** What timed model probes ask and tell (health/model-prober.ts); null when the policy wants none. */
+  readonly probes: ProbeTarget | null
 }
 
 type Builder<N extends PolicyName> = (config: Extract<PolicyConfig, { name: N }>, deps: PolicyDeps) => BuiltPolicy
 
-const stateless = (policy: Policy): BuiltPolicy => ({ policy, model: null })
+const stateless = (policy: Policy): BuiltPolicy => ({ policy, model: null, probes: null })
 
 /** One line per policy, keyed by the name YAML uses. */
 const BUILDERS: { [N in PolicyName]: Builder<N> } = {
@@ -41,12 +44,12 @@ const BUILDERS: { [N in PolicyName]: Builder<N> } = {
   peak_ewma: (c, deps) => stateless(new PeakEwmaPolicy({ ...c, ...deps })),
   adaptive: (c, deps) => {
     const policy = new AdaptivePolicy(ownStateDir(c, deps.upstream), deps)
-    return { policy, model: policy.manager }
+    return { policy, model: policy.manager, probes: policy.probes }
   },
   // The fallback (for requests without a key) is built here too; a learned one brings its model manager.
   hash: (c, deps) => {
     const fallback = buildPolicy(c.fallback, deps)
-    return { policy: new HashPolicy(c, fallback.policy), model: fallback.model }
+    return { policy: new HashPolicy(c, fallback.policy), model: fallback.model, probes: fallback.probes }
   },
 }
 

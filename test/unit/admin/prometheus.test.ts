@@ -4,6 +4,10 @@ import type { UpstreamView } from '../../../src/admin/types.js'
 import { buildRegistry } from '../../../src/admin/prometheus.js'
 import { fakeEndpoint, fakeUpstream } from '../metrics/fake-upstreams.js'
 import { namingProblems, parsePrometheusText, type Family } from '../../helpers/prometheus-text.js'
+import { AdaptivePolicy } from '../../../src/balancer/policies/adaptive.js'
+import { defaultPolicy } from '../../../src/config/build.js'
+import { ManualClock } from '../../../src/util/clock.js'
+import { SeededRng } from '../../../src/util/rng.js'
 
 /** The value of the one sample line `series{labels} value` in Prometheus text, or null. */
 function sample(text: string, series: string): number | null {
@@ -135,4 +139,16 @@ t.test('default metrics: no gauge ends in _total; counters keep their _total', a
   t.equal(families.get('baton_nodejs_active_handles')?.type, 'gauge', 'the per-type gauge stays')
   t.equal(families.get('baton_process_cpu_seconds_total')?.type, 'counter')
   t.same(namingProblems(families), [])
+})
+
+t.test('baton_model_exploration_ratio: the learned policy’s exploration share per upstream, none without a model', async (t) => {
+  const policy = new AdaptivePolicy({ ...defaultPolicy('adaptive'), explorationFraction: 0.01 }, { clock: new ManualClock(0), rng: new SeededRng(1) })
+  policy.tick(0)
+  for (let k = 0; k < 1_000; k++) if (policy.exploration.grant() && k % 2 === 0) policy.exploration.spend()
+  policy.tick(10_000)
+  const learned = { ...fakeUpstream('learned', [fakeEndpoint('10.0.0.1:80')], 'adaptive'), model: policy.manager }
+  const text = await buildRegistry(() => [learned, fakeUpstream('plain', [fakeEndpoint('10.0.0.2:80')])], new EventLog()).metrics()
+  t.equal(sample(text, 'baton_model_exploration_ratio{upstream="learned"}'), policy.manager.explorationShare())
+  t.ok(policy.manager.explorationShare() > 0 && policy.manager.explorationShare() <= 0.01)
+  t.notMatch(text, /baton_model_exploration_ratio\{upstream="plain"\}/, 'no model, no series')
 })

@@ -2,6 +2,7 @@ import { defaultPolicy } from '../../../src/config/build.js'
 import type { Endpoint, PickContext, Policy } from '../../../src/balancer/types.js'
 import { Outcome } from '../../../src/util/outcome.js'
 import { sampleNormal } from '../../../src/model/gaussian.js'
+import type { ProbeOutcome, ProbeTarget } from '../../../src/model/probe-target.js'
 import type { ManualClock } from '../../../src/util/clock.js'
 import { SeededRng } from '../../../src/util/rng.js'
 import { makeEndpoints } from '../../helpers/endpoints.js'
@@ -10,7 +11,9 @@ import { makeEndpoints } from '../../helpers/endpoints.js'
  * A discrete-event simulation of a policy in front of scripted backends, on a ManualClock (no sockets):
  * Poisson arrivals, each backend a FIFO queue in front of `capacity` parallel slots, failures as the
  * scenario bench scripts them (bench/scenarios). The policy sees exactly what the proxy would give it:
- * pick, in-flight counts, observe at response headers (or failure), tick every second.
+ * pick, in-flight counts, observe at response headers (or failure), tick every second, and, when the
+ * policy wants timed probes (AdaptivePolicy.probes), the model prober's rounds: every interval / 2 each
+ * endpoint it asks for gets a probe served like a request (taking a slot), its result told at the end.
  */
 
 /** The adaptive policy with the config's defaults. */
@@ -61,9 +64,21 @@ const FIRST_TRY: PickContext = { hashKey: 0, attempt: 0, exclude: -1 }
 
 export interface Event {
   timeMs: number
-  /** −1: an arrival; −2: a tick; otherwise a request index finishing. */
+  /** −1: an arrival; −2: a tick; −3: a probe round; ≤ PROBE_END: the probe of endpoint PROBE_END − what ending; otherwise a request index finishing. */
   what: number
   outcome: Outcome
+  /** A probe's latency, ms. */
+  latencyMs?: number
+}
+
+const PROBE_END = -10
+
+/** How the model prober reads a probe's end (health/model-prober.ts outcomeOf). */
+function probeOutcome(outcome: Outcome): ProbeOutcome {
+  if (outcome === Outcome.Success) return 'ok'
+  if (outcome === Outcome.HttpError) return 'error'
+  if (outcome === Outcome.Timeout) return 'stall'
+  return 'gateway'
 }
 
 export function simulate(options: SimOptions): SimRequest[] {
@@ -78,10 +93,25 @@ export function simulate(options: SimOptions): SimRequest[] {
   const queue = new EventQueue()
   queue.push({ timeMs: start, what: -1, outcome: Outcome.Success })
   queue.push({ timeMs: start + TICK_MS, what: -2, outcome: Outcome.Success })
+  const probes = (policy as { probes?: ProbeTarget | null }).probes ?? null
+  const probing = new Uint8Array(backends.length)
+  if (probes !== null) queue.push({ timeMs: start + probes.intervalMs / 2, what: -3, outcome: Outcome.Success })
   for (let event = queue.pop(); event !== undefined; event = queue.pop()) {
     clock.set(event.timeMs)
     const now = event.timeMs
-    if (event.what === -2) {
+    if (probes !== null && event.what <= PROBE_END) {
+      const i = PROBE_END - event.what
+      probing[i] = 0
+      probes.onProbe(i, event.latencyMs ?? 0, probeOutcome(event.outcome), now)
+    } else if (probes !== null && event.what === -3) {
+      for (let i = 0; i < backends.length; i++) {
+        if (probing[i] === 1 || !probes.wantsProbe(i, now)) continue
+        probing[i] = 1
+        const done = dispatch(backends[i].behaviourAt(now - start, rng), slots[i], now, sigma, rng)
+        queue.push({ timeMs: done.atMs, what: PROBE_END - i, outcome: done.outcome, latencyMs: done.atMs - now })
+      }
+      if (now + probes.intervalMs / 2 < start + durationMs) queue.push({ timeMs: now + probes.intervalMs / 2, what: -3, outcome: Outcome.Success })
+    } else if (event.what === -2) {
       policy.tick(now)
       if (now + TICK_MS < start + durationMs) queue.push({ timeMs: now + TICK_MS, what: -2, outcome: Outcome.Success })
     } else if (event.what === -1) {

@@ -100,13 +100,13 @@ t.test('pick honours ctx.exclude and keeps its candidates and sampled costs in t
   const [costA, costB] = policy.lastPickCosts
   t.equal(c, chosen.index)
   t.equal(chosen.index, costA <= costB ? a : b, 'the lower sampled cost wins')
-  t.same(policy.explainPick(), {
-    candidates: [
-      { index: a, id: `e${a}`, sampledCostMs: costA },
-      { index: b, id: `e${b}`, sampledCostMs: costB },
-    ],
-    chosen: `e${c}`,
-  })
+  const pick = policy.explainPick()!
+  t.same(pick.candidates, [
+    { index: a, id: `e${a}`, sampledCostMs: costA },
+    { index: b, id: `e${b}`, sampledCostMs: costB },
+  ])
+  t.equal(pick.chosen, `e${c}`)
+  t.equal(pick.pairProbability, 1 / 6, 'four endpoints, all near the best: a uniform pair of them')
 })
 
 t.test('unknown endpoints are explored: with no data every endpoint gets picks', async (t) => {
@@ -149,4 +149,81 @@ t.test('drift after a step change bumps the model version (reason "drift") and t
   t.same(policy.manager.versions().map((v) => v.reason), ['refit', 'drift'])
   t.ok(policy.explain(e).modelVersion > before, 'explain() reports the new version')
   t.same(drifted, ['e0'])
+})
+
+t.test('exploration on a budget: a candidate believed slower wins only within explorationFraction of picks', async (t) => {
+  for (const explorationFraction of [0, 0.005, 0.05]) {
+    const clock = new ManualClock(1_000)
+    const policy = new AdaptivePolicy({ ...ADAPTIVE, explorationFraction }, { clock, rng: new SeededRng(5) })
+    const endpoints = makeEndpoints([1, 1])
+    policy.rebuild(endpoints)
+    for (let k = 0; k < 50; k++) answer(policy, clock, endpoints[1], 1, 100) // b1: 100 ms, then silent (uncertain)
+    clock.advance(30_000)
+    policy.tick(clock.now())
+    const picks = 20_000
+    let slow = 0
+    for (let k = 0; k < picks; k++) {
+      const e = policy.pick(endpoints, FIRST_TRY)!
+      if (e.index === 1) slow++
+      else answer(policy, clock, e, 1, 10)
+      clock.advance(0.1)
+    }
+    t.ok(slow <= explorationFraction * picks + 1, `budget ${explorationFraction}: ${slow} of ${picks} picks to the slow one`)
+    t.equal(policy.exploration.explored, slow, 'each of them counted as exploration')
+  }
+})
+
+t.test('the logged choice probability is the real one: it matches how often each candidate is taken', async (t) => {
+  const { clock, policy, endpoints } = setup(2, 9)
+  for (let k = 0; k < 30; k++) {
+    answer(policy, clock, endpoints[0], 1, 10 + (k % 3))
+    answer(policy, clock, endpoints[1], 1, 12 + (k % 5))
+  }
+  clock.advance(3_000) // both a little stale: their sampled costs overlap
+  let first = 0
+  let reported = 0
+  const picks = 20_000
+  for (let k = 0; k < picks; k++) {
+    const e = policy.pick(endpoints, FIRST_TRY)!
+    const pick = policy.explainPick()!
+    const p = pick.choiceProbability!
+    reported += e.index === 0 ? p : 1 - p
+    if (e.index === 0) first++
+  }
+  t.ok(Math.abs(first / picks - reported / picks) < 0.01, `taken ${(first / picks).toFixed(3)}, reported ${(reported / picks).toFixed(3)}`)
+})
+
+t.test('a stalled try (a timeout, a hedge loser) is learned as latency at least its wait', async (t) => {
+  const { clock, policy, endpoints } = setup(2)
+  for (let k = 0; k < 50; k++) answer(policy, clock, endpoints[0], 1, 10)
+  answer(policy, clock, endpoints[0], 1, 400, Outcome.Timeout)
+  const x = policy.explain(endpoints[0])
+  t.ok(x.peakEwmaMs >= 400, `peak-EWMA ${x.peakEwmaMs.toFixed(0)} ms`)
+  t.ok(x.costMs >= 400, `cost ${x.costMs.toFixed(0)} ms`)
+})
+
+t.test('probes: wanted for a routable endpoint silent for an interval, at most once per interval; two fast ones bring it back', async (t) => {
+  const { clock, policy, endpoints } = setup(3)
+  const probes = policy.probes!
+  t.equal(probes.intervalMs, 1_000)
+  t.equal(probes.path, '/')
+  for (let k = 0; k < 50; k++) answer(policy, clock, endpoints[0], 1, 100)
+  t.notOk(probes.wantsProbe(0, clock.now()), 'just heard from')
+  clock.advance(1_000)
+  t.ok(probes.wantsProbe(0, clock.now()), 'silent for 1 s')
+  t.notOk(probes.wantsProbe(0, clock.now() + 500), 'booked: not again within the interval')
+  policy.rebuild(endpoints.slice(1))
+  clock.advance(1_000)
+  t.notOk(probes.wantsProbe(0, clock.now()), 'not routable: health probes it, not the model')
+  policy.rebuild(endpoints)
+  probes.onProbe(0, 10, 'ok', clock.now())
+  t.ok(policy.explain(endpoints[0]).peakEwmaMs > 50, 'one fast probe is not enough')
+  clock.advance(1_000)
+  probes.onProbe(0, 11, 'ok', clock.now())
+  t.equal(policy.explain(endpoints[0]).peakEwmaMs, 11, 'two agree: the slower of them')
+  t.equal(policy.explain(endpoints[0]).samples, 52, 'each probe is an observation of the regression')
+  probes.onProbe(0, 900, 'stall', clock.now())
+  t.ok(policy.explain(endpoints[0]).peakEwmaMs >= 900, 'a probe that timed out is its wait')
+  const off = new AdaptivePolicy({ ...ADAPTIVE, probeIntervalMs: 0 }, { clock, rng: new SeededRng(1) })
+  t.equal(off.probes, null, 'probeInterval 0s: no probes')
 })

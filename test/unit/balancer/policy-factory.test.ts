@@ -20,7 +20,7 @@ t.test('builds each policy by the name YAML uses', async (t) => {
     { config: { name: 'least_request', choiceCount: 2, activeRequestBias: 1 }, type: LeastRequestPolicy },
     { config: { name: 'peak_ewma', decayMs: 10_000, defaultRttMs: 30, failurePenaltyMs: 1_000 }, type: PeakEwmaPolicy },
     {
-      config: { name: 'adaptive', forgetting: 0.995, errorPenaltyMs: 1_000, refitIntervalMs: 1_000, stateDir: null, saveIntervalMs: 30_000 },
+      config: { name: 'adaptive', forgetting: 0.995, errorPenaltyMs: 1_000, refitIntervalMs: 1_000, stateDir: null, saveIntervalMs: 30_000, explorationFraction: 0.005, probeIntervalMs: 1_000, probePath: '/' },
       type: AdaptivePolicy,
     },
   ]

@@ -192,6 +192,14 @@ const BROKEN: { name: string; text: string; expected: string[] }[] = [
     ],
   },
   {
+    name: 'adaptive exploration budget and probe path out of range',
+    text: base('    policy: { name: adaptive, explorationPercent: 101, probePath: nope }\n'),
+    expected: [
+      'upstreams[0].policy.explorationPercent: explorationPercent is a percentage from 0 to 100 at x.yaml:5:51',
+      'upstreams[0].policy.probePath: probePath must be a path starting with / at x.yaml:5:67',
+    ],
+  },
+  {
     name: 'empty endpoint list',
     text: `upstreams:\n  - name: api\n    endpoints: []\n`,
     expected: [

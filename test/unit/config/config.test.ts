@@ -39,7 +39,7 @@ t.test('defaults fill every field', async (t) => {
   t.same(config.routes, [{ name: 'default', host: null, pathPrefix: '/', upstream: 'api', retryNonIdempotent: null, maxBodyBytes: null, allowTrace: false, rateLimit: null }])
   t.same(config.upstreams[0], {
     name: 'api',
-    policy: { name: 'adaptive', forgetting: 0.995, errorPenaltyMs: 1_000, refitIntervalMs: 1_000, stateDir: null, saveIntervalMs: 30_000 },
+    policy: { name: 'adaptive', forgetting: 0.995, errorPenaltyMs: 1_000, refitIntervalMs: 1_000, stateDir: null, saveIntervalMs: 30_000, explorationFraction: 0.005, probeIntervalMs: 1_000, probePath: '/' },
     endpoints: [{ id: '127.0.0.1:3001', url: 'http://127.0.0.1:3001', weight: 1 }],
     discovery: null,
     poolConnections: 128,
