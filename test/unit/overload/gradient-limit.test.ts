@@ -41,13 +41,47 @@ t.test('the arithmetic of one window: gradient, growth term, smoothing', async (
   }
 })
 
-t.test('no change while under-used (most in flight < limit / 2), and no update before the window is over', async (t) => {
+t.test('no gradient step while under-used (most in flight < limit / 2), and no update before the window is over', async (t) => {
   const limit = new GradientLimit(BASE, 0)
   t.equal(limit.sample(40, 49, false, 50), false, 'half a window: no update')
   t.equal(limit.limit, 100)
   window(limit, 100, 40, 49)
-  t.equal(limit.limit, 100, '49 in flight of 100: the latency says nothing about the limit')
+  t.equal(limit.limit, 98, '49 in flight of 100: the latency says nothing about the limit, which comes down to 2 × the peak')
   t.equal(limit.shortRttMs, 40, 'the window was still measured')
+  window(limit, 200, 400, 40)
+  t.ok(Math.abs(limit.limit - 2 * 49 * 0.966) < 1e-9, `40 in flight, under half: no step for the slow latency; the peak of 49 decays to 47.3: ${limit.limit.toFixed(2)}`)
+})
+
+t.test('the limit follows use: at most 2 × the decaying in-flight peak of the last windows', async (t) => {
+  const limit = new GradientLimit(BASE, 0)
+  let now = 0
+  window(limit, (now += 100), 100, 8)
+  t.equal(limit.limit, 16, 'initial 100 with 8 in flight: down to 16 at once (a step cannot be admitted at 100)')
+  window(limit, (now += 100), 100, 12)
+  // 16 × 0.8 + (16 + 4) × 0.2 = 16.8, under the ceiling of 2 × 12.
+  t.ok(Math.abs(limit.limit - 16.8) < 1e-9, `12 in flight of 16, flat latency, nobody waits: Gradient2's smoothed growth to ${limit.limit}`)
+  for (let i = 0; i < 40; i++) window(limit, (now += 100), 100, 2)
+  t.equal(limit.limit, BASE.minLimit, 'use falls to 2: the peak decays (half-life 20 windows) and the limit with it, down to minLimit')
+})
+
+t.test('a healthy step of demand is admitted within a few windows (fast growth while requests wait at baseline latency)', async (t) => {
+  const limit = new GradientLimit(BASE, 0)
+  let now = 0
+  for (let i = 0; i < 10; i++) window(limit, (now += 100), 20, 8)
+  t.equal(limit.limit, 16)
+  const seen: number[] = []
+  for (let i = 0; i < 4; i++) {
+    const held = Math.floor(limit.limit) // demand 40: every permit taken, requests waiting
+    for (let s = 0; s < 10; s++) limit.sample(20, held, true, now + 50)
+    limit.sample(20, held, true, (now += 100))
+    seen.push(Math.floor(limit.limit))
+  }
+  t.same(seen, [20, 25, 31, 39], 'demand 2.5 × recent use: × 1.25 per window, not + 0.2 × √limit (16.8, 17.6, …)')
+  const slow = new GradientLimit(BASE, now)
+  for (let i = 0; i < 10; i++) window(slow, (now += 100), 20, 8)
+  for (let s = 0; s < 10; s++) slow.sample(30, 16, true, now + 50)
+  slow.sample(30, 16, true, (now += 100))
+  t.ok(slow.limit < 20, `the same window at 1.5 × the baseline latency (the backend queues): no fast growth (${slow.limit.toFixed(2)})`)
 })
 
 t.test('bounded by minLimit and maxLimit; the long average recovers fast once latency returns', async (t) => {
