@@ -19,9 +19,10 @@ const USE_HEADROOM = 2
 const PEAK_DECAY = 0.966
 /**
  * While requests wait and the latency shows no queueing (the window's mean within FAST_GROWTH_RTT × the baseline),
- * the limit grows by FAST_GROWTH per window instead of Gradient2's smoothed √limit (+0.9 at 20): a healthy
- * upstream's demand stepping to 2.5× recent use is admitted within 4 windows instead of 80, so it is not shed at
- * the queue deadline. An overload shows as latency one service time later, so this overshoots by at most 1.25² there.
+ * the limit grows by FAST_GROWTH per round trip (shortRtt) the window lasted, at most USE_HEADROOM times per
+ * window, instead of Gradient2's smoothed √limit (+0.9 at 20): a healthy upstream's demand stepping to 2.5 × recent
+ * use is admitted within 4 windows at a 100 ms latency and 2 at 10 ms, so it is not shed at the queue deadline.
+ * Per round trip because an overload shows as latency only one round trip later: it overshoots by about 1.25².
  */
 const FAST_GROWTH = 1.25
 const FAST_GROWTH_RTT = 1.1
@@ -89,6 +90,7 @@ export class GradientLimit {
   /** The window is over: the Gradient2 step. */
   private update(nowMs: number): void {
     const shortRtt = this.sumMs / this.samples
+    const windowMs = nowMs - this.windowStartMs
     const used = this.maxInflight
     const saturated = this.saturated
     const alpha = saturated ? this.alpha / SATURATED_SLOWDOWN : this.alpha
@@ -113,7 +115,10 @@ export class GradientLimit {
     // Growth is smoothed; a cut takes effect at once (the gradient floor already bounds it to half per window):
     // requests admitted over capacity queue inside the backend, and each window of delay adds to their wait.
     let smoothed = next < this.limit ? next : this.limit * (1 - c.smoothing) + next * c.smoothing
-    if (saturated && shortRtt <= FAST_GROWTH_RTT * this.longRttMs) smoothed = Math.max(smoothed, this.limit * FAST_GROWTH)
+    if (saturated && shortRtt <= FAST_GROWTH_RTT * this.longRttMs) {
+      const roundTrips = shortRtt > 0 ? windowMs / shortRtt : Infinity
+      smoothed = Math.max(smoothed, this.limit * Math.min(USE_HEADROOM, FAST_GROWTH ** roundTrips))
+    }
     this.limit = Math.max(c.minLimit, Math.min(c.maxLimit, ceiling, smoothed))
   }
 

@@ -285,15 +285,15 @@ t.test('the adaptive limit sets the cap; a limit change is an event only past 20
   admission.enqueue(new Waiter('w'), PRIORITY_NORMAL)
   admission.tick(0)
   t.equal(events.length, 0)
-  // A flat window while full and waited for: fast growth (× 1.25). Then latency four times the baseline, window after
+  // A flat window while full and waited for: fast growth (× 1.25 for its one round trip of 100 ms). Then latency four times the baseline, window after
   // window: each window halves the limit and adds max(4, √limit).
-  admission.sample(10, (clock.advance(100), clock.now()))
-  for (let i = 0; i < 4; i++) admission.sample(40, (clock.advance(100), clock.now()))
+  admission.sample(100, (clock.advance(100), clock.now()))
+  for (let i = 0; i < 4; i++) admission.sample(400, (clock.advance(100), clock.now()))
   t.equal(admission.describe().limit, 9, '20 → 25 → 17.5 → 12.9 → 10.5 → 9.2')
   t.equal(admission.describe().cap, 9)
   admission.tick(clock.now())
   t.same(events.filter((e) => e.kind === 'limit-changed').map((e) => [e.data.from, e.data.to]), [[20, 9]], 'one announcement for the five windows')
-  for (let i = 0; i < 20; i++) admission.sample(40, (clock.advance(100), clock.now()))
+  for (let i = 0; i < 20; i++) admission.sample(400, (clock.advance(100), clock.now()))
   t.equal(admission.describe().limit, 8, 'settled where L = L / 2 + 4')
   admission.tick(clock.now())
   t.equal(events.filter((e) => e.kind === 'limit-changed').length, 1, '9 → 8 is within 20 %: no event')
@@ -318,8 +318,8 @@ t.test('a reload hands the learned limit to the new admission (clamped to its bo
   const concurrency = { ...DEFAULT_OVERLOAD.concurrency!, initialLimit: 20, minLimit: 4, minWindowSamples: 1 }
   const old = rig(1000, { concurrency })
   fill(t, old.admission, 20)
-  old.admission.sample(10, (old.clock.advance(100), old.clock.now()))
-  old.admission.sample(40, (old.clock.advance(100), old.clock.now()))
+  old.admission.sample(100, (old.clock.advance(100), old.clock.now()))
+  old.admission.sample(400, (old.clock.advance(100), old.clock.now()))
   t.equal(old.admission.describe().limit, 17, '20 → 25 (flat while full: fast growth) → 17.5 (four times slower)')
   const next = rig(1000, { concurrency: { ...concurrency, maxLimit: 12 } })
   next.admission.adopt(old.admission)

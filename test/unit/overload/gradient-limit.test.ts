@@ -65,51 +65,26 @@ t.test('the limit follows use: at most 2 × the decaying in-flight peak of the l
 })
 
 t.test('a healthy step of demand is admitted within a few windows (fast growth while requests wait at baseline latency)', async (t) => {
-  const limit = new GradientLimit(BASE, 0)
-  let now = 0
-  for (let i = 0; i < 10; i++) window(limit, (now += 100), 20, 8)
-  t.equal(limit.limit, 16)
-  const seen: number[] = []
-  for (let i = 0; i < 4; i++) {
-    const held = Math.floor(limit.limit) // demand 40: every permit taken, requests waiting
-    for (let s = 0; s < 10; s++) limit.sample(20, held, true, now + 50)
-    limit.sample(20, held, true, (now += 100))
-    seen.push(Math.floor(limit.limit))
+  /** Windows of 100 ms at `rttMs`, every permit taken and requests waiting (demand above the limit); the limits after each. */
+  const step = (limit: GradientLimit, from: number, rttMs: number, windows: number): number[] => {
+    const seen: number[] = []
+    for (let i = 0; i < windows; i++) {
+      const held = Math.floor(limit.limit)
+      for (let s = 0; s < 10; s++) limit.sample(rttMs, held, true, from + i * 100 + 50)
+      limit.sample(rttMs, held, true, from + (i + 1) * 100)
+      seen.push(Math.floor(limit.limit))
+    }
+    return seen
   }
-  t.same(seen, [20, 25, 31, 39], 'demand 2.5 × recent use: × 1.25 per window, not + 0.2 × √limit (16.8, 17.6, …)')
-  const slow = new GradientLimit(BASE, now)
-  for (let i = 0; i < 10; i++) window(slow, (now += 100), 20, 8)
-  for (let s = 0; s < 10; s++) slow.sample(30, 16, true, now + 50)
-  slow.sample(30, 16, true, (now += 100))
-  t.ok(slow.limit < 20, `the same window at 1.5 × the baseline latency (the backend queues): no fast growth (${slow.limit.toFixed(2)})`)
-})
-
-t.test('bounded by minLimit and maxLimit; the long average recovers fast once latency returns', async (t) => {
-  const limit = new GradientLimit({ ...BASE, initialLimit: 20, minLimit: 10, maxLimit: 25 }, 0)
-  let now = 0
-  for (let i = 0; i < 200; i++) window(limit, (now += 100), 10, 1000)
-  t.equal(limit.limit, 25, 'flat latency: grows up to maxLimit and stays')
-  for (let i = 0; i < 30; i++) window(limit, (now += 100), 100, 1000)
-  t.equal(limit.limit, 10, 'ten times the latency: down to minLimit and no lower')
-  const longBefore = limit.longRttMs
-  window(limit, (now += 100), 5, 1000)
-  t.ok(limit.longRttMs < longBefore * 0.96, `long > 2 × short: cut by 5 % on top of the average (${longBefore.toFixed(2)} → ${limit.longRttMs.toFixed(2)})`)
-})
-
-t.test('minWindowSamples: a window with too few samples goes on until it has them', async (t) => {
-  const limit = new GradientLimit({ ...BASE, minWindowSamples: 5 }, 0)
-  for (let i = 0; i < 4; i++) t.equal(limit.sample(10, 100, false, 500), false)
-  t.equal(limit.sample(10, 100, false, 500), true, 'the fifth sample closes it')
-})
-
-t.test('a window at the limit teaches the long average ten times slower (the baseline must not creep up under overload)', async (t) => {
-  const free = new GradientLimit(BASE, 0)
-  const held = new GradientLimit(BASE, 0)
-  free.sample(10, 100, false, 100)
-  held.sample(10, 100, false, 100)
-  free.sample(40, 100, false, 200)
-  held.sample(40, 100, true, 200)
-  // α = 2 / 601: free learns 30 × α = 0.0998 ms of the rise, held a tenth of it.
-  t.ok(Math.abs(free.longRttMs - 10.0998) < 1e-3, `free: ${free.longRttMs.toFixed(4)}`)
-  t.ok(Math.abs(held.longRttMs - 10.00998) < 1e-4, `held: ${held.longRttMs.toFixed(5)}`)
+  const cases = [
+    { name: '100 ms latency: one round trip per window, × 1.25 each', rtt: 100, stepRtt: 100, expected: [20, 25, 31, 39] },
+    { name: '10 ms latency: ten round trips per window, × 2 each (2 × the peak at most)', rtt: 10, stepRtt: 10, expected: [32, 64, 128, 256] },
+    { name: 'the latency rises to 1.5 × the baseline (the backend queues): no fast growth, Gradient2 growth only', rtt: 100, stepRtt: 150, expected: [16, 17, 18, 19] },
+  ]
+  for (const c of cases) {
+    const limit = new GradientLimit(BASE, 0)
+    for (let i = 1; i <= 10; i++) window(limit, i * 100, c.rtt, 8)
+    t.equal(limit.limit, 16, `${c.name}: 8 in flight, the limit follows to 16`)
+    t.same(step(limit, 1000, c.stepRtt, 4), c.expected, c.name)
+  }
 })
