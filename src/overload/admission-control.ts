@@ -322,12 +322,15 @@ export class AdmissionControl {
 
   /**
    * How long a waiter of class `priority` may wait: queue.timeout, cut to queue.target while the queue is standing
-   * for every class but high (which is served first, so it waits at most about one release, and must not be shed
-   * for a queue that the classes below it stand in).
+   * or CoDel's shed level is still up (it comes down one class per interval without a standing queue), for every
+   * class but high (which is served first, so it waits at most about one release, and must not be shed for a queue
+   * that the classes below it stand in). Not only while standing: under a sustained overload the queue empties for
+   * a moment now and then, and each interval that saw it empty gave normal waiters the full 100 ms again (measured:
+   * the accepted p99 at 300 % was 3.1× the unloaded one, most of the excess that wait).
    */
   private timeoutMs(priority: number): number {
     const q = this.config.queue
-    return this.standing && priority !== PRIORITY_HIGH ? Math.min(q.targetMs, q.timeoutMs) : q.timeoutMs
+    return (this.standing || this.level > 0) && priority !== PRIORITY_HIGH ? Math.min(q.targetMs, q.timeoutMs) : q.timeoutMs
   }
 
   /** Permits to waiters, most important first, while the cap allows; one past its deadline is shed instead. */

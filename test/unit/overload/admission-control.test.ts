@@ -229,6 +229,45 @@ t.test('a high waiter past its deadline when a permit comes (the timer ran late)
   t.equal(admission.inflight, 0)
 })
 
+t.test('CoDel: the wait stays cut to the target while the shed level is up, not only in the interval that stood', async (t) => {
+  const { admission, clock } = rig(1)
+  fill(t, admission, 1)
+  clock.advance(100)
+  for (let interval = 0; interval < 2; interval++) {
+    // Every request waits 20 ms (> target 5 ms): a standing interval, one more level.
+    for (let i = 0; i < 5; i++) {
+      wait(admission, `w${interval}${i}`, PRIORITY_HIGH)
+      clock.advance(20)
+      admission.release()
+    }
+  }
+  t.equal(admission.acquire(PRIORITY_NORMAL), SHED_PRESSURE, 'two standing intervals: level 2')
+  admission.release() // the queue empties: this interval does not stand
+  t.equal(admission.acquire(PRIORITY_NORMAL), ADMITTED)
+  clock.advance(100)
+  t.equal(admission.acquire(PRIORITY_NORMAL), MUST_WAIT)
+  t.same([admission.describe().standing, admission.describe().shedLevel], [false, 1], 'not standing, one level down')
+  const n = new Waiter('n')
+  admission.enqueue(n, PRIORITY_NORMAL)
+  clock.advance(6)
+  admission.expire()
+  t.equal(n.outcome, `shed ${SHED_QUEUE_TIMEOUT}`, 'level 1 still up: a normal waiter gets the 5 ms target')
+  admission.release() // empty again
+  t.equal(admission.acquire(PRIORITY_NORMAL), ADMITTED)
+  clock.advance(100)
+  t.equal(admission.acquire(PRIORITY_NORMAL), MUST_WAIT)
+  t.equal(admission.describe().shedLevel, 0)
+  const m = new Waiter('m')
+  admission.enqueue(m, PRIORITY_NORMAL)
+  clock.advance(6)
+  admission.expire()
+  t.equal(m.outcome, null, 'level 0 and not standing: the full timeout again')
+  admission.release()
+  t.equal(m.outcome, 'admitted after 6 ms')
+  admission.release()
+  t.equal(admission.inflight, 0)
+})
+
 t.test('setPressure: a level from outside (a retry storm) sheds the classes that would wait, never high', async (t) => {
   const { admission } = rig(1)
   fill(t, admission, 1)
