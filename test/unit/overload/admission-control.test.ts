@@ -324,14 +324,14 @@ t.test('the adaptive limit sets the cap; a limit change is an event only past 20
   admission.enqueue(new Waiter('w'), PRIORITY_NORMAL)
   admission.tick(0)
   t.equal(events.length, 0)
-  // A flat window while full and waited for: fast growth (× 1.25 for its one round trip of 100 ms). Then latency four times the baseline, window after
-  // window: each window halves the limit and adds max(4, √limit).
+  // A flat first window (no baseline yet, so no slow start), then latency four times the baseline, window after
+  // window: each window halves the limit and adds 4 (the floor of √limit).
   admission.sample(100, (clock.advance(100), clock.now()))
-  for (let i = 0; i < 4; i++) admission.sample(400, (clock.advance(100), clock.now()))
-  t.equal(admission.describe().limit, 9, '20 → 25 → 17.5 → 12.9 → 10.5 → 9.2')
+  for (let i = 0; i < 3; i++) admission.sample(400, (clock.advance(100), clock.now()))
+  t.equal(admission.describe().limit, 9, '20 → 20.9 → 14 → 11 → 9')
   t.equal(admission.describe().cap, 9)
   admission.tick(clock.now())
-  t.same(events.filter((e) => e.kind === 'limit-changed').map((e) => [e.data.from, e.data.to]), [[20, 9]], 'one announcement for the five windows')
+  t.same(events.filter((e) => e.kind === 'limit-changed').map((e) => [e.data.from, e.data.to]), [[20, 9]], 'one announcement for the four windows')
   for (let i = 0; i < 20; i++) admission.sample(400, (clock.advance(100), clock.now()))
   t.equal(admission.describe().limit, 8, 'settled where L = L / 2 + 4')
   admission.tick(clock.now())
@@ -359,7 +359,7 @@ t.test('a reload hands the learned limit to the new admission (clamped to its bo
   fill(t, old.admission, 20)
   old.admission.sample(100, (old.clock.advance(100), old.clock.now()))
   old.admission.sample(400, (old.clock.advance(100), old.clock.now()))
-  t.equal(old.admission.describe().limit, 17, '20 → 25 (flat while full: fast growth) → 17.5 (four times slower)')
+  t.equal(old.admission.describe().limit, 15, '20 → 20.9 (flat) → 15.0 (four times slower)')
   const next = rig(1000, { concurrency: { ...concurrency, maxLimit: 12 } })
   next.admission.adopt(old.admission)
   t.same([next.admission.describe().limit, next.admission.describe().cap, next.admission.describe().longRttMs], [12, 12, old.admission.describe().longRttMs])

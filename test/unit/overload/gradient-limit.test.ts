@@ -52,39 +52,43 @@ t.test('no gradient step while under-used (most in flight < limit / 2), and no u
   t.ok(Math.abs(limit.limit - 2 * 49 * 0.966) < 1e-9, `40 in flight, under half: no step for the slow latency; the peak of 49 decays to 47.3: ${limit.limit.toFixed(2)}`)
 })
 
-t.test('the limit follows use: at most 2 × the decaying in-flight peak of the last windows', async (t) => {
+t.test('the limit follows use: at most 2 × the decaying in-flight peak of the last windows, at least initialLimit / 4', async (t) => {
   const limit = new GradientLimit(BASE, 0)
   let now = 0
-  window(limit, (now += 100), 100, 8)
-  t.equal(limit.limit, 16, 'initial 100 with 8 in flight: down to 16 at once (a step cannot be admitted at 100)')
-  window(limit, (now += 100), 100, 12)
-  // 16 × 0.8 + (16 + 4) × 0.2 = 16.8, under the ceiling of 2 × 12.
-  t.ok(Math.abs(limit.limit - 16.8) < 1e-9, `12 in flight of 16, flat latency, nobody waits: Gradient2's smoothed growth to ${limit.limit}`)
+  window(limit, (now += 100), 100, 20)
+  t.equal(limit.limit, 40, 'initial 100 with 20 in flight: down to 40 at once (a step cannot be admitted at 100)')
+  window(limit, (now += 100), 100, 30)
+  // 40 × 0.8 + (40 + √40) × 0.2 = 41.2649, under the ceiling of 2 × 30.
+  t.ok(Math.abs(limit.limit - 41.2649) < 1e-4, `30 in flight of 40, flat latency, nobody waits: Gradient2's smoothed growth to ${limit.limit.toFixed(4)}`)
   for (let i = 0; i < 40; i++) window(limit, (now += 100), 100, 2)
-  t.equal(limit.limit, BASE.minLimit, 'use falls to 2: the peak decays (half-life 20 windows) and the limit with it, down to minLimit')
+  t.equal(limit.limit, 25, 'use falls to 2: the peak decays (half-life 20 windows) and the limit with it, down to 100 / 4 (room for a burst), not minLimit')
 })
 
-t.test('a healthy step of demand is admitted within a few windows (fast growth while requests wait at baseline latency)', async (t) => {
-  /** Windows of 100 ms at `rttMs`, every permit taken and requests waiting (demand above the limit); the limits after each. */
-  const step = (limit: GradientLimit, from: number, rttMs: number, windows: number): number[] => {
-    const seen: number[] = []
-    for (let i = 0; i < windows; i++) {
-      const held = Math.floor(limit.limit)
-      for (let s = 0; s < 10; s++) limit.sample(rttMs, held, true, from + i * 100 + 50)
-      limit.sample(rttMs, held, true, from + (i + 1) * 100)
-      seen.push(Math.floor(limit.limit))
-    }
-    return seen
-  }
+t.test('slow start: while requests wait, each response without queueing raises the limit by one', async (t) => {
   const cases = [
-    { name: '100 ms latency: one round trip per window, × 1.25 each', rtt: 100, stepRtt: 100, expected: [20, 25, 31, 39] },
-    { name: '10 ms latency: ten round trips per window, × 2 each (2 × the peak at most)', rtt: 10, stepRtt: 10, expected: [32, 64, 128, 256] },
-    { name: 'the latency rises to 1.5 × the baseline (the backend queues): no fast growth, Gradient2 growth only', rtt: 100, stepRtt: 150, expected: [16, 17, 18, 19] },
+    { name: 'at the baseline latency', rtt: 100, saturated: true, expected: 60 },
+    { name: 'within 1.1 × the baseline', rtt: 110, saturated: true, expected: 60 },
+    { name: 'at 1.5 × the baseline (the backend queues): none', rtt: 150, saturated: true, expected: 40 },
+    { name: 'nobody waits: none', rtt: 100, saturated: false, expected: 40 },
   ]
   for (const c of cases) {
     const limit = new GradientLimit(BASE, 0)
-    for (let i = 1; i <= 10; i++) window(limit, i * 100, c.rtt, 8)
-    t.equal(limit.limit, 16, `${c.name}: 8 in flight, the limit follows to 16`)
-    t.same(step(limit, 1000, c.stepRtt, 4), c.expected, c.name)
+    for (let i = 1; i <= 10; i++) window(limit, i * 100, 100, 20)
+    t.equal(limit.limit, 40, `${c.name}: 20 in flight, the limit follows to 40`)
+    let changed = 0
+    for (let s = 0; s < 20; s++) if (limit.sample(c.rtt, Math.floor(limit.limit), c.saturated, 1050)) changed++
+    t.equal(limit.limit, c.expected, c.name)
+    t.equal(changed, c.expected - 40, 'sample() says when the limit moved inside a window')
   }
+})
+
+t.test('a healthy burst on an idle upstream is admitted within one round trip', async (t) => {
+  // 60 at once against a 50 ms backend with room: the limit followed use down to its floor (25); every permit
+  // cycles once per 50 ms at the baseline latency and each response adds one.
+  const limit = new GradientLimit(BASE, 0)
+  for (let i = 1; i <= 10; i++) window(limit, i * 100, 50, 1)
+  t.equal(limit.limit, 25)
+  const first = Math.floor(limit.limit)
+  for (let r = 0; r < first; r++) limit.sample(50, first, true, 1050)
+  t.ok(first + Math.floor(limit.limit) >= 60, `25 answered at 50 ms and the limit at ${limit.limit}: all 60 admitted (the queue timeout is 100 ms)`)
 })
