@@ -18,7 +18,7 @@ const USE_HEADROOM = 2
 /**
  * Following use, the limit stays at least this share of initialLimit (25 by default), room for a burst on a quiet
  * upstream (measured: at minLimit 10, 40 requests at once against an idle 50 ms backend lost 10 at the queue deadline
- * even with slow start). The bench's 50 % load already holds the limit above it (2 × a peak of 14).
+ * with slow start, which needs a round trip to double; none from 25). The bench's 50 % load already holds the limit above it (2 × a peak of 14).
  */
 const USE_FLOOR = 0.25
 /** Per window, the recent in-flight peak decays by this factor unless renewed: 0.5^(1/20), a half-life of 20 windows (2 s at 100 ms). */
@@ -26,9 +26,9 @@ const PEAK_DECAY = 0.966
 /**
  * Slow start, as TCP's per acknowledgement: while requests wait, each response that shows no queueing (latency
  * within FAST_GROWTH_RTT × the baseline) raises the limit by one: that doubles it per round trip while the
- * backend has room. Gradient2's own growth (+0.2 × √limit per window)
- * is far too slow for a healthy burst (measured: 40 requests at once on an idle upstream with a 50 ms backend, limit
- * 10 from following use: 20 shed at the 100 ms queue deadline). An overload stops it by itself: a response that
+ * backend has room. Gradient2's own growth (+0.2 × √limit per window) is far too slow for a healthy burst
+ * (measured: 40 requests at once on an idle upstream with a 50 ms backend, limit 10 from following use, growth
+ * × 1.25 per window: 20 shed at the 100 ms queue deadline). An overload stops it by itself: a response that
  * queued inside the backend is slower than the baseline and adds nothing.
  */
 const FAST_GROWTH_RTT = 1.1
@@ -41,9 +41,9 @@ const FAST_GROWTH_RTT = 1.1
  *   limit    = clamp(newLimit < limit ? newLimit : limit × (1 − smoothing) + newLimit × smoothing, minLimit, maxLimit)
  * shortRtt is the window's mean latency to response headers, longRtt an exponential average over `longWindow`
  * windows (α = 2 / (longWindow + 1)). No gradient step while under-used (most in flight < limit / 2: the latency says
- * nothing about a limit nobody reached), but the limit never stands above USE_HEADROOM × the recent in-flight peak,
- * and it grows by one per response without queueing while requests wait (slow start, FAST_GROWTH_RTT). When longRtt > 2 × shortRtt (latency back to normal after a long
- * overload) longRtt is cut by 5 % per window, as Netflix does, so the limit recovers without waiting for the average.
+ * nothing about a limit nobody reached), but the limit never stands above USE_HEADROOM × the recent in-flight peak
+ * (nor below USE_FLOOR × initialLimit), and it grows by one per response without queueing while requests wait
+ * (slow start, FAST_GROWTH_RTT). When longRtt > 2 × shortRtt (latency back to normal after a long overload) longRtt is cut by 5 % per window, as Netflix does, so the limit recovers without waiting for the average.
  * Two departures from Netflix: the long average learns ten times slower from windows at the limit
  * (SATURATED_SLOWDOWN), and only growth is smoothed (additive increase, multiplicative decrease, as TCP), so a
  * step to several times the capacity brings the limit down within a few windows instead of a few seconds.
