@@ -43,7 +43,8 @@ const FAST_GROWTH_RTT = 1.1
  * windows (α = 2 / (longWindow + 1)). No gradient step while under-used (most in flight < limit / 2: the latency says
  * nothing about a limit nobody reached), but the limit never stands above USE_HEADROOM × the recent in-flight peak
  * (nor below USE_FLOOR × initialLimit), and it grows by one per response without queueing while requests wait
- * (slow start, FAST_GROWTH_RTT). When longRtt > 2 × shortRtt (latency back to normal after a long overload) longRtt is cut by 5 % per window, as Netflix does, so the limit recovers without waiting for the average.
+ * (slow start, FAST_GROWTH_RTT). When longRtt > 2 × shortRtt (latency back to normal after a long overload)
+ * longRtt is cut by 5 % per window, as Netflix does, so the limit recovers without waiting for the average.
  * Two departures from Netflix: the long average learns ten times slower from windows at the limit
  * (SATURATED_SLOWDOWN), and only growth is smoothed (additive increase, multiplicative decrease, as TCP), so a
  * step to several times the capacity brings the limit down within a few windows instead of a few seconds.
