@@ -190,6 +190,84 @@ t.test('CoDel: a standing queue cuts the wait to the target and sheds on arrival
   t.equal(admission.inflight, 0)
 })
 
+t.test('at its deadline a high waiter is admitted over the adaptive limit, by at most a quarter of it; other classes are shed', async (t) => {
+  const concurrency = { ...DEFAULT_OVERLOAD.concurrency!, initialLimit: 8, minLimit: 4 }
+  const { admission, clock } = rig(1000, { concurrency })
+  fill(t, admission, 8, PRIORITY_LOW)
+  const highs = [0, 1, 2].map((i) => wait(admission, `h${i}`, PRIORITY_HIGH))
+  const normal = wait(admission, 'n', PRIORITY_NORMAL)
+  clock.advance(100)
+  admission.expire()
+  t.same(highs.map((h) => h.outcome), ['admitted after 100 ms', 'admitted after 100 ms', `shed ${SHED_QUEUE_TIMEOUT}`], 'limit 8 + ⌈8 × 0.25⌉ = 10 in flight at most')
+  t.equal(normal.outcome, `shed ${SHED_QUEUE_TIMEOUT}`, 'a normal one at its deadline is shed')
+  t.equal(admission.inflight, 10)
+  for (let i = 0; i < 2; i++) admission.release()
+  t.equal(admission.acquire(PRIORITY_HIGH), MUST_WAIT, 'the overdraft is for the deadline only: at 8 in flight a high one waits')
+  const h3 = new Waiter('h3')
+  admission.enqueue(h3, PRIORITY_HIGH)
+  admission.release()
+  t.equal(h3.outcome, 'admitted after 0 ms', 'and gets the next permit under the limit')
+  t.same([admission.inflight, admission.queued], [8, 0])
+  const fixed = rig(2)
+  fill(t, fixed.admission, 2, PRIORITY_LOW)
+  const h = wait(fixed.admission, 'h', PRIORITY_HIGH)
+  fixed.clock.advance(100)
+  fixed.admission.expire()
+  t.equal(h.outcome, `shed ${SHED_QUEUE_TIMEOUT}`, 'without the adaptive limit the cap is the pools: no overdraft')
+})
+
+t.test('a high waiter past its deadline when a permit comes (the timer ran late) is admitted, a normal one shed', async (t) => {
+  const { admission, clock } = rig(1)
+  fill(t, admission, 1)
+  const n = wait(admission, 'n', PRIORITY_NORMAL)
+  const h = wait(admission, 'h', PRIORITY_HIGH)
+  clock.advance(150)
+  admission.release()
+  t.equal(h.outcome, 'admitted after 150 ms')
+  admission.release()
+  t.equal(n.outcome, `shed ${SHED_QUEUE_TIMEOUT}`)
+  t.equal(admission.inflight, 0)
+})
+
+t.test('CoDel: the wait stays cut to the target while the shed level is up, not only in the interval that stood', async (t) => {
+  const { admission, clock } = rig(1)
+  fill(t, admission, 1)
+  clock.advance(100)
+  for (let interval = 0; interval < 2; interval++) {
+    // Every request waits 20 ms (> target 5 ms): a standing interval, one more level.
+    for (let i = 0; i < 5; i++) {
+      wait(admission, `w${interval}${i}`, PRIORITY_HIGH)
+      clock.advance(20)
+      admission.release()
+    }
+  }
+  t.equal(admission.acquire(PRIORITY_NORMAL), SHED_PRESSURE, 'two standing intervals: level 2')
+  admission.release() // the queue empties: this interval does not stand
+  t.equal(admission.acquire(PRIORITY_NORMAL), ADMITTED)
+  clock.advance(100)
+  t.equal(admission.acquire(PRIORITY_NORMAL), MUST_WAIT)
+  t.same([admission.describe().standing, admission.describe().shedLevel], [false, 1], 'not standing, one level down')
+  const n = new Waiter('n')
+  admission.enqueue(n, PRIORITY_NORMAL)
+  clock.advance(6)
+  admission.expire()
+  t.equal(n.outcome, `shed ${SHED_QUEUE_TIMEOUT}`, 'level 1 still up: a normal waiter gets the 5 ms target')
+  admission.release() // empty again
+  t.equal(admission.acquire(PRIORITY_NORMAL), ADMITTED)
+  clock.advance(100)
+  t.equal(admission.acquire(PRIORITY_NORMAL), MUST_WAIT)
+  t.equal(admission.describe().shedLevel, 0)
+  const m = new Waiter('m')
+  admission.enqueue(m, PRIORITY_NORMAL)
+  clock.advance(6)
+  admission.expire()
+  t.equal(m.outcome, null, 'level 0 and not standing: the full timeout again')
+  admission.release()
+  t.equal(m.outcome, 'admitted after 6 ms')
+  admission.release()
+  t.equal(admission.inflight, 0)
+})
+
 t.test('setPressure: a level from outside (a retry storm) sheds the classes that would wait, never high', async (t) => {
   const { admission } = rig(1)
   fill(t, admission, 1)
@@ -246,14 +324,15 @@ t.test('the adaptive limit sets the cap; a limit change is an event only past 20
   admission.enqueue(new Waiter('w'), PRIORITY_NORMAL)
   admission.tick(0)
   t.equal(events.length, 0)
-  // Latency four times the baseline, window after window: each window halves the limit and adds 4 (the floor of √limit).
-  admission.sample(10, (clock.advance(100), clock.now()))
-  for (let i = 0; i < 3; i++) admission.sample(40, (clock.advance(100), clock.now()))
-  t.equal(admission.describe().limit, 9, '20 → 14 → 11 → 9')
+  // A flat first window (no baseline yet, so no slow start), then latency four times the baseline, window after
+  // window: each window halves the limit and adds 4 (the floor of √limit).
+  admission.sample(100, (clock.advance(100), clock.now()))
+  for (let i = 0; i < 3; i++) admission.sample(400, (clock.advance(100), clock.now()))
+  t.equal(admission.describe().limit, 9, '20 → 20.9 → 14 → 11 → 9')
   t.equal(admission.describe().cap, 9)
   admission.tick(clock.now())
-  t.same(events.filter((e) => e.kind === 'limit-changed').map((e) => [e.data.from, e.data.to]), [[20, 9]], 'one announcement for the three windows')
-  for (let i = 0; i < 20; i++) admission.sample(40, (clock.advance(100), clock.now()))
+  t.same(events.filter((e) => e.kind === 'limit-changed').map((e) => [e.data.from, e.data.to]), [[20, 9]], 'one announcement for the four windows')
+  for (let i = 0; i < 20; i++) admission.sample(400, (clock.advance(100), clock.now()))
   t.equal(admission.describe().limit, 8, 'settled where L = L / 2 + 4')
   admission.tick(clock.now())
   t.equal(events.filter((e) => e.kind === 'limit-changed').length, 1, '9 → 8 is within 20 %: no event')
@@ -278,8 +357,8 @@ t.test('a reload hands the learned limit to the new admission (clamped to its bo
   const concurrency = { ...DEFAULT_OVERLOAD.concurrency!, initialLimit: 20, minLimit: 4, minWindowSamples: 1 }
   const old = rig(1000, { concurrency })
   fill(t, old.admission, 20)
-  old.admission.sample(10, (old.clock.advance(100), old.clock.now()))
-  old.admission.sample(40, (old.clock.advance(100), old.clock.now()))
+  old.admission.sample(100, (old.clock.advance(100), old.clock.now()))
+  old.admission.sample(400, (old.clock.advance(100), old.clock.now()))
   t.equal(old.admission.describe().limit, 15, '20 → 20.9 (flat) → 15.0 (four times slower)')
   const next = rig(1000, { concurrency: { ...concurrency, maxLimit: 12 } })
   next.admission.adopt(old.admission)

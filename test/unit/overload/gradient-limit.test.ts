@@ -41,41 +41,54 @@ t.test('the arithmetic of one window: gradient, growth term, smoothing', async (
   }
 })
 
-t.test('no change while under-used (most in flight < limit / 2), and no update before the window is over', async (t) => {
+t.test('no gradient step while under-used (most in flight < limit / 2), and no update before the window is over', async (t) => {
   const limit = new GradientLimit(BASE, 0)
   t.equal(limit.sample(40, 49, false, 50), false, 'half a window: no update')
   t.equal(limit.limit, 100)
   window(limit, 100, 40, 49)
-  t.equal(limit.limit, 100, '49 in flight of 100: the latency says nothing about the limit')
+  t.equal(limit.limit, 98, '49 in flight of 100: the latency says nothing about the limit, which comes down to 2 × the peak')
   t.equal(limit.shortRttMs, 40, 'the window was still measured')
+  window(limit, 200, 400, 40)
+  t.ok(Math.abs(limit.limit - 2 * 49 * 0.966) < 1e-9, `40 in flight, under half: no step for the slow latency; the peak of 49 decays to 47.3: ${limit.limit.toFixed(2)}`)
 })
 
-t.test('bounded by minLimit and maxLimit; the long average recovers fast once latency returns', async (t) => {
-  const limit = new GradientLimit({ ...BASE, initialLimit: 20, minLimit: 10, maxLimit: 25 }, 0)
+t.test('the limit follows use: at most 2 × the decaying in-flight peak of the last windows, at least initialLimit / 4', async (t) => {
+  const limit = new GradientLimit(BASE, 0)
   let now = 0
-  for (let i = 0; i < 200; i++) window(limit, (now += 100), 10, 1000)
-  t.equal(limit.limit, 25, 'flat latency: grows up to maxLimit and stays')
-  for (let i = 0; i < 30; i++) window(limit, (now += 100), 100, 1000)
-  t.equal(limit.limit, 10, 'ten times the latency: down to minLimit and no lower')
-  const longBefore = limit.longRttMs
-  window(limit, (now += 100), 5, 1000)
-  t.ok(limit.longRttMs < longBefore * 0.96, `long > 2 × short: cut by 5 % on top of the average (${longBefore.toFixed(2)} → ${limit.longRttMs.toFixed(2)})`)
+  window(limit, (now += 100), 100, 20)
+  t.equal(limit.limit, 40, 'initial 100 with 20 in flight: down to 40 at once (a step cannot be admitted at 100)')
+  window(limit, (now += 100), 100, 30)
+  // 40 × 0.8 + (40 + √40) × 0.2 = 41.2649, under the ceiling of 2 × 30.
+  t.ok(Math.abs(limit.limit - 41.2649) < 1e-4, `30 in flight of 40, flat latency, nobody waits: Gradient2's smoothed growth to ${limit.limit.toFixed(4)}`)
+  for (let i = 0; i < 40; i++) window(limit, (now += 100), 100, 2)
+  t.equal(limit.limit, 25, 'use falls to 2: the peak decays (half-life 20 windows) and the limit with it, down to 100 / 4 (room for a burst), not minLimit')
 })
 
-t.test('minWindowSamples: a window with too few samples goes on until it has them', async (t) => {
-  const limit = new GradientLimit({ ...BASE, minWindowSamples: 5 }, 0)
-  for (let i = 0; i < 4; i++) t.equal(limit.sample(10, 100, false, 500), false)
-  t.equal(limit.sample(10, 100, false, 500), true, 'the fifth sample closes it')
+t.test('slow start: while requests wait, each response without queueing raises the limit by one', async (t) => {
+  const cases = [
+    { name: 'at the baseline latency', rtt: 100, saturated: true, expected: 60 },
+    { name: 'within 1.1 × the baseline', rtt: 110, saturated: true, expected: 60 },
+    { name: 'at 1.5 × the baseline (the backend queues): none', rtt: 150, saturated: true, expected: 40 },
+    { name: 'nobody waits: none', rtt: 100, saturated: false, expected: 40 },
+  ]
+  for (const c of cases) {
+    const limit = new GradientLimit(BASE, 0)
+    for (let i = 1; i <= 10; i++) window(limit, i * 100, 100, 20)
+    t.equal(limit.limit, 40, `${c.name}: 20 in flight, the limit follows to 40`)
+    let changed = 0
+    for (let s = 0; s < 20; s++) if (limit.sample(c.rtt, Math.floor(limit.limit), c.saturated, 1050)) changed++
+    t.equal(limit.limit, c.expected, c.name)
+    t.equal(changed, c.expected - 40, 'sample() says when the limit moved inside a window')
+  }
 })
 
-t.test('a window at the limit teaches the long average ten times slower (the baseline must not creep up under overload)', async (t) => {
-  const free = new GradientLimit(BASE, 0)
-  const held = new GradientLimit(BASE, 0)
-  free.sample(10, 100, false, 100)
-  held.sample(10, 100, false, 100)
-  free.sample(40, 100, false, 200)
-  held.sample(40, 100, true, 200)
-  // α = 2 / 601: free learns 30 × α = 0.0998 ms of the rise, held a tenth of it.
-  t.ok(Math.abs(free.longRttMs - 10.0998) < 1e-3, `free: ${free.longRttMs.toFixed(4)}`)
-  t.ok(Math.abs(held.longRttMs - 10.00998) < 1e-4, `held: ${held.longRttMs.toFixed(5)}`)
+t.test('a healthy burst on an idle upstream is admitted within one round trip', async (t) => {
+  // 60 at once against a 50 ms backend with room: the limit followed use down to its floor (25); every permit
+  // cycles once per 50 ms at the baseline latency and each response adds one.
+  const limit = new GradientLimit(BASE, 0)
+  for (let i = 1; i <= 10; i++) window(limit, i * 100, 50, 1)
+  t.equal(limit.limit, 25)
+  const first = Math.floor(limit.limit)
+  for (let r = 0; r < first; r++) limit.sample(50, first, true, 1050)
+  t.ok(first + Math.floor(limit.limit) >= 60, `25 answered at 50 ms and the limit at ${limit.limit}: all 60 admitted (the queue timeout is 100 ms)`)
 })
