@@ -37,6 +37,16 @@ export type AdmissionEventKind = 'limit-changed' | 'breaker-open' | 'breaker-clo
 /** Where admission's state changes go (the cluster turns them into health events of its upstream). */
 export type AdmissionEventSink = (kind: AdmissionEventKind, cause: string, data: Record<string, number | string>) => void
 
+/**
+ * A burst into a queue that is not standing may wait this many of the upstream's baseline round trips (longRtt)
+ * when that is longer than queue.timeout, at most MAX_BURST_WAIT_MS: the first answers come after one round trip,
+ * each one at the baseline adds a permit (slow start), and half a round trip more lets them serve the waiters.
+ */
+const BURST_ROUND_TRIPS = 1.5
+const MAX_BURST_WAIT_MS = 1_000
+/** …and only when the queue has not stood for this long, ms: a burst, not an overload. */
+const BURST_CALM_MS = 5_000
+
 /** The deadline timer; tests drive expire() themselves and pass timers that do nothing. */
 export interface AdmissionTimers {
   set(fn: (admission: AdmissionControl) => void, ms: number, admission: AdmissionControl): unknown
@@ -105,6 +115,8 @@ export class AdmissionControl {
   /** CoDel's level: raised by one per standing interval, lowered by one per interval that is not. */
   private level = 0
   private standing = false
+  /** When the queue last stood (CoDel), ms; −Infinity before it ever did. */
+  private lastStandingMs = -Infinity
   /** Shortest wait of a request that left the queue this interval (admitted or shed at its deadline); 0 once a request found no queue; Infinity before either. */
   private minWaitMs = Infinity
   private intervalEndMs: number
@@ -330,7 +342,17 @@ export class AdmissionControl {
    */
   private timeoutMs(priority: number): number {
     const q = this.config.queue
-    return (this.standing || this.level > 0) && priority !== PRIORITY_HIGH ? Math.min(q.targetMs, q.timeoutMs) : q.timeoutMs
+    if ((this.standing || this.level > 0) && priority !== PRIORITY_HIGH) return Math.min(q.targetMs, q.timeoutMs)
+    // A queue that is not standing holds a burst: it may wait BURST_ROUND_TRIPS of the upstream's baseline
+    // latency, so the limit's slow start (one more permit per answer at the baseline) has answers to grow on.
+    // With a 100 ms backend a flat 100 ms deadline shed a burst just before its first answers came (measured:
+    // 15 of 40 requests at once on an idle upstream with 400 free slots). A standing queue cuts it at once.
+    // Only for a burst into a calm upstream: under a sustained overload the queue stops standing now and then,
+    // and a long deadline in those intervals set the accepted p99 (measured: 4.0× the unloaded one, against 2.8×).
+    if (this.clock.now() - this.lastStandingMs < BURST_CALM_MS) return q.timeoutMs
+    const rttMs = this.limiter === null ? 0 : this.limiter.longRttMs
+    const burstMs = BURST_ROUND_TRIPS * rttMs < MAX_BURST_WAIT_MS ? BURST_ROUND_TRIPS * rttMs : MAX_BURST_WAIT_MS
+    return burstMs > q.timeoutMs ? burstMs : q.timeoutMs
   }
 
   /** Permits to waiters, most important first, while the cap allows; one past its deadline is shed instead. */
@@ -372,6 +394,7 @@ export class AdmissionControl {
       minWaitMs = waiting === null ? 0 : nowMs - waiting.enqueuedMs
     }
     this.standing = minWaitMs > this.config.queue.targetMs
+    if (this.standing) this.lastStandingMs = nowMs
     this.level = this.standing ? Math.min(MAX_SHED_LEVEL, this.level + 1) : Math.max(0, this.level - 1)
     if (this.level > this.peakLevel) this.peakLevel = this.level
     this.minWaitMs = Infinity

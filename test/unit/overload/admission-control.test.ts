@@ -367,3 +367,19 @@ t.test('a reload hands the learned limit to the new admission (clamped to its bo
   off.admission.adopt(old.admission)
   t.equal(off.admission.describe().limit, null)
 })
+
+t.test('a burst into a calm queue waits up to 1.5 baseline round trips', async (t) => {
+  const concurrency = { ...DEFAULT_OVERLOAD.concurrency!, initialLimit: 20, minLimit: 4, minWindowSamples: 1 }
+  const { admission, clock, timers } = rig(1000, { concurrency })
+  // Baseline latency 200 ms (the first window sets longRtt), so a burst may wait 300 ms, not queue.timeout's 100.
+  admission.sample(200, (clock.advance(100), clock.now()))
+  fill(t, admission, admission.describe().cap)
+  const a = wait(admission, 'a', PRIORITY_NORMAL)
+  t.same(timers.armed.at(-1), 300, 'the deadline timer at 1.5 round trips')
+  clock.advance(150)
+  admission.expire()
+  t.equal(a.outcome, null, 'still waiting after 150 ms (a flat 100 ms deadline would have shed it)')
+  clock.advance(150)
+  admission.expire()
+  t.equal(a.outcome, `shed ${SHED_QUEUE_TIMEOUT}`, 'shed at 300 ms')
+})
