@@ -8,7 +8,7 @@ import type { ModelVersion } from '../../../src/model/model-versions.js'
 import { parsePrometheusText } from '../../helpers/prometheus-text.js'
 import { fakeEndpoint, fakeUpstream } from '../metrics/fake-upstreams.js'
 
-/** The part of AdaptiveModelManager DriftEvents and the model series use: its listener seam and version. */
+/** The part of AdaptiveModelManager DriftEvents and the model series use: its listener seam, version and exploration share. */
 class FakeManager {
   readonly listeners: ((event: AdaptiveEvent) => void)[] = []
   onEvent(listener: (event: AdaptiveEvent) => void): void {
@@ -16,6 +16,9 @@ class FakeManager {
   }
   currentVersion(): number {
     return 7
+  }
+  explorationShare(): number {
+    return 0.004
   }
   emit(event: AdaptiveEvent): void {
     for (const l of this.listeners) l(event)
