@@ -5,6 +5,7 @@ import type { TrafficRecorder } from '../anomaly/traffic-recorder.js'
 import { STATUS_CLASSES, type TrafficSeries } from '../anomaly/traffic-series.js'
 import type { EventLog } from '../health/event-log.js'
 import type { UpstreamView } from './types.js'
+import { endpointGauge, upstreamCounter, upstreamGauge } from './upstream-series.js'
 
 /** What the anomaly and per-route series read. */
 export interface AnomalySource {
@@ -17,8 +18,7 @@ export interface AnomalySource {
  * Per-route counters, anomalies and the learned model's series, filled at scrape time (prometheus.ts says why
  * counters are reset and re-incremented). Predicted and observed latency are two metrics, not one with a
  * `source` label: summing or averaging across such a label means nothing, which is Prometheus's rule for
- * splitting a metric. Exploration share is not exported here: the adaptive policy's exploration is being
- * rewritten elsewhere.
+ * splitting a metric. The exploration share is exported beside the other policy series (prometheus.ts).
  */
 export function registerAnomalyMetrics(registry: Registry, upstreams: () => readonly UpstreamView[], events: EventLog, source: AnomalySource): void {
   const { traffic, monitor } = source
@@ -70,55 +70,31 @@ function registerAnomalySeries(registry: Registry, traffic: TrafficRecorder, mon
 }
 
 function registerModelSeries(registry: Registry, upstreams: () => readonly UpstreamView[], events: EventLog): void {
-  const adaptive = (): UpstreamView[] => upstreams().filter((u) => u.model !== null)
-  new Counter({
-    name: 'baton_model_drift_total',
-    help: 'Drifts the learned model detected (Page-Hinkley on its residuals), one per endpoint affected.',
-    labelNames: ['upstream'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const u of adaptive()) this.inc({ upstream: u.name }, events.counts(u.name).drift)
+  upstreamCounter(registry, upstreams, 'baton_model_drift_total', 'Drifts the learned model detected (Page-Hinkley on its residuals), one per endpoint affected.', (u) =>
+    u.model === null ? null : events.counts(u.name).drift,
+  )
+  upstreamGauge(registry, upstreams, 'baton_model_version', "Id of the learned model's current version (GET /api/model lists them).", (u) =>
+    u.model === null ? null : u.model.currentVersion(),
+  )
+  endpointGauge(
+    registry,
+    upstreams,
+    'baton_model_predicted_latency_seconds',
+    'Latency to response headers the learned model expects of the endpoint at its current in-flight count.',
+    (e, u) => {
+      const predicted = u.model === null ? undefined : u.balancer.policy.explain?.(e).predictedLatencyMs
+      return predicted === undefined ? null : predicted / 1000
     },
-  })
-  new Gauge({
-    name: 'baton_model_version',
-    help: 'Id of the learned model\'s current version (GET /api/model lists them).',
-    labelNames: ['upstream'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const u of adaptive()) this.set({ upstream: u.name }, u.model!.currentVersion())
+  )
+  endpointGauge(
+    registry,
+    upstreams,
+    'baton_model_observed_latency_seconds',
+    'Mean latency to response headers the endpoint actually had over the recent statistics interval, beside the prediction.',
+    (e, u) => {
+      if (u.model === null) return null
+      const latency = e.stats.latency()
+      return latency.count > 0 ? latency.mean / 1000 : null
     },
-  })
-  new Gauge({
-    name: 'baton_model_predicted_latency_seconds',
-    help: 'Latency to response headers the learned model expects of the endpoint at its current in-flight count.',
-    labelNames: ['upstream', 'endpoint'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const u of adaptive()) {
-        for (const e of u.endpoints) {
-          const predicted = u.balancer.policy.explain?.(e).predictedLatencyMs
-          if (predicted !== undefined && Number.isFinite(predicted)) this.set({ upstream: u.name, endpoint: e.id }, predicted / 1000)
-        }
-      }
-    },
-  })
-  new Gauge({
-    name: 'baton_model_observed_latency_seconds',
-    help: 'Mean latency to response headers the endpoint actually had over the recent statistics interval, beside the prediction.',
-    labelNames: ['upstream', 'endpoint'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const u of adaptive()) {
-        for (const e of u.endpoints) {
-          const latency = e.stats.latency()
-          if (latency.count > 0) this.set({ upstream: u.name, endpoint: e.id }, latency.mean / 1000)
-        }
-      }
-    },
-  })
+  )
 }

@@ -1,6 +1,6 @@
-import { Counter, Gauge, type Registry } from 'prom-client'
+import { Counter, type Registry } from 'prom-client'
 import type { UpstreamView } from './types.js'
-import { upstreamCounter, upstreamGauge } from './upstream-series.js'
+import { endpointGauge, upstreamCounter, upstreamGauge } from './upstream-series.js'
 import { HEALTH_EVENT_KINDS, type EventLog } from '../health/event-log.js'
 import type { ClusterHealthStats } from '../health/health-view.js'
 import { OUTLIER_REASONS } from '../health/outlier-detector.js'
@@ -34,18 +34,7 @@ export function registerHealthMetrics(registry: Registry, upstreams: () => reado
   upstreamCounter(registry, upstreams, 'baton_retries_total', 'Retries and hedged copies sent (retry budget tokens granted).', (u) => u.retryBudget.granted)
   upstreamCounter(registry, upstreams, 'baton_retries_refused_total', 'Retries refused by the retry budget.', (u) => u.retryBudget.refused)
   upstreamGauge(registry, upstreams, 'baton_retries_inflight', 'Retries in flight (bounded by the retry budget).', (u) => u.retryBudget.retrying)
-  new Gauge({
-    name: 'baton_endpoint_routed',
-    help: 'Whether the balancer may send requests to the endpoint (0 or 1).',
-    labelNames: ['upstream', 'endpoint'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const u of upstreams()) {
-        for (let i = 0; i < u.endpoints.length; i++) this.set({ upstream: u.name, endpoint: u.endpoints[i].id }, u.health.isRouted(i) ? 1 : 0)
-      }
-    },
-  })
+  endpointGauge(registry, upstreams, 'baton_endpoint_routed', 'Whether the balancer may send requests to the endpoint (0 or 1).', (_e, u, i) => (u.health.isRouted(i) ? 1 : 0))
 }
 
 /** A counter with one series per upstream and outlier reason. */

@@ -8,6 +8,7 @@ import { registerHealthMetrics } from './health-metrics.js'
 import { registerOverloadMetrics } from './overload-metrics.js'
 import { registerScalingMetrics } from './scaling-metrics.js'
 import { ScrapeHistogram, type HistogramSeries } from './scrape-histogram.js'
+import { endpointGauge, upstreamGauge } from './upstream-series.js'
 
 type EndpointLabels = 'upstream' | 'endpoint'
 
@@ -93,8 +94,8 @@ export function buildRegistry(
     },
   })
 
-  endpointGauge(registry, forEach, 'baton_upstream_inflight', 'Requests sent to the endpoint and not yet finished.', (e) => e.inflight)
-  endpointGauge(registry, forEach, 'baton_upstream_endpoint_weight', 'Configured weight of the endpoint.', (e) => e.weight)
+  endpointGauge(registry, upstreams, 'baton_upstream_inflight', 'Requests sent to the endpoint and not yet finished.', (e) => e.inflight)
+  endpointGauge(registry, upstreams, 'baton_upstream_endpoint_weight', 'Configured weight of the endpoint.', (e) => e.weight)
 
   new ScrapeHistogram(
     'baton_upstream_response_seconds',
@@ -125,16 +126,13 @@ export function buildRegistry(
     },
   })
 
-  new Gauge({
-    name: 'baton_model_exploration_ratio',
-    help: 'Share of picks that went to a candidate the learned model believed slower than the best, over the last 10 s (adaptive policy only).',
-    labelNames: ['upstream'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const u of upstreams()) if (u.model !== null) this.set({ upstream: u.name }, u.model.explorationShare())
-    },
-  })
+  upstreamGauge(
+    registry,
+    upstreams,
+    'baton_model_exploration_ratio',
+    'Share of picks that went to a candidate the learned model believed slower than the best, over the last 10 s (adaptive policy only).',
+    (u) => (u.model === null ? null : u.model.explorationShare()),
+  )
 
   registerHealthMetrics(registry, upstreams, events)
   if (anomalies !== null) registerAnomalyMetrics(registry, upstreams, events, anomalies)
@@ -155,26 +153,6 @@ function dropTotalGauges(registry: Registry): void {
   for (const metric of registry.getMetricsAsArray()) {
     if (metric.name.endsWith('_total') && metric instanceof Gauge) registry.removeSingleMetric(metric.name)
   }
-}
-
-/** A gauge with one series per endpoint, read by `read` at scrape time. */
-function endpointGauge(
-  registry: Registry,
-  forEach: (visit: EndpointVisitor) => void,
-  name: string,
-  help: string,
-  read: (e: EndpointView) => number,
-): void {
-  new Gauge({
-    name,
-    help,
-    labelNames: ['upstream', 'endpoint'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      forEach((labels, e) => this.set(labels, read(e)))
-    },
-  })
 }
 
 type EndpointVisitor = (labels: Record<EndpointLabels, string>, endpoint: EndpointView) => void

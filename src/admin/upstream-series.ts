@@ -1,8 +1,11 @@
 import { Counter, Gauge, type Registry } from 'prom-client'
-import type { UpstreamView } from './types.js'
+import type { EndpointView, UpstreamView } from './types.js'
 
 /** Reads one upstream's value at scrape time; null (or a non-finite number) leaves that upstream without a series. */
 export type UpstreamReading = (u: UpstreamView) => number | null
+
+/** Reads endpoint `e` (index i of upstream u) at scrape time; null (or a non-finite number): no series for it. */
+export type EndpointReading = (e: EndpointView, u: UpstreamView, i: number) => number | null
 
 /**
  * A gauge with one series per upstream (label `upstream`), filled at scrape time: nothing is recorded per request,
@@ -18,6 +21,26 @@ export function upstreamGauge(registry: Registry, upstreams: () => readonly Upst
  */
 export function upstreamCounter(registry: Registry, upstreams: () => readonly UpstreamView[], name: string, help: string, read: UpstreamReading): void {
   new Counter({ name, help, labelNames: ['upstream'], registers: [registry], collect: collector(upstreams, read, (c, labels, v) => c.inc(labels, v)) })
+}
+
+/** A gauge with one series per endpoint (labels `upstream`, `endpoint`), filled at scrape time like the above. */
+export function endpointGauge(registry: Registry, upstreams: () => readonly UpstreamView[], name: string, help: string, read: EndpointReading): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['upstream', 'endpoint'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const u of upstreams()) {
+        for (let i = 0; i < u.endpoints.length; i++) {
+          const e = u.endpoints[i]
+          const value = read(e, u, i)
+          if (value !== null && Number.isFinite(value)) this.set({ upstream: u.name, endpoint: e.id }, value)
+        }
+      }
+    },
+  })
 }
 
 type Labels = { upstream: string }
