@@ -52,18 +52,7 @@ export class AddressMask {
 
 /** A dotted quad (isIP said so) cut to `prefix` bits, packed in two code units; parsed by char codes. */
 function maskV4(address: string, prefix: number): string {
-  let n = 0
-  let octet = 0
-  for (let i = 0; i < address.length; i++) {
-    const c = address.charCodeAt(i)
-    if (c === 46) {
-      n = (n << 8) | octet
-      octet = 0
-    } else {
-      octet = octet * 10 + c - 48
-    }
-  }
-  n = (n << 8) | octet
+  const n = v4Value(address, 0, address.length)
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0
   const masked = (n & mask) >>> 0
   return String.fromCharCode(masked >>> 16, masked & 0xffff)
