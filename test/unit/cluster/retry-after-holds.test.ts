@@ -3,7 +3,7 @@ import { Cluster } from '../../../src/cluster/cluster.js'
 import { defaultPolicy } from '../../../src/config/build.js'
 import type { RetryAfterConfig, UpstreamConfig } from '../../../src/config/types.js'
 import { EventLog } from '../../../src/health/event-log.js'
-import type { Scheduler } from '../../../src/health/recovery-prober.js'
+import { ManualScheduler } from '../../helpers/manual-scheduler.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { Outcome } from '../../../src/util/outcome.js'
 import { SeededRng } from '../../../src/util/rng.js'
@@ -14,31 +14,13 @@ import { testConfig } from '../../helpers/baton-config.js'
 
 const WALL_MS = Date.parse('2026-12-01T12:00:00Z')
 
-/** Timers on the manual clock: fire() runs those due. */
-class StepScheduler implements Scheduler {
-  pending: { at: number; run: (i: number) => void; i: number }[] = []
-  constructor(private readonly clock: ManualClock) {}
-  set(run: (i: number) => void, delayMs: number, i: number): unknown {
-    const entry = { at: this.clock.now() + delayMs, run, i }
-    this.pending.push(entry)
-    return entry
-  }
-  clear(handle: unknown): void {
-    this.pending = this.pending.filter((e) => e !== handle)
-  }
-  fire(): void {
-    const due = this.pending.filter((e) => e.at <= this.clock.now())
-    this.pending = this.pending.filter((e) => e.at > this.clock.now())
-    for (const e of due) e.run(e.i)
-  }
-}
 
 function rig(t: Test, n: number, retryAfter: Partial<RetryAfterConfig> = {}) {
   const urls = Array.from({ length: n }, (_, i) => `http://127.0.0.1:${9 + i}`)
   const base = testConfig([{ endpoints: urls, policy: defaultPolicy('round_robin') }]).upstreams[0]
   const config: UpstreamConfig = { ...base, retryAfter: { ...base.retryAfter, ...retryAfter } }
   const clock = new ManualClock(10_000)
-  const scheduler = new StepScheduler(clock)
+  const scheduler = new ManualScheduler(clock)
   const deps = { clock, wallClock: () => WALL_MS + clock.now() - 10_000, rng: new SeededRng(1), events: new EventLog(), scheduler }
   const cluster = new Cluster(config, deps)
   t.teardown(() => cluster.close(0))
@@ -73,7 +55,7 @@ t.test('503 with Retry-After: 2 holds the endpoint out of picks and retries for 
   r.clock.advance(1)
   r.scheduler.fire()
   t.same(r.picks(30), [0, 1, 2], 'back when the hold ends (the timer re-routes)')
-  t.equal(r.scheduler.pending.length, 0, 'no timer left')
+  t.equal(r.scheduler.size, 0, 'no timer left')
 })
 
 t.test('HTTP-date, the cap, a shorter second answer, no header, and retryAfter disabled', async (t) => {

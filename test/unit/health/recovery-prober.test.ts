@@ -7,52 +7,11 @@ import type { HealthConfig, RecoveryConfig } from '../../../src/config/types.js'
 import { EventLog } from '../../../src/health/event-log.js'
 import { ClusterHealth } from '../../../src/health/cluster-health.js'
 import { RecoveryProber, type RecoveryProbeResult, type Scheduler } from '../../../src/health/recovery-prober.js'
+import { ManualScheduler } from '../../helpers/manual-scheduler.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { DEFAULT_HEALTH } from '../../../src/config/build-health.js'
 import { activeConfig, healthConfig, outlierConfig } from './fixtures.js'
 
-/** Timers on a manual clock: advance() runs what falls due, in order, letting each async probe settle. */
-class ManualScheduler implements Scheduler {
-  private pending: { at: number; run: (i: number) => void; i: number }[] = []
-
-  constructor(private readonly clock: ManualClock) {}
-
-  set(run: (i: number) => void, delayMs: number, i: number): unknown {
-    const entry = { at: this.clock.now() + delayMs, run, i }
-    this.pending.push(entry)
-    return entry
-  }
-
-  clear(handle: unknown): void {
-    this.pending = this.pending.filter((e) => e !== handle)
-  }
-
-  get size(): number {
-    return this.pending.length
-  }
-
-  /** Moves the clock by ms, firing due timers; `onSecond` runs at each whole second passed (the cluster tick). */
-  async advance(ms: number, onSecond: (nowMs: number) => void = () => {}): Promise<void> {
-    const end = this.clock.now() + ms
-    for (;;) {
-      const next = this.pending.reduce<{ at: number } | null>((a, e) => (a === null || e.at < a.at ? e : a), null)
-      const nextSecond = Math.floor(this.clock.now() / 1000) * 1000 + 1000
-      const at = Math.min(next === null ? Infinity : next.at, nextSecond)
-      if (at > end) break
-      this.clock.set(at)
-      if (at === nextSecond) onSecond(at)
-      if (next !== null && next.at === at) {
-        this.pending = this.pending.filter((e) => e !== next)
-        const entry = next as { at: number; run: (i: number) => void; i: number }
-        entry.run(entry.i)
-        await settle()
-      }
-    }
-    this.clock.set(end)
-  }
-}
-
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 const EPOCH = 1_700_000_000_000
 const recovery = (o: Partial<RecoveryConfig> = {}): RecoveryConfig => ({ ...DEFAULT_HEALTH.recovery, ...o })
