@@ -9,17 +9,10 @@ import { canonicalJson } from './canonical-json.js'
  * reordering lines breaks the next line's `prev`; rewriting the whole tail consistently is what the chain
  * cannot see (anchor the latest hash elsewhere for that).
  */
-export interface AuditLine {
+export interface AuditLine extends AuditRecord {
   readonly seq: number
   /** ISO 8601, UTC, ms precision. */
   readonly time: string
-  readonly actor: string
-  readonly action: string
-  readonly target: string
-  readonly before: unknown
-  readonly after: unknown
-  readonly reason: string
-  readonly data?: Readonly<Record<string, unknown>>
   readonly prev: string
   readonly hash: string
 }
