@@ -164,7 +164,7 @@ export class AdmissionControl {
 
   /**
    * A permit for a request of class `priority`: ADMITTED, MUST_WAIT (then enqueue() a waiter at once), or the
-   * SHED_* reason it is refused for (answer 503, overload/shed-answer.ts). O(1), no allocation.
+   * SHED_* reason it is refused for (answer 503, overload/shed-answers.ts). O(1), no allocation.
    */
   acquire(priority: number): number {
     const nowMs = this.clock.now()

@@ -1,6 +1,6 @@
 import { PRIORITY_CLASSES } from './priority.js'
 
-/** Why a request got no permit: the index into the shed counters, one stable error code each (shed-answer.ts). */
+/** Why a request got no permit: the index into the shed counters, one stable error code each (shed-answers.ts). */
 export const SHED_PRESSURE = 0
 export const SHED_QUEUE_TIMEOUT = 1
 export const SHED_QUEUE_FULL = 2
@@ -11,7 +11,7 @@ export type ShedReason = (typeof SHED_REASONS)[number]
 
 /**
  * A request waiting for a permit. Intrusive links (prev/next) make removal O(1) and need no node object: the
- * server's waiter (server/queued-request.ts) is reused from a pool, so a queued request allocates nothing either.
+ * server's waiter (server/pending-request.ts) is reused from a pool, so a queued request allocates nothing either.
  */
 export abstract class AdmissionWaiter {
   priority = 0
