@@ -404,6 +404,11 @@ export class AdmissionControl {
   private announceLimit(): void {
     if (this.limiter === null) return
     const limit = Math.floor(this.limiter.limit)
+    if (this.limiter.followingUse) {
+      // Following use is not news: the reference moves silently, so the next real change is told from here.
+      this.reportedLimit = limit
+      return
+    }
     const from = this.reportedLimit
     // Hysteresis: a change of at least 20 % (and 2) since the last announcement, at most one per tick.
     if (Math.abs(limit - from) < Math.max(2, 0.2 * from)) return

@@ -66,6 +66,12 @@ export class GradientLimit {
   private maxInflight = 0
   /** In-flight peak of the last windows, decaying by PEAK_DECAY per window. */
   private recentPeak = 0
+  /**
+   * The last change of the limit only followed use down (nobody near the limit): bookkeeping, not news. An idle
+   * upstream's limit falls from initialLimit to its floor one window after start; announced, every upstream would
+   * raise a limit-changed event at start-up and after every quiet spell.
+   */
+  followingUse = false
   /** Some sample of this window came while requests were held at the limit. */
   private saturated = false
   private windowStartMs: number
@@ -94,6 +100,7 @@ export class GradientLimit {
       this.saturated = true
       if (this.limit < this.config.maxLimit && latencyMs <= FAST_GROWTH_RTT * this.longRttMs) {
         this.limit = Math.min(this.limit + 1, this.config.maxLimit)
+        this.followingUse = false
         grew = true
       }
     }
@@ -120,9 +127,13 @@ export class GradientLimit {
     const ceiling = Math.max(c.minLimit, c.initialLimit * USE_FLOOR, USE_HEADROOM * this.recentPeak)
     if (used < this.limit / 2) {
       // Nobody reached the limit: the latency says nothing about it, but it comes down to follow use.
-      if (this.limit > ceiling) this.limit = ceiling
+      if (this.limit > ceiling) {
+        this.limit = ceiling
+        this.followingUse = true
+      }
       return
     }
+    this.followingUse = false
     const gradient = Math.max(0.5, Math.min(1, (c.tolerance * this.longRttMs) / shortRtt))
     const next = this.limit * gradient + Math.max(4, Math.sqrt(this.limit))
     // Growth is smoothed; a cut takes effect at once (the gradient floor already bounds it to half per window):

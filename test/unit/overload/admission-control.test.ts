@@ -338,6 +338,26 @@ t.test('the adaptive limit sets the cap; a limit change is an event only past 20
   t.equal(events.filter((e) => e.kind === 'limit-changed').length, 1, '9 → 8 is within 20 %: no event')
 })
 
+t.test('a limit that only follows use down is no event; a cut under pressure is told from where use left it', async (t) => {
+  const concurrency = { ...DEFAULT_OVERLOAD.concurrency!, initialLimit: 100, minLimit: 4, minWindowSamples: 1 }
+  const { admission, clock, events } = rig(1000, { concurrency })
+  // An idle upstream: one request at a time, window after window. The limit falls to the floor, 25 % of 100.
+  for (let i = 0; i < 5; i++) {
+    admission.acquire(PRIORITY_NORMAL)
+    admission.sample(10, (clock.advance(100), clock.now()))
+    admission.release()
+  }
+  t.equal(admission.describe().limit, 25, 'followed use down to 25 % of initialLimit')
+  admission.tick(clock.now())
+  t.same(events, [], 'following use is bookkeeping: no limit-changed at start-up')
+  // Now the upstream is held at its limit and latency quadruples: the cut is news, told from 25 and not from 100.
+  fill(t, admission, 25)
+  for (let i = 0; i < 3; i++) admission.sample(40, (clock.advance(100), clock.now()))
+  admission.tick(clock.now())
+  const told = events.filter((e) => e.kind === 'limit-changed').map((e) => e.data.from)
+  t.same(told, [25])
+})
+
 t.test('acquire and release allocate nothing when nobody waits', async (t) => {
   const { admission } = rig(1000, { concurrency: { ...DEFAULT_OVERLOAD.concurrency!, minWindowSamples: 1 } })
   const run = (n: number): void => {
