@@ -1,6 +1,7 @@
 import type { Rng } from '../util/rng.js'
 import type { Endpoint, PickContext, Policy } from './types.js'
 import type { Outcome } from '../util/outcome.js'
+import { wasTried } from './tried-endpoints.js'
 
 /**
  * The policy plus the endpoints it may choose from. Short-cuts 0 and 1 available endpoints before the
@@ -33,6 +34,13 @@ export class Balancer<E extends Endpoint = Endpoint> {
   /** How many endpoints the policy chooses from now. */
   availableCount(): number {
     return this.available.length
+  }
+
+  /** The first available endpoint not in `tried` (tried-endpoints.ts), by position; null when every one was tried. */
+  firstUntried(tried: number): E | null {
+    const available = this.available
+    for (let i = 0; i < available.length; i++) if (!wasTried(tried, available[i].index)) return available[i]
+    return null
   }
 
   /** Off the hot path (health tick): the slow-start factors by endpoint index, or null when none ramps. */

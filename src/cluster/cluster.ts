@@ -26,6 +26,7 @@ import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
 import type { ClusterEndpoint } from './cluster-endpoint.js'
 import { succeed } from './cluster-succession.js'
+import { RETRY_REDRAWS, wasTried } from '../balancer/tried-endpoints.js'
 import { upstreamTlsOptions } from './upstream-tls.js'
 
 export interface ClusterDeps {
@@ -266,13 +267,24 @@ export class Cluster {
   }
 
   /**
-   * An endpoint for attempt number `attempt` (1 for the first retry), avoiding the one that failed; null when
-   * the pick is held by its Retry-After (only possible when every routed endpoint is held).
+   * An endpoint for attempt number `attempt` (1 for the first retry), avoiding the one that failed and, where it
+   * can, every one in `tried` (triedBit of each endpoint this request went to); null when the pick is held by its
+   * Retry-After (only possible when every routed endpoint is held).
    */
-  pickRetry(failedIndex: number, attempt: number): ClusterEndpoint | null {
-    this.retryContext.exclude = failedIndex
-    this.retryContext.attempt = attempt
-    const next = this.balancer.pick(this.retryContext)
+  pickRetry(failedIndex: number, attempt: number, tried: number): ClusterEndpoint | null {
+    const ctx = this.retryContext
+    ctx.exclude = failedIndex
+    ctx.attempt = attempt
+    const first = this.balancer.pick(ctx)
+    let next = first
+    // Envoy's previous_hosts retry predicate: a pick this request already tried (the failed one is excluded, but a
+    // second retry could go back to the first failure) is redrawn, past it, a bounded number of times.
+    for (let draws = 1; next !== null && draws < RETRY_REDRAWS && wasTried(tried, next.index); draws++) {
+      ctx.exclude = next.index
+      next = this.balancer.pick(ctx)
+    }
+    // Redraws that found nothing new (a policy can keep drawing the same few): the first one not tried, else the first pick.
+    if (next === null || wasTried(tried, next.index)) next = this.balancer.firstUntried(tried) ?? first
     return next !== null && this.holds.isHeld(next.index, this.clock.now()) ? null : next
   }
 

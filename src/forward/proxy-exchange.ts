@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici'
 import { Outcome } from '../util/outcome.js'
 import type { Cluster } from '../cluster/cluster.js'
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js'
+import { triedBit } from '../balancer/tried-endpoints.js'
 import type { RouteTarget } from './route-target.js'
 import type { BatonResponse, ResponseFeeder } from './baton-response.js'
 import { sendError } from '../util/error-response.js'
@@ -38,7 +39,7 @@ export interface ExchangeEnv {
  * bytes stream with backpressure: onAttemptData returns false when the client socket is full, and the
  * response's 'drain' resumes the winning try.
  *
- * Retries go to another endpoint (the failed one excluded) only while nothing reached the client, the
+ * Retries go to another endpoint (the failed one excluded, and where one is left every endpoint tried) only while nothing reached the client, the
  * body can be replayed (none, or buffered because it fit the replay buffer), the method is idempotent or
  * the route opts in (a connect failure is safe for any method: nothing reached the backend), and the
  * upstream's retry budget allows. A retried 502/503/504 is read to its end so its connection can be reused.
@@ -71,6 +72,8 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
   private winner: UpstreamAttempt | null = null
   /** Tries in flight; the exchange ends when the last one finishes. */
   private inFlight = 0
+  /** The endpoints tried so far (balancer/tried-endpoints.ts), which retries and hedges avoid. */
+  private tried = 0
   /** Retry budget tokens taken (retries and hedges); all returned when the exchange ends. */
   private tokens = 0
   private overallTimer: NodeJS.Timeout | null = null
@@ -189,7 +192,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     this.hedgeTimer = null
     const first = this.first
     if (first.latencyMs >= 0) return // a retryable status is being read to its end; its retry follows
-    const next = this.cluster.pickRetry(first.endpoint.index, this.retries + 1)
+    const next = this.cluster.pickRetry(first.endpoint.index, this.retries + 1, this.tried)
     if (next === null || next === first.endpoint || !this.takeToken(true)) return
     this.hedges++
     this.hedge = first.sibling()
@@ -206,6 +209,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
 
   private launch(attempt: UpstreamAttempt, endpoint: ClusterEndpoint): void {
     this.inFlight++
+    this.tried |= triedBit(endpoint.index)
     attempt.dispatch(endpoint, this.clock.now())
   }
 
@@ -256,7 +260,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     if (this.retries >= retry.maxRetries) return false
     if (this.body !== null && !(this.body instanceof Buffer)) return false
     if (!nothingSent && !this.route.retryNonIdempotent && !IDEMPOTENT.has(this.req.method ?? '')) return false
-    const next = this.cluster.pickRetry(attempt.endpoint.index, this.retries + this.hedges + 1)
+    const next = this.cluster.pickRetry(attempt.endpoint.index, this.retries + this.hedges + 1, this.tried)
     if (next === null || next === attempt.endpoint || !this.takeToken(false)) return false
     attempt.next = next
     return true
@@ -273,6 +277,7 @@ export class ProxyExchange implements AttemptOwner, ResponseFeeder {
     const next = attempt.next!
     attempt.retire()
     this.retries++
+    this.tried |= triedBit(next.index)
     attempt.dispatch(next, this.clock.now())
   }
 

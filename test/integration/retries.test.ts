@@ -3,6 +3,7 @@ import { request } from 'undici'
 import { catchAllRoute } from '../../src/config/build.js'
 import { DEFAULT_RETRY } from '../../src/config/build-health.js'
 import { getText, startRig } from '../helpers/harness.js'
+import { healthConfig } from '../helpers/healing-rig.js'
 
 t.test('requests to a refusing endpoint are retried on another one: no client sees the failure', async (t) => {
   const { url, backends } = await startRig(t, ['a', 'b'], { overrides: { responseHeadersTimeoutMs: 300 } })
@@ -15,15 +16,33 @@ t.test('requests to a refusing endpoint are retried on another one: no client se
 })
 
 t.test('5xx, reset and timeout are retried for GET up to maxRetries, alternating endpoints', async (t) => {
-  const { url, backends } = await startRig(t, ['a', 'b'], { overrides: { responseHeadersTimeoutMs: 300 } })
+  // Outlier detection off: every try fails here, and an endpoint ejected for its gateway errors would leave the
+  // retries nowhere to go (a retry never goes back to the endpoint that just failed). Hedging off: a hang
+  // would also be hedged, and the count here is of retries.
+  const health = healthConfig({ outlier: { enabled: false } })
+  const retry = { ...DEFAULT_RETRY, hedge: { ...DEFAULT_RETRY.hedge, enabled: false } }
+  const { url, backends } = await startRig(t, ['a', 'b'], { overrides: { responseHeadersTimeoutMs: 300, health, retry } })
   const cases = ['/status/503', '/reset', '/hang']
   for (const path of cases) {
     const before = backends[0].requests + backends[1].requests
     const res = await getText(url + path)
     // Both backends behave alike on these paths, so every try fails: the client gets the last failure.
     t.ok(res.status >= 500, `${path} fails on every endpoint: ${res.status}`)
-    t.equal(backends[0].requests + backends[1].requests - before, 1 + DEFAULT_RETRY.maxRetries, `${path}: first try and ${DEFAULT_RETRY.maxRetries} retries`)
+    t.equal(backends[0].requests + backends[1].requests - before, 1 + DEFAULT_RETRY.maxRetries, `${path}: first try and ${DEFAULT_RETRY.maxRetries} retries (${backends[0].requests + backends[1].requests - before})`)
   }
+})
+
+t.test('with two of three endpoints refusing, the second retry goes to the third, never back to the first', async (t) => {
+  // Random picks and no outlier detection: the refusing endpoints keep getting first tries, so every request
+  // that starts on one needs its retries to find the third (maxRetries 2 by default); avoiding only the last
+  // failure, a quarter of those went back to the first and answered 502.
+  const health = healthConfig({ outlier: { enabled: false } })
+  const { url, backends } = await startRig(t, ['a', 'b', 'c'], { policy: { name: 'random' }, overrides: { health } })
+  await backends[0].stop()
+  await backends[1].stop()
+  const answers: string[] = []
+  for (let i = 0; i < 30; i++) answers.push(`${(await getText(`${url}/`)).status}`)
+  t.same(answers, Array.from({ length: 30 }, () => '200'), 'every request answered by c')
 })
 
 t.test('POST is not retried after it reached a backend, but is after a refused connection', async (t) => {

@@ -10,6 +10,7 @@ import { Outcome } from '../../../src/util/outcome.js'
 import { SeededRng } from '../../../src/util/rng.js'
 import { testConfig } from '../../helpers/baton-config.js'
 import { healthConfig } from '../../helpers/healing-rig.js'
+import { triedBit } from '../../../src/balancer/tried-endpoints.js'
 
 // Cluster is the one observation point (docs/ARCHITECTURE.md): every attempt reaches the policy once at its
 // response headers (or failure) and health once (for a non-5xx answer when its body ends). Real Balancer,
@@ -269,7 +270,7 @@ t.test('pickRetry never returns the failed endpoint, for every policy', async (t
     for (const failed of cluster.endpoints) {
       const seen = new Set<number>()
       for (let attempt = 1; attempt <= 300; attempt++) {
-        const next = cluster.pickRetry(failed.index, 1 + (attempt % 2))
+        const next = cluster.pickRetry(failed.index, 1 + (attempt % 2), triedBit(failed.index))
         if (next === null || next === failed) {
           t.fail(`${name}: retry ${attempt} after endpoint ${failed.index} failed got ${next === null ? 'null' : 'the failed one'}`)
           break
@@ -292,12 +293,30 @@ t.test('pickRetry never returns the failed endpoint, for every policy', async (t
   }
 })
 
+t.test('a second retry does not go back to the first failure, for every policy (previous hosts)', async (t) => {
+  for (const name of POLICY_NAMES) {
+    const rig = clusterRig(t, 3, { policy: policyOf(name), health: { outlier: { enabled: false } } })
+    const { cluster } = rig
+    const to = [0, 0, 0]
+    for (let round = 0; round < 1000; round++) {
+      // Endpoint 0 failed, its retry went to 1 and failed too: the second retry has only 2 left.
+      to[cluster.pickRetry(1, 2, triedBit(0) | triedBit(1))!.index]++
+      rig.clock.advance(10)
+    }
+    // Passing only the last failure would send about half of them back to endpoint 0.
+    t.same(to, [0, 0, 1000], `${name}: the second retry always goes to the one endpoint not tried`)
+  }
+  // Every endpoint tried: the pick the policy gave first stands (not the one that just failed).
+  const all = clusterRig(t, 2, { health: { outlier: { enabled: false } } })
+  t.equal(all.cluster.pickRetry(1, 2, triedBit(0) | triedBit(1))?.index, 0, 'both tried: back to the other one, not the last failure')
+})
+
 t.test('pickRetry with one endpoint left returns it, even the failed one: the exchange decides not to retry there', async (t) => {
   const rig = clusterRig(t, 1)
-  t.equal(rig.cluster.pickRetry(0, 1), rig.cluster.endpoints[0], 'the only endpoint')
+  t.equal(rig.cluster.pickRetry(0, 1, triedBit(0)), rig.cluster.endpoints[0], 'the only endpoint')
   // Both unhealthy would be panic (all routed); endpoints waiting for their first active check are never routed.
   const none = clusterRig(t, 2, { health: { active: { initialState: 'unknown' } } })
-  t.equal(none.cluster.pickRetry(0, 1), null, 'none routed: null')
+  t.equal(none.cluster.pickRetry(0, 1, triedBit(0)), null, 'none routed: null')
 })
 
 t.test("tick drives the slow-start ramp: the balancer sees a returned endpoint's factor as of the last tick", async (t) => {
@@ -337,6 +356,6 @@ t.test("tick drives the slow-start ramp: the balancer sees a returned endpoint's
   const retries = new Set<number>()
   cluster.health.onHealthChange(1, false, 'test')
   cluster.health.onHealthChange(1, true, 'test')
-  for (let i = 0; i < 200; i++) retries.add(cluster.pickRetry(0, 1)!.index)
+  for (let i = 0; i < 200; i++) retries.add(cluster.pickRetry(0, 1, triedBit(0))!.index)
   t.same([...retries], [1], 'retries are not ramped: a retry avoiding endpoint 0 always gets the ramping endpoint 1')
 })

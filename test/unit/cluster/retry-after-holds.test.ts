@@ -8,6 +8,7 @@ import { ManualClock } from '../../../src/util/clock.js'
 import { Outcome } from '../../../src/util/outcome.js'
 import { SeededRng } from '../../../src/util/rng.js'
 import { testConfig } from '../../helpers/baton-config.js'
+import { triedBit } from '../../../src/balancer/tried-endpoints.js'
 
 // A backend's 429 or 503 with Retry-After holds its endpoint out of picks and retries until then (capped),
 // through the cluster's observation entry; real Balancer and ClusterHealth, undici pools never dispatched to.
@@ -31,7 +32,7 @@ function rig(t: Test, n: number, retryAfter: Partial<RetryAfterConfig> = {}) {
   }
   const retryPicks = (failed: number, k: number): (number | null)[] => {
     const seen = new Set<number | null>()
-    for (let j = 0; j < k; j++) seen.add(cluster.pickRetry(failed, 1)?.index ?? null)
+    for (let j = 0; j < k; j++) seen.add(cluster.pickRetry(failed, 1, triedBit(failed))?.index ?? null)
     return [...seen]
   }
   const answer = (i: number, status: number, retryAfter: string | null): void => {
