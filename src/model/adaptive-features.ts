@@ -52,6 +52,14 @@ const PRIOR_ATTEMPTS = 10
  * (the endpoint gets no traffic, perhaps because of that report) should not keep it away for ever.
  */
 const LOAD_DECAY_MS = 10_000
+/**
+ * Two probes in a row under this share of the estimate say the endpoint got faster (recovered): a change,
+ * not noise. Without the margin, the jitter of an idle, healthy backend did it: a probe above the estimate
+ * raises it, the next two below it "agreed", and the model declared drift and reset that endpoint every
+ * 5 s (the demo, three 5 ms backends with 3 ms of jitter and no traffic: 7 drift events in 20 s).
+ * Recoveries worth a reset are large (100 ms back to 10 ms); smaller speed-ups the peak-EWMA follows.
+ */
+const RECOVERED_FRACTION = 0.5
 /** Latency assumed before the first sample, ms (Linkerd's default RTT). */
 const DEFAULT_LATENCY_MS = 30
 /** Reported as seconds since the last failure when an endpoint never failed (JSON has no Infinity). */
@@ -176,11 +184,11 @@ export class AdaptiveFeatures {
     this.lastProbeMs[i] = latencyMs
     if (latencyMs < 0) return false
     // Probes come one per interval (1 s), so a peak-EWMA over them (τ = 10 s) would take 15 probes to follow
-    // a backend from 100 ms back to 10 ms. Two probes in a row that both answered faster than the estimate
-    // are the endpoint's latency now: the estimate becomes the slower of the two (one lucky answer is not
-    // enough). A slower probe raises it at once, as any sample does.
+    // a backend from 100 ms back to 10 ms. Two probes in a row that both answered in under RECOVERED_FRACTION
+    // of the estimate are the endpoint's latency now: the estimate becomes the slower of the two (one lucky
+    // answer is not enough). A slower probe raises it at once, as any sample does.
     const agreed = previous > latencyMs ? previous : latencyMs
-    const faster = previous >= 0 && agreed < this.peak.estimateMs[i]
+    const faster = previous >= 0 && agreed < RECOVERED_FRACTION * this.peak.estimateMs[i]
     if (faster) this.peak.replace(i, agreed, nowMs)
     else this.peak.update(i, latencyMs, nowMs)
     this.updateLogNormal(i, latencyMs, nowMs)

@@ -72,6 +72,8 @@ const MAX_IDLE_S = 60
  * shift of the mean, alarm when the cumulative shift passes 40σ·samples (a sustained 3σ shift: ≈ 16 answers).
  */
 const DRIFT_TOLERANCE = 0.5
+/** Answers before an endpoint's drift is told: Page-Hinkley's own warm-up (page-hinkley.ts, as river's). */
+const DRIFT_MIN_SAMPLES = 30
 const DRIFT_THRESHOLD = 40
 /**
  * An alarm within this many ms of the endpoint's last drift is not acted on: its covariance was just reset
@@ -173,7 +175,7 @@ export class AdaptiveModel {
       initialCovariance: PRIOR_COVARIANCE,
     })
     this.capacity = new CapacityCurves(n)
-    this.drift = new PageHinkley({ endpoints: n, tolerance: DRIFT_TOLERANCE, threshold: DRIFT_THRESHOLD, detectDecrease: true })
+    this.drift = new PageHinkley({ endpoints: n, tolerance: DRIFT_TOLERANCE, threshold: DRIFT_THRESHOLD, detectDecrease: true, minSamples: DRIFT_MIN_SAMPLES })
     this.drifted = new Uint8Array(n)
     this.driftedAtMs = new Float64Array(n).fill(-Infinity)
     for (let i = 0; i < n; i++) this.regression.setWeights(i, PRIOR_WEIGHTS)
@@ -209,8 +211,10 @@ export class AdaptiveModel {
     const faster = this.features.recordProbe(i, answered ? latencyMs : -1, outcome !== 'ok', outcome !== 'error', nowMs)
     // Two probes found it faster than believed: it recovered, and what was learned of the slow backend (its
     // capacity curve's queueing, the regression's weights) would keep its cost up for hundreds of answers.
-    // Drift, and a curve learned afresh from the answers to come.
-    if (faster) {
+    // Drift, and a curve learned afresh from the answers to come; not before DRIFT_MIN_SAMPLES answers, when
+    // nothing much was learned to be stale (the first probe of a fresh endpoint also pays for its connection,
+    // so the second and third read as a speed-up: a drift event per endpoint at start-up, seen in the demo).
+    if (faster && this.regression.samples(i) >= DRIFT_MIN_SAMPLES) {
       this.capacity.reset(i)
       this.onDrift(i, nowMs)
     }

@@ -193,6 +193,25 @@ t.test('the logged choice probability is the real one: it matches how often each
   t.ok(Math.abs(first / picks - reported / picks) < 0.01, `taken ${(first / picks).toFixed(3)}, reported ${(reported / picks).toFixed(3)}`)
 })
 
+t.test('probes of an idle, jittery, healthy endpoint never read as a recovery (no drift, no reset)', async (t) => {
+  const { clock, policy, endpoints } = setup(2)
+  const probes = policy.probes!
+  const rng = new SeededRng(7)
+  for (let k = 0; k < 120; k++) {
+    clock.advance(1_000)
+    probes.onProbe(0, 5 + 6 * rng.next(), 'ok', clock.now()) // 5–11 ms, as the demo's fast backends
+    policy.tick(clock.now()) // where drift becomes a model version
+  }
+  t.same(policy.manager.versions().filter((v) => v.reason === 'drift'), [], 'two minutes of probe jitter: no drift version')
+  // A real recovery still reads at once: slow answers, then two fast probes.
+  for (let k = 0; k < 20; k++) answer(policy, clock, endpoints[1], 1, 100)
+  clock.advance(1_000)
+  probes.onProbe(1, 10, 'ok', clock.now())
+  clock.advance(1_000)
+  probes.onProbe(1, 12, 'ok', clock.now())
+  t.equal(policy.explain(endpoints[1]).peakEwmaMs, 12, '100 ms → 10–12 ms: two probes agree, the estimate follows them')
+})
+
 t.test('a stalled try (a timeout, a hedge loser) is learned as latency at least its wait', async (t) => {
   const { clock, policy, endpoints } = setup(2)
   for (let k = 0; k < 50; k++) answer(policy, clock, endpoints[0], 1, 10)
