@@ -82,7 +82,7 @@ function describeDefaults(): string {
   const health = [
     `outlier ejection ${h.outlier.enabled ? 'on' : 'off'}`,
     `forecasts ${h.forecast.enabled ? 'on' : 'off'}`,
-    `slow start ${h.slowStart.windowMs / 1_000} s`,
+    h.slowStart.mode === 'observed' ? `slow start over ${h.slowStart.responses} good answers (at most ${h.slowStart.windowMs / 1_000} s)` : `slow start ${h.slowStart.windowMs / 1_000} s`,
     h.active === null ? 'no active checks' : `active checks on ${h.active.path}`,
   ].join(', ')
   return `policy ${u.policy.name}, ${retries}, ${health}, response timeout ${u.responseHeadersTimeoutMs / 1_000} s`
