@@ -130,7 +130,7 @@ export class AdaptiveFeatures {
   /** A successful (non-5xx) answer after latencyMs. */
   recordSuccess(i: number, latencyMs: number, nowMs: number): void {
     this.answered(i, nowMs)
-    this.count(i, 0, 1, nowMs)
+    this.count(i, 0, 1, 1, nowMs)
     this.peak.update(i, latencyMs, nowMs)
     this.updateLogNormal(i, latencyMs, nowMs)
   }
@@ -139,7 +139,7 @@ export class AdaptiveFeatures {
   recordFailure(i: number, gateway: boolean, nowMs: number): void {
     const weight = gateway ? GATEWAY_FAILURE_WEIGHT : 1
     this.answered(i, nowMs)
-    this.count(i, weight, weight, nowMs)
+    this.count(i, weight, weight, 1, nowMs)
     this.lastFailureMs[i] = nowMs
   }
 
@@ -174,11 +174,7 @@ export class AdaptiveFeatures {
   recordProbe(i: number, latencyMs: number, failed: boolean, gateway: boolean, nowMs: number): boolean {
     this.lastAnswerMs[i] = nowMs
     const weight = failed ? (gateway ? GATEWAY_FAILURE_WEIGHT : 1) : 0
-    const decay = this.countDecay(i, nowMs)
-    this.errors[i] = this.errors[i] * decay + weight
-    this.attempts[i] = this.attempts[i] * decay + (failed ? weight : 1)
-    this.answers[i] *= decay
-    this.countStampMs[i] = nowMs
+    this.count(i, weight, failed ? weight : 1, 0, nowMs)
     if (failed) this.lastFailureMs[i] = nowMs
     const previous = this.lastProbeMs[i]
     this.lastProbeMs[i] = latencyMs
@@ -257,11 +253,12 @@ export class AdaptiveFeatures {
     this.lastAnswerMs[i] = nowMs
   }
 
-  private count(i: number, errors: number, attempts: number, nowMs: number): void {
+  /** Decays the counts to nowMs and adds to them; `answers` is 1 for a request's answer, 0 for a probe's (not traffic). */
+  private count(i: number, errors: number, attempts: number, answers: number, nowMs: number): void {
     const decay = this.countDecay(i, nowMs)
     this.errors[i] = this.errors[i] * decay + errors
     this.attempts[i] = this.attempts[i] * decay + attempts
-    this.answers[i] = this.answers[i] * decay + 1
+    this.answers[i] = this.answers[i] * decay + answers
     this.countStampMs[i] = nowMs
   }
 

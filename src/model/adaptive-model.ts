@@ -72,9 +72,9 @@ const MAX_IDLE_S = 60
  * shift of the mean, alarm when the cumulative shift passes 40σ·samples (a sustained 3σ shift: ≈ 16 answers).
  */
 const DRIFT_TOLERANCE = 0.5
+const DRIFT_THRESHOLD = 40
 /** Answers before an endpoint's drift is told: Page-Hinkley's own warm-up (page-hinkley.ts, as river's). */
 const DRIFT_MIN_SAMPLES = 30
-const DRIFT_THRESHOLD = 40
 /**
  * An alarm within this many ms of the endpoint's last drift is not acted on: its covariance was just reset
  * and the regression is still re-learning. Page-Hinkley assumes independent samples, and answers are not:
