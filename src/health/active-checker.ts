@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls'
-import { Client } from 'undici'
+import { ProbeClients } from './probe-clients.js'
 import type { ActiveHealthConfig } from '../config/types.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
@@ -48,7 +48,7 @@ export interface ActiveCheckerDeps {
  */
 export class ActiveChecker {
   private readonly riseFall: RiseFall
-  private readonly clients: (Client | null)[]
+  private readonly clients: ProbeClients
   private readonly timers: (NodeJS.Timeout | null)[]
   private readonly results: (CheckResult | null)[]
   private running = false
@@ -60,17 +60,16 @@ export class ActiveChecker {
     private readonly deps: ActiveCheckerDeps,
   ) {
     this.riseFall = new RiseFall(urls.length, config.rise, config.fall, config.initialState)
-    this.clients = urls.map(() => null)
+    this.clients = new ProbeClients(urls, deps.tls)
     this.timers = urls.map(() => null)
     this.results = urls.map(() => null)
   }
 
-  /** Opens the clients and schedules the first checks. Once only: a stopped checker stays stopped. */
+  /** Schedules the first checks (each endpoint's client is made at its first: health/probe-clients.ts). Once only: a stopped checker stays stopped. */
   start(): void {
     if (this.running || this.stopped) throw new Error('ActiveChecker.start() called twice')
     this.running = true
     for (let i = 0; i < this.urls.length; i++) {
-      this.clients[i] = new Client(this.urls[i], { pipelining: 1, connect: this.deps.tls })
       this.schedule(i, this.deps.rng.next() * this.config.jitterMs)
     }
   }
@@ -84,9 +83,7 @@ export class ActiveChecker {
       if (timer !== null) clearTimeout(timer)
       this.timers[i] = null
     }
-    const clients = this.clients.filter((c): c is Client => c !== null)
-    this.clients.fill(null)
-    await Promise.all(clients.map((c) => c.destroy()))
+    await this.clients.destroy()
   }
 
   state(i: number): ActiveState {
@@ -106,10 +103,9 @@ export class ActiveChecker {
   /** A bound method, so scheduling creates no closure. */
   private readonly check = async (i: number): Promise<void> => {
     this.timers[i] = null
-    const client = this.clients[i]
-    if (!this.running || client === null) return
+    if (!this.running) return
     const startedMs = this.deps.clock.now()
-    const verdict = await probe(client, this.config)
+    const verdict = await probe(this.clients.client(i), this.config)
     if (!this.running) return
     this.results[i] = {
       status: verdict.status,

@@ -1,8 +1,8 @@
 import type { ConnectionOptions } from 'node:tls'
-import { Client } from 'undici'
 import type { ProbeTarget } from '../model/probe-target.js'
 import type { Clock } from '../util/clock.js'
 import { probe, type ProbeSettings, type ProbeVerdict } from './http-probe.js'
+import { ProbeClients } from './probe-clients.js'
 import type { Scheduler } from './recovery-prober.js'
 
 /** One probe's bound (connect, headers, body), ms: a probe of a stalled endpoint must not hold its slot for long. */
@@ -36,7 +36,7 @@ export interface ModelProberDeps {
 export class ModelProber {
   private timer: unknown = null
   private readonly busy: Uint8Array
-  private readonly clients: (Client | null)[]
+  private readonly clients: ProbeClients
   private readonly settings: ProbeSettings
   private readonly probeOne: ModelProbe
   private running = false
@@ -46,7 +46,7 @@ export class ModelProber {
     private readonly deps: ModelProberDeps,
   ) {
     this.busy = new Uint8Array(urls.length)
-    this.clients = urls.map(() => null)
+    this.clients = new ProbeClients(urls, deps.tls)
     // Any answer below 500 is an answer for the model (a 404 of the probe path still measures the backend).
     this.settings = { method: 'GET', path: deps.target.path, expectedStatusMin: 100, expectedStatusMax: 499, bodyContains: null, timeoutMs: MODEL_PROBE_TIMEOUT_MS }
     this.probeOne = deps.probe ?? this.get
@@ -63,9 +63,7 @@ export class ModelProber {
     this.running = false
     if (this.timer !== null) this.deps.scheduler.clear(this.timer)
     this.timer = null
-    const clients = this.clients.filter((c): c is Client => c !== null)
-    this.clients.fill(null)
-    await Promise.all(clients.map((c) => c.destroy()))
+    await this.clients.destroy()
   }
 
   private schedule(): void {
@@ -93,13 +91,8 @@ export class ModelProber {
 
   /** The real probe: a GET of the path on i's own keep-alive client, timed to the end of the (dumped) body. */
   private readonly get = async (i: number): Promise<{ verdict: ProbeVerdict; latencyMs: number }> => {
-    let client = this.clients[i]
-    if (client === null) {
-      client = new Client(this.urls[i], { pipelining: 1, connect: this.deps.tls })
-      this.clients[i] = client
-    }
     const started = this.deps.clock.now()
-    const verdict = await probe(client, this.settings, false)
+    const verdict = await probe(this.clients.client(i), this.settings, false)
     return { verdict, latencyMs: this.deps.clock.now() - started }
   }
 }

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
-import { Client } from 'undici'
+import { ProbeClients } from './probe-clients.js'
 import type { RecoveryConfig } from '../config/types.js'
 import type { Clock } from '../util/clock.js'
 import { probe, type ProbeSettings } from './http-probe.js'
@@ -77,7 +77,7 @@ export class RecoveryProber {
   private readonly busy: Uint8Array
   /** 1 when i was ejected anew while a probe was in flight: its result belongs to the old ejection. */
   private readonly rearm: Uint8Array
-  private readonly clients: (Client | null)[]
+  private readonly clients: ProbeClients
   private readonly sockets: (Socket | null)[]
   private readonly hosts: string[]
   private readonly ports: number[]
@@ -97,7 +97,7 @@ export class RecoveryProber {
     this.lastPassed = new Uint8Array(n)
     this.busy = new Uint8Array(n)
     this.rearm = new Uint8Array(n)
-    this.clients = urls.map(() => null)
+    this.clients = new ProbeClients(urls, deps.tls)
     this.sockets = urls.map(() => null)
     this.hosts = []
     this.ports = []
@@ -142,9 +142,7 @@ export class RecoveryProber {
       this.sockets[i]?.destroy()
       this.sockets[i] = null
     }
-    const clients = this.clients.filter((c): c is Client => c !== null)
-    this.clients.fill(null)
-    await Promise.all(clients.map((c) => c.destroy()))
+    await this.clients.destroy()
   }
 
   /** Whether a probe of i is scheduled or in flight (for tests and views). */
@@ -206,12 +204,7 @@ export class RecoveryProber {
       return { passed: true, connectOnly: true, what: `TCP connect to ${where} in ${Math.round(this.deps.clock.now() - startedMs)} ms` }
     }
     if (!this.running) return { passed: false, connectOnly: false, what: 'stopped' }
-    let client = this.clients[i]
-    if (client === null) {
-      client = new Client(this.urls[i], { pipelining: 1, connect: this.deps.tls })
-      this.clients[i] = client
-    }
-    const verdict = await probe(client, this.http)
+    const verdict = await probe(this.clients.client(i), this.http)
     const get = `GET ${this.http.path}`
     return verdict.failure === null
       ? { passed: true, connectOnly: false, what: `${get} answered ${verdict.status}` }
