@@ -38,6 +38,25 @@ export function believedSlower(cost: number, best: number, samples: number): boo
 }
 
 /**
+ * Two endpoints whose expected costs alone (at in-flight 0, as the pool judges them) differ by at most
+ * TIE_FRACTION of the lower plus TIE_SLACK_MS are equal as far as the model can tell: the pick then
+ * weighs only what their load adds (adaptive.ts), not the difference of the estimates. Without it the split
+ * between equal backends was set by estimate noise and memory (peak-EWMA's 10 s of a single slow answer):
+ * three steady 10 ms backends got 22 %, 32 % and 33 % in the scenario bench, and a backend recovered from
+ * 120 ms to 10 ms stayed 2–4 ms above its peers for seconds and got back only 60 % of its fair share.
+ * 25 % is above that noise and well below what the model is for (a backend 2×, NEAR_FACTOR, or 10× slower).
+ */
+const TIE_FRACTION = 0.25
+export const TIE_SLACK_MS = 1
+
+/** Whether expected costs a and b (ms) are too close to call (see TIE_FRACTION). */
+export function tooCloseToCall(a: number, b: number): boolean {
+  const low = a < b ? a : b
+  const gap = a < b ? b - a : a - b
+  return gap <= TIE_FRACTION * low + TIE_SLACK_MS
+}
+
+/**
  * The adaptive policy's candidate pool: the available endpoints whose expected cost is near the lowest
  * (believedSlower), refreshed off the per-pick work (at most every REFRESH_MS from pick, and on tick and
  * rebuild), so a pick stays two evaluations whatever the number of endpoints. Between refreshes the pair's
@@ -50,12 +69,13 @@ export class NearBestSet implements CandidatePool {
   positionOf: Int32Array
   /** Monotonic ms of the last refresh; −Infinity before the first. */
   refreshedAtMs = -Infinity
-  private costs: Float64Array
+  /** By position in `available`: the expected cost of a request sent there alone, as of the last refresh (ms); −1 when the model has not seen it. */
+  idleCosts: Float64Array
   private readonly parts = new Float64Array(BREAKDOWN_SIZE)
 
   constructor(size: number) {
     this.members = new Int32Array(size)
-    this.costs = new Float64Array(size)
+    this.idleCosts = new Float64Array(size)
     this.slotOf = new Int32Array(size).fill(-1)
     this.positionOf = new Int32Array(size).fill(-1)
   }
@@ -69,7 +89,7 @@ export class NearBestSet implements CandidatePool {
     }
     if (this.members.length < available.length) {
       this.members = new Int32Array(available.length)
-      this.costs = new Float64Array(available.length)
+      this.idleCosts = new Float64Array(available.length)
     }
     this.positionOf.fill(-1)
     for (let k = 0; k < available.length; k++) this.positionOf[available[k].index] = k
@@ -86,20 +106,20 @@ export class NearBestSet implements CandidatePool {
     for (let k = 0; k < n; k++) {
       const e = available[k]
       if (e.index >= model.size) {
-        this.costs[k] = -1 // not shown to the model yet: a candidate
+        this.idleCosts[k] = -1 // not shown to the model yet: a candidate
         continue
       }
       // At in-flight 0: membership is about what an endpoint is (slow, failing), not how busy it is right now;
       // the pair's comparison at the real in-flight counts spreads the load among the members.
       model.evaluate(e.index, 0, nowMs, parts)
-      this.costs[k] = parts[Part.Cost]
+      this.idleCosts[k] = parts[Part.Cost]
       if (parts[Part.Cost] < best) best = parts[Part.Cost]
     }
     let count = 0
     for (let k = 0; k < n; k++) {
       const i = available[k].index
       const stale = i < model.size && nowMs - model.features.lastAnswerMs[i] >= STALE_CANDIDATE_MS
-      if (this.costs[k] < 0 || !believedSlower(this.costs[k], best, model.samples(i)) || stale) {
+      if (this.idleCosts[k] < 0 || !believedSlower(this.idleCosts[k], best, model.samples(i)) || stale) {
         this.members[count] = k
         this.slotOf[i] = count
         count++

@@ -3,7 +3,7 @@ import { AdaptiveModelManager } from '../../model/adaptive-manager.js'
 import { AdaptiveModel, BREAKDOWN_SIZE, Part } from '../../model/adaptive-model.js'
 import { ExplorationBudget } from '../../model/exploration-budget.js'
 import { normalCdf, sampleNormal } from '../../model/gaussian.js'
-import { believedSlower, NearBestSet } from '../../model/near-best-set.js'
+import { believedSlower, NearBestSet, TIE_SLACK_MS, tooCloseToCall } from '../../model/near-best-set.js'
 import type { ProbeTarget } from '../../model/probe-target.js'
 import type { Clock } from '../../util/clock.js'
 import type { Rng } from '../../util/rng.js'
@@ -36,7 +36,10 @@ export interface AdaptiveDeps {
  * whose expected cost is near the lowest (model/near-best-set.ts, refreshed at most every POOL_REFRESH_MS
  * and on tick), so a pick stays O(1) (two evaluations) and a slow half of the pool is never in the pair
  * (a uniform pair holds only slow candidates k(k−1)/(n(n−1)) of the time). It samples each one's cost
- * from N(expected cost, the model's uncertainty about it) and takes the lower (Thompson sampling). When
+ * from N(expected cost, the model's uncertainty about it) and takes the lower (Thompson sampling), unless
+ * the two are too close to call by what they cost alone (within 25 %, near-best-set.ts tooCloseToCall):
+ * then the one whose load adds less, else the one with fewer requests in flight, so equal backends share
+ * the load equally whatever the noise in their estimates (least-request among equals). When
  * the lower sample belongs to a candidate the model believes slower than the other (more than 2× its
  * expected cost), that is exploration: allowed only while the exploration budget (explorationFraction of
  * picks, default 0.5 %) has a token, else the better candidate is taken. The model learns about the
@@ -66,6 +69,10 @@ export class AdaptivePolicy implements Policy {
   private readonly lastPickStds = new Float64Array(2)
   /** Answers the last pick's candidates were learned from, A then B. */
   private readonly lastPickSamples = new Float64Array(2)
+  /** Requests in flight at the last pick's candidates, A then B. */
+  private readonly lastPickInflight = new Int32Array(2)
+  /** When the last pick's candidates were too close to call (tooCloseToCall): 0 or 1, the one taken by load; 2, a coin decided; −1, not tied. */
+  private lastPickTie = -1
   /** Whether the last pick could have explored (the budget held a token), and its pair's probability. */
   private lastPickMayExplore = false
   private lastPairProbability = 1
@@ -143,9 +150,13 @@ export class AdaptivePolicy implements Policy {
     const b = this.choices.b
     this.sampleCost(0, available[a], now)
     this.sampleCost(1, available[b], now)
-    let k = this.lastPickCosts[0] <= this.lastPickCosts[1] ? 0 : 1
     const mayExplore = this.exploration.grant()
-    if (believedSlower(this.lastPickMeans[k], this.lastPickMeans[1 - k], this.lastPickSamples[k])) {
+    const idleA = this.pool.idleCosts[a]
+    const idleB = this.pool.idleCosts[b]
+    const tie = idleA >= 0 && idleB >= 0 && tooCloseToCall(idleA, idleB) ? this.lessLoaded(idleA, idleB) : -1
+    let k = this.lastPickCosts[0] <= this.lastPickCosts[1] ? 0 : 1
+    if (tie !== -1) k = tie === 2 ? (this.rng.next() < 0.5 ? 0 : 1) : tie
+    else if (believedSlower(this.lastPickMeans[k], this.lastPickMeans[1 - k], this.lastPickSamples[k])) {
       if (mayExplore) this.exploration.spend()
       else k = 1 - k
     }
@@ -154,6 +165,7 @@ export class AdaptivePolicy implements Policy {
     this.lastPickIndexes[1] = available[b].index
     this.lastPickIndexes[2] = chosen.index
     this.lastPickMayExplore = mayExplore
+    this.lastPickTie = tie
     this.lastPairProbability = this.choices.pairProbability
     this.model.features.recordPick(chosen.index, now)
     return chosen
@@ -207,7 +219,8 @@ export class AdaptivePolicy implements Policy {
    * The last pick's candidates, sampled costs and choice (allocates: for a debug header); null before any pick.
    * With the probabilities that pick really had, for the decision log: its pair's (PoolChoices), and its
    * choice's: Thompson's P(chosen samples lower) = Φ((μ_other − μ_chosen)/√(σ_chosen² + σ_other²)),
-   * moved by the budget rule (a candidate believed slower wins only when the budget held a token).
+   * moved by the budget rule (a candidate believed slower wins only when the budget held a token); for a
+   * pair too close to call, 1 or 0 by load, ½ when a coin decided.
    */
   explainPick(): PickExplanation | null {
     const [a, b, chosen] = this.lastPickIndexes
@@ -228,8 +241,24 @@ export class AdaptivePolicy implements Policy {
     return this.exploration.share()
   }
 
+  /**
+   * Of the last pick's two candidates, too close to call by their idle costs (ms), the one whose load adds
+   * less: its expected cost now minus its idle cost (queueing, stall, drain; what is not estimate noise),
+   * when those differ by more than TIE_SLACK_MS; else the one with fewer requests in flight (least-request
+   * among equals); else 2 (a coin decides).
+   */
+  private lessLoaded(idleA: number, idleB: number): number {
+    const added = this.lastPickMeans[0] - idleA - (this.lastPickMeans[1] - idleB)
+    if (added > TIE_SLACK_MS) return 1
+    if (added < -TIE_SLACK_MS) return 0
+    const a = this.lastPickInflight[0]
+    const b = this.lastPickInflight[1]
+    return a === b ? 2 : a < b ? 0 : 1
+  }
+
   /** P(the last pick chose candidate k), as explainPick describes. */
   private choiceProbability(k: number): number {
+    if (this.lastPickTie !== -1) return this.lastPickTie === 2 ? 0.5 : this.lastPickTie === k ? 1 : 0
     const mine = this.lastPickMeans[k]
     const other = this.lastPickMeans[1 - k]
     const spread = Math.hypot(this.lastPickStds[0], this.lastPickStds[1])
@@ -274,6 +303,7 @@ export class AdaptivePolicy implements Policy {
     this.lastPickMeans[k] = parts[Part.Cost]
     this.lastPickStds[k] = std
     this.lastPickSamples[k] = this.model.samples(e.index)
+    this.lastPickInflight[k] = e.inflight
     this.lastPickCosts[k] = parts[Part.Cost] + std * z
   }
 

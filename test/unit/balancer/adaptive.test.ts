@@ -93,8 +93,11 @@ t.test('pick honours ctx.exclude and keeps its candidates and sampled costs in t
     const excluded = shares(n, 2_000, () => policy.pick(endpoints, { hashKey: 0, attempt: 1, exclude: n - 1 }))
     t.equal(excluded[n - 1], 0, `${n} endpoints: never the excluded one`)
   }
-  const { policy, endpoints } = setup(4)
+  const { clock, policy, endpoints } = setup(4)
   t.equal(policy.explainPick(), null, 'nothing before the first pick')
+  // Costs 10, 13, 16 and 19 ms: no two too close to call, none believed slower than another (2×).
+  for (let k = 0; k < 30; k++) endpoints.forEach((e) => answer(policy, clock, e, 1, 10 + 3 * e.index))
+  policy.tick(clock.now())
   const chosen = policy.pick(endpoints, FIRST_TRY)!
   const [a, b, c] = policy.lastPickIndexes
   const [costA, costB] = policy.lastPickCosts
@@ -107,6 +110,35 @@ t.test('pick honours ctx.exclude and keeps its candidates and sampled costs in t
   ])
   t.equal(pick.chosen, `e${c}`)
   t.equal(pick.pairProbability, 1 / 6, 'four endpoints, all near the best: a uniform pair of them')
+})
+
+t.test('two candidates too close to call share by load, not by the lower estimate', async (t) => {
+  const { clock, policy, endpoints } = setup(2, 3)
+  const [e0, e1] = endpoints
+  const teach = (slowerMs: number) => {
+    for (let k = 0; k < 60; k++) {
+      answer(policy, clock, e0, 1, 10)
+      answer(policy, clock, e1, 1, slowerMs)
+      clock.advance(10)
+    }
+    policy.tick(clock.now())
+  }
+  const picks = (inflight0: number, inflight1: number) =>
+    shares(2, 4_000, () => {
+      e0.inflight = inflight0
+      e1.inflight = inflight1
+      const e = policy.pick(endpoints, FIRST_TRY)
+      e0.inflight = e1.inflight = 0
+      return e
+    })
+  teach(11.5) // 15 % slower: within the 25 % of estimate noise
+  const even = picks(0, 0)
+  t.ok(Math.abs(even[0] - 0.5) < 0.04, `equally busy: e0 ${(even[0] * 100).toFixed(1)} % (a coin between equals)`)
+  t.equal(policy.explainPick()!.choiceProbability, 0.5, 'and the log says so')
+  t.equal(picks(2, 0)[1], 1, 'e0 busier: every pick to e1, the slightly slower one')
+  t.equal(policy.explainPick()!.choiceProbability, 1)
+  teach(16) // 60 % slower: a real difference
+  t.ok(picks(0, 0)[0] > 0.95, 'a clear difference still decides')
 })
 
 t.test('unknown endpoints are explored: with no data every endpoint gets picks', async (t) => {
