@@ -77,6 +77,8 @@ export class AdaptiveFeatures {
   private readonly errors: Float64Array
   private readonly attempts: Float64Array
   private readonly answers: Float64Array
+  /** The part of `errors` (and of `attempts`) that gateway failures added, decayed with them. */
+  private readonly gatewayErrors: Float64Array
   private readonly countStampMs: Float64Array
   /** Monotonic ms of the last failure; −Infinity when none. */
   private readonly lastFailureMs: Float64Array
@@ -101,6 +103,7 @@ export class AdaptiveFeatures {
     this.errors = new Float64Array(size)
     this.attempts = new Float64Array(size)
     this.answers = new Float64Array(size)
+    this.gatewayErrors = new Float64Array(size)
     this.countStampMs = new Float64Array(size)
     this.lastFailureMs = new Float64Array(size).fill(-Infinity)
     this.lastAnswerMs = new Float64Array(size).fill(-Infinity)
@@ -117,7 +120,7 @@ export class AdaptiveFeatures {
    */
   adopt(previous: AdaptiveFeatures, from: Int32Array): void {
     this.peak.adopt(previous.peak, from)
-    const arrays = ['logMean', 'logVariance', 'logStampMs', 'errors', 'attempts', 'answers', 'countStampMs', 'lastFailureMs', 'lastAnswerMs', 'load', 'loadStampMs'] as const
+    const arrays = ['logMean', 'logVariance', 'logStampMs', 'errors', 'attempts', 'answers', 'gatewayErrors', 'countStampMs', 'lastFailureMs', 'lastAnswerMs', 'load', 'loadStampMs'] as const
     for (const name of arrays) carrySlots(previous[name], this[name], from)
   }
 
@@ -130,7 +133,7 @@ export class AdaptiveFeatures {
   /** A successful (non-5xx) answer after latencyMs. */
   recordSuccess(i: number, latencyMs: number, nowMs: number): void {
     this.answered(i, nowMs)
-    this.count(i, 0, 1, 1, nowMs)
+    this.count(i, 0, 1, 1, 0, nowMs)
     this.peak.update(i, latencyMs, nowMs)
     this.updateLogNormal(i, latencyMs, nowMs)
   }
@@ -139,7 +142,7 @@ export class AdaptiveFeatures {
   recordFailure(i: number, gateway: boolean, nowMs: number): void {
     const weight = gateway ? GATEWAY_FAILURE_WEIGHT : 1
     this.answered(i, nowMs)
-    this.count(i, weight, weight, 1, nowMs)
+    this.count(i, weight, weight, 1, gateway ? weight : 0, nowMs)
     this.lastFailureMs[i] = nowMs
   }
 
@@ -174,7 +177,8 @@ export class AdaptiveFeatures {
   recordProbe(i: number, latencyMs: number, failed: boolean, gateway: boolean, nowMs: number): boolean {
     this.lastAnswerMs[i] = nowMs
     const weight = failed ? (gateway ? GATEWAY_FAILURE_WEIGHT : 1) : 0
-    this.count(i, weight, failed ? weight : 1, 0, nowMs)
+    if (!failed) this.forgetGatewayFailures(i, nowMs)
+    this.count(i, weight, failed ? weight : 1, 0, failed && gateway ? weight : 0, nowMs)
     if (failed) this.lastFailureMs[i] = nowMs
     const previous = this.lastProbeMs[i]
     this.lastProbeMs[i] = latencyMs
@@ -253,12 +257,36 @@ export class AdaptiveFeatures {
     this.lastAnswerMs[i] = nowMs
   }
 
-  /** Decays the counts to nowMs and adds to them; `answers` is 1 for a request's answer, 0 for a probe's (not traffic). */
-  private count(i: number, errors: number, attempts: number, answers: number, nowMs: number): void {
+  /**
+   * Decays the counts to nowMs and adds to them; `answers` is 1 for a request's answer, 0 for a probe's (not
+   * traffic); `gateway` is the part of `errors` that gateway failures add.
+   */
+  private count(i: number, errors: number, attempts: number, answers: number, gateway: number, nowMs: number): void {
     const decay = this.countDecay(i, nowMs)
     this.errors[i] = this.errors[i] * decay + errors
     this.attempts[i] = this.attempts[i] * decay + attempts
     this.answers[i] = this.answers[i] * decay + answers
+    this.gatewayErrors[i] = this.gatewayErrors[i] * decay + gateway
+    this.countStampMs[i] = nowMs
+  }
+
+  /**
+   * A timed probe was answered: the connection works now, so what gateway failures said (down for every
+   * request, GATEWAY_FAILURE_WEIGHT each) is over, and their evidence goes; a 5xx's stays. Probes reach only
+   * an endpoint that got no traffic for an interval, one the errors themselves kept out: left to decay
+   * (τ = ERROR_DECAY_MS), one failed connection kept P(error) × errorPenalty above twice its peers' cost for
+   * about 4 s after the backend listened again (scenario bench, kill-and-return and rolling-restart at
+   * defaults: nothing sent to b0 for 4 s after its return). Answers to requests do not do this: a backend
+   * that resets or times out one request in three answers the others, and must keep paying for the third.
+   */
+  private forgetGatewayFailures(i: number, nowMs: number): void {
+    const decay = this.countDecay(i, nowMs)
+    const gateway = this.gatewayErrors[i] * decay
+    if (gateway === 0) return
+    this.errors[i] = Math.max(0, this.errors[i] * decay - gateway)
+    this.attempts[i] = Math.max(0, this.attempts[i] * decay - gateway)
+    this.answers[i] *= decay
+    this.gatewayErrors[i] = 0
     this.countStampMs[i] = nowMs
   }
 

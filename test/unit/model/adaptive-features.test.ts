@@ -49,6 +49,26 @@ t.test('P(error): a weak optimistic prior, 5xx weight 1, connection failures wei
   t.equal(new AdaptiveFeatures(1).secondsSinceFailure(0, 5), NEVER_FAILED, 'never failed')
 })
 
+t.test('an answered probe ends what failed connections said; a 5xx, and a request\'s answer, do not end it', async (t) => {
+  const prior = new AdaptiveFeatures(1).errorProbability(0, 0)
+  const down = () => {
+    const f = new AdaptiveFeatures(1)
+    for (let k = 0; k < 5; k++) f.recordFailure(0, true, k * 100) // refused five times
+    f.recordProbe(0, -1, true, true, 1_000) // and a probe could not connect
+    return f
+  }
+  const probed = down()
+  probed.recordProbe(0, 10, false, false, 2_000) // it listens again
+  t.ok(probed.errorProbability(0, 2_000) < 2 * prior, `probe answered: P(error) ${probed.errorProbability(0, 2_000).toFixed(4)}, prior ${prior}`)
+  const answered = down()
+  answered.recordSuccess(0, 10, 2_000)
+  t.ok(answered.errorProbability(0, 2_000) > 0.1, `a request answered instead: still ${answered.errorProbability(0, 2_000).toFixed(3)}`)
+  const failing = new AdaptiveFeatures(1)
+  for (let k = 0; k < 5; k++) failing.recordFailure(0, false, k * 100) // five 500s
+  failing.recordProbe(0, 10, false, false, 600)
+  t.ok(failing.errorProbability(0, 600) > 0.2, `500s: a probe's answer leaves them, ${failing.errorProbability(0, 600).toFixed(3)}`)
+})
+
 t.test('stall and drain: what waits, from the picks and answers', async (t) => {
   const f = new AdaptiveFeatures(1)
   // 100 answers/s for 3 s (3 τ, so the decayed count is ≈ 95% of rate × τ).
