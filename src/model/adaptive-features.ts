@@ -62,6 +62,15 @@ const LOAD_DECAY_MS = 10_000
 const RECOVERED_FRACTION = 0.5
 /** Latency assumed before the first sample, ms (Linkerd's default RTT). */
 const DEFAULT_LATENCY_MS = 30
+/** What a timed probe's answer says changed at the endpoint (recordProbe). */
+export const enum ProbeNews {
+  Nothing = 0,
+  /** Two probes in a row found it faster than its estimate, which they replaced. */
+  Faster = 1,
+  /** It answered after gateway failures (refused, reset, hung): back up, its estimate replaced by this answer. */
+  BackUp = 2,
+}
+
 /** Reported as seconds since the last failure when an endpoint never failed (JSON has no Infinity). */
 export const NEVER_FAILED = -1
 
@@ -172,17 +181,24 @@ export class AdaptiveFeatures {
    * A timed probe's answer (health/model-prober.ts): news of the endpoint like an answer (latency, errors,
    * the time last heard from) but not traffic: it was never picked, so nothing pending ends, and the answer
    * rate the drain time reads counts requests only. latencyMs < 0: the probe failed without an answer.
-   * True when two probes in a row found it faster than its estimate, which they replaced (it changed).
+   * Says what changed (ProbeNews).
    */
-  recordProbe(i: number, latencyMs: number, failed: boolean, gateway: boolean, nowMs: number): boolean {
+  recordProbe(i: number, latencyMs: number, failed: boolean, gateway: boolean, nowMs: number): ProbeNews {
     this.lastAnswerMs[i] = nowMs
     const weight = failed ? (gateway ? GATEWAY_FAILURE_WEIGHT : 1) : 0
-    if (!failed) this.forgetGatewayFailures(i, nowMs)
+    const wasDown = !failed && this.forgetGatewayFailures(i, nowMs)
     this.count(i, weight, failed ? weight : 1, 0, failed && gateway ? weight : 0, nowMs)
     if (failed) this.lastFailureMs[i] = nowMs
     const previous = this.lastProbeMs[i]
     this.lastProbeMs[i] = latencyMs
-    if (latencyMs < 0) return false
+    if (latencyMs < 0) return ProbeNews.Nothing
+    // It was refusing or hanging and answers now: what the stalls taught (latency at least each wait, up to the
+    // timeout) is over, and this answer is its latency now; a slower one raises it again, as any sample does.
+    if (wasDown) {
+      this.peak.replace(i, latencyMs, nowMs)
+      this.updateLogNormal(i, latencyMs, nowMs)
+      return ProbeNews.BackUp
+    }
     // Probes come one per interval (1 s), so a peak-EWMA over them (τ = 10 s) would take 15 probes to follow
     // a backend from 100 ms back to 10 ms. Two probes in a row that both answered in under RECOVERED_FRACTION
     // of the estimate are the endpoint's latency now: the estimate becomes the slower of the two (one lucky
@@ -192,7 +208,7 @@ export class AdaptiveFeatures {
     if (faster) this.peak.replace(i, agreed, nowMs)
     else this.peak.update(i, latencyMs, nowMs)
     this.updateLogNormal(i, latencyMs, nowMs)
-    return faster
+    return faster ? ProbeNews.Faster : ProbeNews.Nothing
   }
 
   /** The request is over without saying anything about the endpoint (a client abort). */
@@ -279,15 +295,16 @@ export class AdaptiveFeatures {
    * defaults: nothing sent to b0 for 4 s after its return). Answers to requests do not do this: a backend
    * that resets or times out one request in three answers the others, and must keep paying for the third.
    */
-  private forgetGatewayFailures(i: number, nowMs: number): void {
+  private forgetGatewayFailures(i: number, nowMs: number): boolean {
     const decay = this.countDecay(i, nowMs)
     const gateway = this.gatewayErrors[i] * decay
-    if (gateway === 0) return
+    if (gateway <= PRIOR_ERRORS) return false // next to nothing left: it was not down, or long ago
     this.errors[i] = Math.max(0, this.errors[i] * decay - gateway)
     this.attempts[i] = Math.max(0, this.attempts[i] * decay - gateway)
     this.answers[i] *= decay
     this.gatewayErrors[i] = 0
     this.countStampMs[i] = nowMs
+    return true
   }
 
   /** e^(−Δt/τ) of the error and answer counts since their last update: evaluate() reads it once for both uses. */

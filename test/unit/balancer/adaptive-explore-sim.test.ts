@@ -77,3 +77,19 @@ t.test('12× slow for 8 s, then recovered: back to ≥ 80 % of its fair share wi
     }
   }
 })
+
+t.test('hung for 10 s, then answering again: picked within 1 s, ≥ 80 % of its fair share from 4 s on', async (t) => {
+  const backUpMs = 20 * S
+  const backends: SimBackend[] = [
+    { capacity: Infinity, behaviourAt: (ms) => (ms >= 10 * S && ms < backUpMs ? { kind: 'hang' } : { kind: 'serve', medianMs: 10 }) },
+    steady(10),
+    steady(10),
+    steady(10),
+  ]
+  for (const seed of [1, 2, 3]) {
+    const requests = run(adaptive, backends, seed)
+    t.ok(share(requests, 0, backUpMs, backUpMs + S) > 0, `seed ${seed}: b0 ${(share(requests, 0, backUpMs, backUpMs + S) * 100).toFixed(1)} % in its first second back`)
+    const got = share(requests, 0, backUpMs + 4 * S, backUpMs + 10 * S)
+    t.ok(got >= 0.2, `seed ${seed}: b0 ${(got * 100).toFixed(1)} % 4-10 s after (fair 25 %)`)
+  }
+})

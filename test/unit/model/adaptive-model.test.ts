@@ -131,3 +131,30 @@ t.test('a refit pass fits at most 8 curves, round-robin, and only where 32 new a
   m.refit()
   t.equal(fitted(), 11, 'nothing new, nothing refitted')
 })
+
+t.test('back up after a hang: one answered probe makes it like its peers again; stalls sent before it are old news', async (t) => {
+  const m = model(3)
+  const rng = new SeededRng(8)
+  let now = 0
+  for (let k = 0; k < 300; k++) {
+    for (let i = 0; i < 3; i++) m.learnSuccess(i, 1, 10 * Math.exp(0.3 * sampleNormal(rng)), now)
+    now += 10
+  }
+  const peer = evaluate(m, 1, 0, now)[Part.Cost]
+  // e0 hangs: ten tries cut at 2 s, and a probe that timed out.
+  for (let k = 0; k < 10; k++) {
+    now += 200
+    m.learnStall(0, 1, 2_000, now)
+  }
+  m.learnProbe(0, 0, 2_000, 'stall', now + 500)
+  now += 2_000
+  t.ok(evaluate(m, 0, 0, now)[Part.Cost] > 1_000, 'hanging: seconds')
+  m.learnProbe(0, 0, 11, 'ok', now) // it answers again
+  t.equal(m.takeDrift(0), true, 'told as a change')
+  const back = evaluate(m, 0, 0, now)[Part.Cost]
+  t.ok(back < 1.25 * peer + 1, `back: ${back.toFixed(1)} ms beside a peer's ${peer.toFixed(1)} ms`)
+  m.learnStall(0, 1, 2_000, now + 100) // a try sent while it hung, cut by its timeout after the probe
+  t.ok(evaluate(m, 0, 0, now + 100)[Part.Cost] < 1.25 * peer + 1, 'a stall sent before the probe changes nothing')
+  m.learnStall(0, 1, 50, now + 200) // one sent after it: news
+  t.ok(evaluate(m, 0, 0, now + 200)[Part.Cost] > back, 'a stall sent after it counts')
+})
