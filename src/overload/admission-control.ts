@@ -191,7 +191,6 @@ export class AdmissionControl {
       if (victim === null) return this.refuse(priority, SHED_QUEUE_FULL)
       this.shedWaiter(victim, SHED_QUEUE_FULL)
     }
-    if (this.limiter !== null) this.limiter.saturating(nowMs)
     return MUST_WAIT
   }
 

@@ -29,11 +29,7 @@ const PEAK_DECAY = 0.966
  * backend has room. Gradient2's own growth (+0.2 × √limit per window) is far too slow for a healthy burst
  * (measured: 40 requests at once on an idle upstream with a 50 ms backend, limit 10 from following use, growth
  * × 1.25 per window: 20 shed at the 100 ms queue deadline). An overload stops it by itself: a response that
- * queued inside the backend is slower than the baseline and adds nothing. Only a response to a request sent
- * since requests began to wait (saturating()) counts: one sent before was admitted below the limit and says
- * nothing of it. Counted, the step to 300 % in bench/overload raised the limit from 26 to 41 in its first round
- * trip on the fast answers of the 11 requests in flight before the step, against a backend serving 16, and
- * that first second alone set the step's accepted p99 at 3.2–3.3× the unloaded one (2.7–2.9× from 2 s in).
+ * queued inside the backend is slower than the baseline and adds nothing.
  */
 const FAST_GROWTH_RTT = 1.1
 
@@ -78,8 +74,6 @@ export class GradientLimit {
   followingUse = false
   /** Some sample of this window came while requests were held at the limit. */
   private saturated = false
-  /** Since when requests have been held at the limit (saturating()), ms; Infinity while they are not. */
-  private saturatedSinceMs = Infinity
   private windowStartMs: number
   private readonly alpha: number
 
@@ -102,11 +96,9 @@ export class GradientLimit {
     this.samples++
     if (inflight > this.maxInflight) this.maxInflight = inflight
     let grew = false
-    if (!saturated) this.saturatedSinceMs = Infinity
-    else {
+    if (saturated) {
       this.saturated = true
-      const sentAtMs = nowMs - latencyMs
-      if (this.limit < this.config.maxLimit && latencyMs <= FAST_GROWTH_RTT * this.longRttMs && sentAtMs >= this.saturatedSinceMs) {
+      if (this.limit < this.config.maxLimit && latencyMs <= FAST_GROWTH_RTT * this.longRttMs) {
         this.limit = Math.min(this.limit + 1, this.config.maxLimit)
         this.followingUse = false
         grew = true
@@ -115,11 +107,6 @@ export class GradientLimit {
     if (nowMs - this.windowStartMs < this.config.windowMs || this.samples < this.config.minWindowSamples) return grew
     this.update(nowMs)
     return true
-  }
-
-  /** A request had to wait for a permit at nowMs: requests are held at the limit from then on, unless they already were. */
-  saturating(nowMs: number): void {
-    if (this.saturatedSinceMs === Infinity) this.saturatedSinceMs = nowMs
   }
 
   /** The window is over: the Gradient2 step. */
