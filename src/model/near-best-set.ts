@@ -70,7 +70,7 @@ export class NearBestSet implements CandidatePool {
   /** Monotonic ms of the last refresh; −Infinity before the first. */
   refreshedAtMs = -Infinity
   /** By position in `available`: the expected cost of a request sent there alone, as of the last refresh (ms); −1 when the model has not seen it. */
-  idleCosts: Float64Array
+  private idleCosts: Float64Array
   private readonly parts = new Float64Array(BREAKDOWN_SIZE)
 
   constructor(size: number) {

@@ -151,9 +151,9 @@ export class AdaptivePolicy implements Policy {
     this.sampleCost(0, available[a], now)
     this.sampleCost(1, available[b], now)
     const mayExplore = this.exploration.grant()
-    const idleA = this.pool.idleCosts[a]
-    const idleB = this.pool.idleCosts[b]
-    const tie = idleA >= 0 && idleB >= 0 && tooCloseToCall(idleA, idleB) ? this.lessLoaded(idleA, idleB) : -1
+    const idleA = this.idleCost(0, available[a], now)
+    const idleB = this.idleCost(1, available[b], now)
+    const tie = tooCloseToCall(idleA, idleB) ? this.lessLoaded(idleA, idleB) : -1
     let k = this.lastPickCosts[0] <= this.lastPickCosts[1] ? 0 : 1
     if (tie !== -1) k = tie === 2 ? (this.rng.next() < 0.5 ? 0 : 1) : tie
     else if (believedSlower(this.lastPickMeans[k], this.lastPickMeans[1 - k], this.lastPickSamples[k])) {
@@ -254,6 +254,19 @@ export class AdaptivePolicy implements Policy {
     const a = this.lastPickInflight[0]
     const b = this.lastPickInflight[1]
     return a === b ? 2 : a < b ? 0 : 1
+  }
+
+  /**
+   * Candidate k's expected cost for a request sent alone now, ms: its sampled mean when nothing is in flight
+   * there (no second evaluation), else evaluated at in-flight 0. Fresh, not the pool's (up to POOL_REFRESH_MS
+   * old): against a stale idle cost, an estimate learned since the refresh read as load, so at start-up the
+   * first endpoint to answer fast took every pick for 100 ms (a three-backend test sent one of them nothing in
+   * 30 requests).
+   */
+  private idleCost(k: number, e: Endpoint, nowMs: number): number {
+    if (e.inflight === 0) return this.lastPickMeans[k]
+    this.model.evaluate(e.index, 0, nowMs, this.breakdown)
+    return this.breakdown[Part.Cost]
   }
 
   /** P(the last pick chose candidate k), as explainPick describes. */
