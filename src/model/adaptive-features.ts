@@ -296,14 +296,12 @@ export class AdaptiveFeatures {
    * that resets or times out one request in three answers the others, and must keep paying for the third.
    */
   private forgetGatewayFailures(i: number, nowMs: number): boolean {
-    const decay = this.countDecay(i, nowMs)
-    const gateway = this.gatewayErrors[i] * decay
+    this.count(i, 0, 0, 0, 0, nowMs) // every count decayed to now
+    const gateway = this.gatewayErrors[i]
     if (gateway <= PRIOR_ERRORS) return false // next to nothing left: it was not down, or long ago
-    this.errors[i] = Math.max(0, this.errors[i] * decay - gateway)
-    this.attempts[i] = Math.max(0, this.attempts[i] * decay - gateway)
-    this.answers[i] *= decay
+    this.errors[i] = Math.max(0, this.errors[i] - gateway)
+    this.attempts[i] = Math.max(0, this.attempts[i] - gateway)
     this.gatewayErrors[i] = 0
-    this.countStampMs[i] = nowMs
     return true
   }
 

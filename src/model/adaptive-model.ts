@@ -202,7 +202,10 @@ export class AdaptiveModel {
    */
   learnStall(i: number, inflight: number, waitMs: number, nowMs: number): void {
     // Sent before the endpoint was last found back up (backUp): news of the outage, not of the endpoint now.
-    if (nowMs - waitMs < this.backUpAtMs[i]) return this.features.recordAbandoned(i)
+    if (nowMs - waitMs < this.backUpAtMs[i]) {
+      this.features.recordAbandoned(i)
+      return
+    }
     this.learnLatency(i, inflight, waitMs, nowMs)
     this.features.recordStall(i, waitMs, nowMs)
   }
@@ -277,12 +280,10 @@ export class AdaptiveModel {
    */
   private backUp(i: number, nowMs: number): void {
     this.regression.setWeights(i, this.peersWeights(i, nowMs))
-    if (this.forgettingRate > 0) this.regression.forget(i, DRIFT_E_FOLDS / this.forgettingRate)
     this.capacity.reset(i)
     this.drift.reset(i)
-    this.driftedAtMs[i] = nowMs
     this.backUpAtMs[i] = nowMs
-    this.drifted[i] = 1
+    this.resetConfidence(i, nowMs)
   }
 
   /**
@@ -430,6 +431,11 @@ export class AdaptiveModel {
    */
   private onDrift(i: number, nowMs: number): void {
     if (nowMs - this.driftedAtMs[i] < DRIFT_REFRACTORY_MS) return
+    this.resetConfidence(i, nowMs)
+  }
+
+  /** The regression covariance of endpoint i back to the size of the prior, and a drift told (onDrift, backUp). */
+  private resetConfidence(i: number, nowMs: number): void {
     this.driftedAtMs[i] = nowMs
     if (this.forgettingRate > 0) this.regression.forget(i, DRIFT_E_FOLDS / this.forgettingRate)
     this.drifted[i] = 1

@@ -38,7 +38,7 @@ export function believedSlower(cost: number, best: number, samples: number): boo
 }
 
 /**
- * Two endpoints whose expected costs alone (at in-flight 0, as the pool judges them) differ by at most
+ * Two endpoints whose expected costs for a request sent alone (at in-flight 0) differ by at most
  * TIE_FRACTION of the lower plus TIE_SLACK_MS are equal as far as the model can tell: the pick then
  * weighs only what their load adds (adaptive.ts), not the difference of the estimates. Without it the split
  * between equal backends was set by estimate noise and memory (peak-EWMA's 10 s of a single slow answer):
@@ -69,13 +69,12 @@ export class NearBestSet implements CandidatePool {
   positionOf: Int32Array
   /** Monotonic ms of the last refresh; −Infinity before the first. */
   refreshedAtMs = -Infinity
-  /** By position in `available`: the expected cost of a request sent there alone, as of the last refresh (ms); −1 when the model has not seen it. */
-  private idleCosts: Float64Array
+  private costs: Float64Array
   private readonly parts = new Float64Array(BREAKDOWN_SIZE)
 
   constructor(size: number) {
     this.members = new Int32Array(size)
-    this.idleCosts = new Float64Array(size)
+    this.costs = new Float64Array(size)
     this.slotOf = new Int32Array(size).fill(-1)
     this.positionOf = new Int32Array(size).fill(-1)
   }
@@ -89,7 +88,7 @@ export class NearBestSet implements CandidatePool {
     }
     if (this.members.length < available.length) {
       this.members = new Int32Array(available.length)
-      this.idleCosts = new Float64Array(available.length)
+      this.costs = new Float64Array(available.length)
     }
     this.positionOf.fill(-1)
     for (let k = 0; k < available.length; k++) this.positionOf[available[k].index] = k
@@ -106,20 +105,20 @@ export class NearBestSet implements CandidatePool {
     for (let k = 0; k < n; k++) {
       const e = available[k]
       if (e.index >= model.size) {
-        this.idleCosts[k] = -1 // not shown to the model yet: a candidate
+        this.costs[k] = -1 // not shown to the model yet: a candidate
         continue
       }
       // At in-flight 0: membership is about what an endpoint is (slow, failing), not how busy it is right now;
       // the pair's comparison at the real in-flight counts spreads the load among the members.
       model.evaluate(e.index, 0, nowMs, parts)
-      this.idleCosts[k] = parts[Part.Cost]
+      this.costs[k] = parts[Part.Cost]
       if (parts[Part.Cost] < best) best = parts[Part.Cost]
     }
     let count = 0
     for (let k = 0; k < n; k++) {
       const i = available[k].index
       const stale = i < model.size && nowMs - model.features.lastAnswerMs[i] >= STALE_CANDIDATE_MS
-      if (this.idleCosts[k] < 0 || !believedSlower(this.idleCosts[k], best, model.samples(i)) || stale) {
+      if (this.costs[k] < 0 || !believedSlower(this.costs[k], best, model.samples(i)) || stale) {
         this.members[count] = k
         this.slotOf[i] = count
         count++
