@@ -119,6 +119,8 @@ export class AdmissionControl {
   private lastStandingMs = -Infinity
   /** Shortest wait of a request that left the queue this interval (admitted or shed at its deadline); 0 once a request found no queue; Infinity before either. */
   private minWaitMs = Infinity
+  /** A waiter below high was shed at its deadline this interval. */
+  private timedOut = false
   private intervalEndMs: number
   private cap: number
   /** What a high waiter at its deadline may still be admitted under (HIGH_OVERDRAFT). */
@@ -255,11 +257,14 @@ export class AdmissionControl {
       let w = this.queue.head(c)
       while (w !== null && nowMs - w.enqueuedMs >= timeoutMs) {
         const waited = nowMs - w.enqueuedMs
-        this.noteWait(waited) // a request shed at its deadline waited that long too (CoDel counts drops)
+        this.noteWait(waited, c) // a request shed at its deadline waited that long too (CoDel counts drops)
         if (c === PRIORITY_HIGH && this.inflight < this.highCap) {
           this.queue.remove(w)
           this.grant(w, waited)
-        } else this.shedWaiter(w, SHED_QUEUE_TIMEOUT)
+        } else {
+          this.shedWaiter(w, SHED_QUEUE_TIMEOUT)
+          this.timedOut = true
+        }
         w = this.queue.head(c)
       }
       if (w !== null) next = Math.min(next, w.enqueuedMs + timeoutMs)
@@ -342,7 +347,7 @@ export class AdmissionControl {
    */
   private timeoutMs(priority: number): number {
     const q = this.config.queue
-    if ((this.standing || this.level > 0) && priority !== PRIORITY_HIGH) return Math.min(q.targetMs, q.timeoutMs)
+    if (this.cutToTarget() && priority !== PRIORITY_HIGH) return Math.min(q.targetMs, q.timeoutMs)
     // A queue that is not standing holds a burst: it may wait BURST_ROUND_TRIPS of the upstream's baseline
     // latency, so the limit's slow start (one more permit per answer at the baseline) has answers to grow on.
     // With a 100 ms backend a flat 100 ms deadline shed a burst just before its first answers came (measured:
@@ -363,10 +368,11 @@ export class AdmissionControl {
       if (w === null) break
       this.queue.remove(w)
       const waited = nowMs - w.enqueuedMs
-      this.noteWait(waited)
+      this.noteWait(waited, w.priority)
       // Past its deadline (the timer runs late): shed, except a high one, which a permit under the cap serves anyway.
       if (waited > this.timeoutMs(w.priority) && w.priority !== PRIORITY_HIGH) {
         this.countShed(w.priority, SHED_QUEUE_TIMEOUT)
+        this.timedOut = true
         w.shed(SHED_QUEUE_TIMEOUT)
         continue
       }
@@ -381,19 +387,38 @@ export class AdmissionControl {
     w.admitted(waitedMs)
   }
 
-  private noteWait(waitedMs: number): void {
-    if (waitedMs < this.minWaitMs) this.minWaitMs = waitedMs
+  /**
+   * CoDel's sojourn sample. A high waiter's is not one: it is served ahead of the queue, so it waits about one
+   * release however long the queue stands, and counted, it kept the interval's minimum under the target while
+   * normal requests waited their whole deadline behind it (measured: at 300 % the queue held 50 for 30 s and
+   * never stood; accepted normal requests waited up to 100 ms on top of the backend, p99 2.8–3.4× the unloaded
+   * one). High is never shed by level nor cut to the target either, so CoDel judges the classes it acts on.
+   */
+  private noteWait(waitedMs: number, priority: number): void {
+    if (priority !== PRIORITY_HIGH && waitedMs < this.minWaitMs) this.minWaitMs = waitedMs
   }
 
-  /** CoDel's judgement at the end of an interval: standing if even the shortest wait was over the target. */
+  /** Waits below high are cut to queue.target: the queue stands, or CoDel's shed level is not yet back to 0. */
+  private cutToTarget(): boolean {
+    return this.standing || this.level > 0
+  }
+
+  /**
+   * CoDel's judgement at the end of an interval: standing if even the shortest wait was over the target, or, while
+   * waits are cut to the target, if one of them reached it without a permit. Under the cut an admitted request
+   * waited at most the target by construction, so the shortest wait alone would call the queue gone at the first
+   * lucky one, and the next interval gave everybody the full timeout again (measured: at 300 % the cut came and
+   * went every few intervals and the accepted p99 stayed 2.7–2.8× the unloaded one).
+   */
   private rollInterval(nowMs: number): void {
     let minWaitMs = this.minWaitMs
     if (minWaitMs === Infinity) {
-      // Nobody got a permit from the queue this interval: the wait of one still in it, else (nobody waited) none.
-      const waiting = this.queue.first()
+      // Nobody left the queue this interval: the wait of one still in it, else (nobody waited) none.
+      const waiting = this.queue.firstBelow(PRIORITY_HIGH)
       minWaitMs = waiting === null ? 0 : nowMs - waiting.enqueuedMs
     }
-    this.standing = minWaitMs > this.config.queue.targetMs
+    this.standing = minWaitMs > this.config.queue.targetMs || (this.timedOut && this.cutToTarget())
+    this.timedOut = false
     if (this.standing) this.lastStandingMs = nowMs
     this.level = this.standing ? Math.min(MAX_SHED_LEVEL, this.level + 1) : Math.max(0, this.level - 1)
     if (this.level > this.peakLevel) this.peakLevel = this.level

@@ -61,6 +61,12 @@ export class WaitQueue {
     return null
   }
 
+  /** The oldest waiter of the most important class less important than `priority`, or null. */
+  firstBelow(priority: number): AdmissionWaiter | null {
+    for (let c = priority + 1; c < PRIORITY_CLASSES; c++) if (this.heads[c] !== null) return this.heads[c]
+    return null
+  }
+
   /** The oldest waiter of class `c`, or null. */
   head(c: number): AdmissionWaiter | null {
     return this.heads[c]

@@ -216,6 +216,24 @@ t.test('at its deadline a high waiter is admitted over the adaptive limit, by at
   t.equal(h.outcome, `shed ${SHED_QUEUE_TIMEOUT}`, 'without the adaptive limit the cap is the pools: no overdraft')
 })
 
+t.test('CoDel judges the classes it acts on: a high waiter served ahead of the queue does not make it look short', async (t) => {
+  const { admission, clock } = rig(1)
+  fill(t, admission, 1)
+  clock.advance(100)
+  const n = wait(admission, 'n', PRIORITY_NORMAL)
+  clock.advance(20)
+  const h = wait(admission, 'h', PRIORITY_HIGH)
+  admission.release()
+  t.equal(h.outcome, 'admitted after 0 ms', 'high goes first')
+  clock.advance(20)
+  admission.release()
+  t.equal(n.outcome, 'admitted after 40 ms')
+  clock.advance(60)
+  t.equal(admission.acquire(PRIORITY_NORMAL), MUST_WAIT)
+  t.ok(admission.describe().standing, 'the shortest wait below high was 40 ms: standing')
+  t.equal(admission.describe().shedLevel, 1)
+})
+
 t.test('a high waiter past its deadline when a permit comes (the timer ran late) is admitted, a normal one shed', async (t) => {
   const { admission, clock } = rig(1)
   fill(t, admission, 1)
@@ -233,15 +251,23 @@ t.test('CoDel: the wait stays cut to the target while the shed level is up, not 
   const { admission, clock } = rig(1)
   fill(t, admission, 1)
   clock.advance(100)
-  for (let interval = 0; interval < 2; interval++) {
-    // Every request waits 20 ms (> target 5 ms): a standing interval, one more level.
-    for (let i = 0; i < 5; i++) {
-      wait(admission, `w${interval}${i}`, PRIORITY_HIGH)
-      clock.advance(20)
-      admission.release()
-    }
+  // Every request waits 20 ms (> target 5 ms): a standing interval, level 1.
+  for (let i = 0; i < 5; i++) {
+    wait(admission, `w${i}`, PRIORITY_NORMAL)
+    clock.advance(20)
+    admission.release()
   }
-  t.equal(admission.acquire(PRIORITY_NORMAL), SHED_PRESSURE, 'two standing intervals: level 2')
+  // Waits are cut to the target now: one reaches it and is shed, a lucky one gets a permit after 2 ms.
+  const late = wait(admission, 'late', PRIORITY_NORMAL)
+  clock.advance(6)
+  admission.expire()
+  t.equal(late.outcome, `shed ${SHED_QUEUE_TIMEOUT}`)
+  const lucky = wait(admission, 'lucky', PRIORITY_NORMAL)
+  clock.advance(2)
+  admission.release()
+  t.equal(lucky.outcome, 'admitted after 2 ms')
+  clock.advance(92)
+  t.equal(admission.acquire(PRIORITY_NORMAL), SHED_PRESSURE, 'a wait that reached the cut target still stands, whatever the lucky one waited: level 2')
   admission.release() // the queue empties: this interval does not stand
   t.equal(admission.acquire(PRIORITY_NORMAL), ADMITTED)
   clock.advance(100)
@@ -249,12 +275,10 @@ t.test('CoDel: the wait stays cut to the target while the shed level is up, not 
   t.same([admission.describe().standing, admission.describe().shedLevel], [false, 1], 'not standing, one level down')
   const n = new Waiter('n')
   admission.enqueue(n, PRIORITY_NORMAL)
-  clock.advance(6)
-  admission.expire()
-  t.equal(n.outcome, `shed ${SHED_QUEUE_TIMEOUT}`, 'level 1 still up: a normal waiter gets the 5 ms target')
-  admission.release() // empty again
-  t.equal(admission.acquire(PRIORITY_NORMAL), ADMITTED)
-  clock.advance(100)
+  clock.advance(3)
+  admission.release()
+  t.equal(n.outcome, 'admitted after 3 ms', 'served within the target: this interval does not stand either')
+  clock.advance(97)
   t.equal(admission.acquire(PRIORITY_NORMAL), MUST_WAIT)
   t.equal(admission.describe().shedLevel, 0)
   const m = new Waiter('m')
