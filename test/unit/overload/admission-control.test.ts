@@ -149,7 +149,7 @@ t.test('a full queue (maxPending) evicts the newest of a less important class, e
   t.same(admission.describe().breakers.maxPending.overflows, 3)
 })
 
-t.test('CoDel: a standing queue cuts the wait to the target and sheds on arrival one more class per interval, lowest first', async (t) => {
+t.test('CoDel: a standing queue cuts the wait to the target and sheds low on arrival; normal keeps waiting, so it goes before low', async (t) => {
   const { admission, clock } = rig(1)
   fill(t, admission, 1)
   clock.advance(100) // interval 1 had a request admitted at once: not standing
@@ -160,7 +160,7 @@ t.test('CoDel: a standing queue cuts the wait to the target and sheds on arrival
     admission.release()
   }
   clock.advance(20) // 200 ms: the interval is over
-  t.equal(admission.acquire(PRIORITY_LOW), SHED_PRESSURE, 'standing for one interval: low is shed on arrival')
+  t.equal(admission.acquire(PRIORITY_LOW), SHED_PRESSURE, 'standing: low is shed on arrival')
   t.equal(admission.describe().shedLevel, 1)
   t.equal(admission.acquire(PRIORITY_NORMAL), MUST_WAIT, 'normal still waits')
   const n = new Waiter('n')
@@ -169,23 +169,23 @@ t.test('CoDel: a standing queue cuts the wait to the target and sheds on arrival
   admission.expire()
   t.equal(n.outcome, `shed ${SHED_QUEUE_TIMEOUT}`, 'while standing a waiter gets the 5 ms target, not 100 ms')
   clock.advance(100) // interval 3 had no admission from the queue at all: still standing
-  t.equal(admission.acquire(PRIORITY_NORMAL), SHED_PRESSURE, 'standing for two intervals: normal is shed too')
-  t.equal(admission.acquire(PRIORITY_HIGH), MUST_WAIT, 'high never is shed by level')
-  const h = new Waiter('h')
-  admission.enqueue(h, PRIORITY_HIGH)
+  const n2 = wait(admission, 'n2', PRIORITY_NORMAL)
+  t.equal(admission.describe().shedLevel, 1, 'standing for two intervals: normal still waits, CoDel sheds low only')
+  const h = wait(admission, 'h', PRIORITY_HIGH)
   clock.advance(20)
   admission.expire()
-  t.equal(h.outcome, null, 'nor cut to the target: high keeps the full timeout')
+  t.equal(n2.outcome, `shed ${SHED_QUEUE_TIMEOUT}`)
+  t.equal(h.outcome, null, 'high is never cut to the target: it keeps the full timeout')
   admission.release()
   t.equal(h.outcome, 'admitted after 20 ms')
-  admission.release() // the queue is empty: this interval is not standing
+  admission.release() // the queue is empty
   clock.advance(100)
   t.equal(admission.acquire(PRIORITY_NORMAL), ADMITTED)
-  t.equal(admission.describe().shedLevel, 1, 'one interval without a standing queue: down one level')
+  t.equal(admission.describe().shedLevel, 1, 'a wait that reached the cut target in the last interval: still standing')
   admission.release()
   clock.advance(100)
   t.equal(admission.acquire(PRIORITY_LOW), ADMITTED)
-  t.equal(admission.describe().shedLevel, 0, 'and one more: nothing shed')
+  t.equal(admission.describe().shedLevel, 0, 'one interval without a standing queue: nothing shed')
   admission.release()
   t.equal(admission.inflight, 0)
 })
@@ -247,7 +247,7 @@ t.test('a high waiter past its deadline when a permit comes (the timer ran late)
   t.equal(admission.inflight, 0)
 })
 
-t.test('CoDel: the wait stays cut to the target while the shed level is up, not only in the interval that stood', async (t) => {
+t.test('CoDel: while waits are cut to the target, one that reached it keeps the queue standing, however short a lucky one was', async (t) => {
   const { admission, clock } = rig(1)
   fill(t, admission, 1)
   clock.advance(100)
@@ -267,25 +267,18 @@ t.test('CoDel: the wait stays cut to the target while the shed level is up, not 
   admission.release()
   t.equal(lucky.outcome, 'admitted after 2 ms')
   clock.advance(92)
-  t.equal(admission.acquire(PRIORITY_NORMAL), SHED_PRESSURE, 'a wait that reached the cut target still stands, whatever the lucky one waited: level 2')
+  t.equal(admission.acquire(PRIORITY_LOW), SHED_PRESSURE)
+  t.ok(admission.describe().standing, 'a wait that reached the cut target still stands, whatever the lucky one waited')
   admission.release() // the queue empties: this interval does not stand
   t.equal(admission.acquire(PRIORITY_NORMAL), ADMITTED)
   clock.advance(100)
   t.equal(admission.acquire(PRIORITY_NORMAL), MUST_WAIT)
-  t.same([admission.describe().standing, admission.describe().shedLevel], [false, 1], 'not standing, one level down')
-  const n = new Waiter('n')
-  admission.enqueue(n, PRIORITY_NORMAL)
-  clock.advance(3)
-  admission.release()
-  t.equal(n.outcome, 'admitted after 3 ms', 'served within the target: this interval does not stand either')
-  clock.advance(97)
-  t.equal(admission.acquire(PRIORITY_NORMAL), MUST_WAIT)
-  t.equal(admission.describe().shedLevel, 0)
+  t.same([admission.describe().standing, admission.describe().shedLevel], [false, 0], 'not standing: the level is down')
   const m = new Waiter('m')
   admission.enqueue(m, PRIORITY_NORMAL)
   clock.advance(6)
   admission.expire()
-  t.equal(m.outcome, null, 'level 0 and not standing: the full timeout again')
+  t.equal(m.outcome, null, 'and the full timeout again')
   admission.release()
   t.equal(m.outcome, 'admitted after 6 ms')
   admission.release()
