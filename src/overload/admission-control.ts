@@ -345,16 +345,13 @@ export class AdmissionControl {
   }
 
   /**
-   * How long a waiter of class `priority` may wait: queue.timeout, cut to queue.target while the queue is standing
-   * or CoDel's shed level is still up (it comes down one class per interval without a standing queue), for every
-   * class but high (which is served first, so it waits at most about one release, and must not be shed for a queue
-   * that the classes below it stand in). Not only while standing: under a sustained overload the queue empties for
-   * a moment now and then, and each interval that saw it empty gave normal waiters the full 100 ms again (measured:
-   * the accepted p99 at 300 % was 3.1× the unloaded one, most of the excess that wait).
+   * How long a waiter of class `priority` may wait: queue.timeout, cut to queue.target while the queue is standing,
+   * for every class but high (which is served first, so it waits at most about one release, and must not be shed
+   * for a queue that the classes below it stand in).
    */
   private timeoutMs(priority: number): number {
     const q = this.config.queue
-    if (this.cutToTarget() && priority !== PRIORITY_HIGH) return Math.min(q.targetMs, q.timeoutMs)
+    if (this.standing && priority !== PRIORITY_HIGH) return Math.min(q.targetMs, q.timeoutMs)
     // A queue that is not standing holds a burst: it may wait BURST_ROUND_TRIPS of the upstream's baseline
     // latency, so the limit's slow start (one more permit per answer at the baseline) has answers to grow on.
     // With a 100 ms backend a flat 100 ms deadline shed a burst just before its first answers came (measured:
@@ -405,17 +402,13 @@ export class AdmissionControl {
     if (priority !== PRIORITY_HIGH && waitedMs < this.minWaitMs) this.minWaitMs = waitedMs
   }
 
-  /** Waits below high are cut to queue.target: the queue stands, or CoDel's shed level is not yet back to 0. */
-  private cutToTarget(): boolean {
-    return this.standing || this.level > 0
-  }
-
   /**
    * CoDel's judgement at the end of an interval: standing if even the shortest wait was over the target, or, while
    * waits are cut to the target, if one of them reached it without a permit. Under the cut an admitted request
    * waited at most the target by construction, so the shortest wait alone would call the queue gone at the first
    * lucky one, and the next interval gave everybody the full timeout again (measured: at 300 % the cut came and
-   * went every few intervals and the accepted p99 stayed 2.7–2.8× the unloaded one).
+   * went every few intervals and the accepted p99 stayed 2.7–2.8× the unloaded one). This also keeps the cut
+   * through a sustained overload whose queue empties for a moment now and then.
    */
   private rollInterval(nowMs: number): void {
     let minWaitMs = this.minWaitMs
@@ -424,7 +417,7 @@ export class AdmissionControl {
       const waiting = this.queue.firstBelow(PRIORITY_HIGH)
       minWaitMs = waiting === null ? 0 : nowMs - waiting.enqueuedMs
     }
-    this.standing = minWaitMs > this.config.queue.targetMs || (this.timedOut && this.cutToTarget())
+    this.standing = minWaitMs > this.config.queue.targetMs || (this.timedOut && this.standing)
     this.timedOut = false
     if (this.standing) this.lastStandingMs = nowMs
     this.level = this.standing ? Math.min(CODEL_MAX_LEVEL, this.level + 1) : Math.max(0, this.level - 1)
