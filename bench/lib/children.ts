@@ -1,8 +1,8 @@
 /**
- * Parent side of the bench processes: fork a child, wait for its ready message, and kill it by pid.
+ * Parent side of the bench processes: fork a child (or spawn another program), wait for its ready message, and kill it by pid.
  * Every child is tracked until it exits, so a run that ends, fails or is interrupted leaves none behind.
  */
-import { fork, type ChildProcess } from 'node:child_process'
+import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { procCpuSeconds } from './cpu.js'
 import { isCpuAnswer, isReadyMessage, type CpuRequest } from './ipc.js'
@@ -61,6 +61,19 @@ export async function childCpuSeconds(pid: number): Promise<number | null> {
     const request: CpuRequest = { type: 'cpu?' }
     child.send(request)
   })
+}
+
+/**
+ * A program that is not a Node bench entry (nginx, say), started with `args`, its output to our stderr, tracked
+ * like the forked children so stopChild, stopAllChildren and the watchdog stop it too. Returns its pid.
+ */
+export function spawnTracked(file: string, args: readonly string[]): number {
+  const child = spawn(file, args, { stdio: ['ignore', 2, 2] })
+  const pid = child.pid
+  if (pid === undefined) throw new Error(`could not start ${file}`)
+  live.set(pid, child)
+  child.once('exit', () => live.delete(pid))
+  return pid
 }
 
 /** SIGTERM, then SIGKILL if it has not exited within EXIT_TIMEOUT_MS. */

@@ -2,9 +2,10 @@
  * Overload bench (npm run bench:overload): backends of fixed capacity, an open-loop load stepping from 50 % to
  * 300 % of capacity and back, plus a retry-storm client; Baton with protection off (no adaptive limit, breakers
  * out of reach: Baton before admission control) and on (the shipped defaults), one after the other in the same
- * run, each in its own process. Then the cost of a shed answer: closed-loop load against a Baton whose upstream
+ * run, each in its own process; and, when an nginx binary is installed, nginx with a static limit of the
+ * backend's capacity (nginx-overload.ts), the same load. Then the cost of a shed answer: closed-loop load against a Baton whose upstream
  * is full (maxRequests 1, one request held), every answer a prebuilt 503, against proxied requests.
- * Prints the table; writes the plot (--out, default docs/overload.svg). --seconds sets each mode's run (default 60).
+ * Prints the table; writes the plot (--out, default docs/overload.svg). --seconds sets each column's run (default 60).
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -13,6 +14,7 @@ import { forkReady, killAllChildrenNow, stopAllChildren, stopChild, type BenchCh
 import { procCpuSeconds } from '../lib/cpu.js'
 import { runLoad } from '../lib/load.js'
 import { CLIENT_TIMEOUT_MS, runOpenLoop, STORM_ATTEMPTS, type Phase } from './open-loop.js'
+import { findNginx, startNginx } from './nginx-overload.js'
 import { renderOverloadSvg } from './svg-plot.js'
 import { summarise, type AdmissionSample, type ModeSummary, type Profile } from './summary.js'
 
@@ -39,7 +41,7 @@ interface Args {
 function parse(): Args {
   const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, out: { type: 'string', default: 'docs/overload.svg' } } })
   const seconds = Number(values.seconds)
-  if (!Number.isFinite(seconds) || seconds < 12 || seconds > 80) throw new Error('--seconds must be between 12 and 80 (each of the two modes runs that long)')
+  if (!Number.isFinite(seconds) || seconds < 12 || seconds > 80) throw new Error('--seconds must be between 12 and 80 (each column runs that long)')
   return { seconds: Math.round(seconds), out: values.out }
 }
 
@@ -62,19 +64,53 @@ function startCapacityBackend(): Promise<BenchChild> {
   return forkReady('../overload/capacity-backend.js', [String(BACKENDS), String(CAPACITY), String(SERVICE_MS)])
 }
 
-async function runMode(mode: string, backend: BenchChild, args: Args): Promise<ModeSummary> {
+/** What a column of the table runs against: Baton in one of its modes, or nginx. */
+interface Target {
+  readonly mode: string
+  readonly label: string
+  readonly pid: number
+  readonly url: string
+  /** Baton's admin API, sampled once a second for the limit and queue; null for nginx. */
+  readonly adminUrl: string | null
+  /** What to remove once it stopped (nginx's prefix folder). */
+  readonly cleanUp: (() => void) | null
+}
+
+async function startBatonTarget(mode: string, backend: BenchChild): Promise<Target> {
   const baton = await forkReady('../overload/baton-overload.js', [mode, ...backend.urls])
   const [url, adminUrl] = baton.urls
+  return { mode, label: mode === 'on' ? 'protection on (defaults)' : `protection ${mode}`, pid: baton.pid, url, adminUrl, cleanUp: null }
+}
+
+/** nginx with a static limit of the backend's true capacity (nginx-overload.ts says why that one). */
+async function startNginxTarget(binary: string, backend: BenchChild): Promise<Target> {
+  const nginx = await startNginx(binary, backend.urls[0], CAPACITY)
+  return { mode: 'nginx', label: `nginx limit_conn ${CAPACITY}`, pid: nginx.pid, url: nginx.url, adminUrl: null, cleanUp: nginx.cleanUp }
+}
+
+async function runTarget(target: Target, args: Args): Promise<ModeSummary> {
   const { phases: load, profile } = phases(args.seconds)
   const samples: AdmissionSample[] = []
   const startMs = performance.now()
-  const sampler = setInterval(() => void sample(adminUrl, (performance.now() - startMs) / 1000, samples), 1000)
-  const cpuBefore = procCpuSeconds(baton.pid)
-  const result = await runOpenLoop(url, load, CAPACITY_RPS * STORM_SHARE)
-  clearInterval(sampler)
-  const cpuAfter = procCpuSeconds(baton.pid)
-  await stopChild(baton.pid)
-  return summarise(mode, result, profile, samples, cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore)
+  const adminUrl = target.adminUrl
+  const sampler = adminUrl === null ? null : setInterval(() => void sample(adminUrl, (performance.now() - startMs) / 1000, samples), 1000)
+  const cpuBefore = procCpuSeconds(target.pid)
+  const result = await runOpenLoop(target.url, load, CAPACITY_RPS * STORM_SHARE)
+  if (sampler !== null) clearInterval(sampler)
+  const cpuAfter = procCpuSeconds(target.pid)
+  await stopChild(target.pid)
+  return summarise(target.mode, target.label, result, profile, samples, cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore)
+}
+
+/** One column: a fresh backend (the one that served protection off is still working through the abandoned backlog), the target in front of it. */
+async function runColumn(start: (backend: BenchChild) => Promise<Target>, args: Args): Promise<ModeSummary> {
+  const backend = await startCapacityBackend()
+  const target = await start(backend)
+  process.stderr.write(`overload bench: ${target.label}, ${args.seconds} s\n`)
+  const summary = await runTarget(target, args)
+  target.cleanUp?.()
+  await stopChild(backend.pid)
+  return summary
 }
 
 async function sample(adminUrl: string, tS: number, into: AdmissionSample[]): Promise<void> {
@@ -121,7 +157,7 @@ function fmt(v: number | null, digits = 1): string {
 }
 
 function table(modes: readonly ModeSummary[], cost: ShedCost, profile: Profile, seconds: number): string {
-  const [off, on] = modes
+  const on = modes.find((m) => m.mode === 'on') ?? modes[0]
   const rows: [string, (m: ModeSummary) => string, string][] = [
     ['goodput at 300 % (rps, share of capacity)', (m) => `${fmt(m.goodputRps, 0)} (${fmt(100 * m.goodputOfCapacity, 0)} %)`, '≥ 90 %'],
     ['p99 unloaded (50 %), ms', (m) => fmt(m.unloadedP99Ms), ''],
@@ -132,13 +168,13 @@ function table(modes: readonly ModeSummary[], cost: ShedCost, profile: Profile, 
     ['low: succeeded / shed / failed, %', (m) => classCell(m, 2), ''],
     [`storm client: tries per request (≤ ${STORM_ATTEMPTS})`, (m) => fmt(m.stormAmplification, 2), ''],
     ['back to normal after the step down, s', (m) => (m.recoveryS === null ? `> ${seconds - profile.stepDownS - 1}` : String(m.recoveryS)), '≤ 5 s'],
-    ['Baton CPU over the run, s', (m) => fmt(m.cpuSeconds), ''],
+    ['proxy CPU over the run, s', (m) => fmt(m.cpuSeconds), ''],
   ]
   const width = Math.max(...rows.map((r) => r[0].length))
   const col = 26
   const lines = [
-    `${'Overload bench'.padEnd(width)}  ${'protection off'.padEnd(col)}${'protection on (defaults)'.padEnd(col)}target`,
-    ...rows.map(([name, cell, target]) => `${name.padEnd(width)}  ${cell(off).padEnd(col)}${cell(on).padEnd(col)}${target}`),
+    `${'Overload bench'.padEnd(width)}  ${modes.map((m) => m.label.padEnd(col)).join('')}target`,
+    ...rows.map(([name, cell, target]) => `${name.padEnd(width)}  ${modes.map((m) => cell(m).padEnd(col)).join('')}${target}`),
     '',
     `Shed answer: ${fmt(cost.shedUsPerRequest)} µs Baton CPU per 503 (${fmt(cost.shedRps, 0)} rps, 16 connections), against ${fmt(cost.proxiedUsPerRequest)} µs per proxied request.`,
   ]
@@ -155,17 +191,14 @@ async function main(): Promise<void> {
     killAllChildrenNow()
     process.stderr.write('overload bench: over its time budget, stopped\n')
     process.exit(2)
-  }, (2 * args.seconds + 4 * SHED_COST_SECONDS + 60) * 1000)
+  }, (3 * args.seconds + 4 * SHED_COST_SECONDS + 60) * 1000)
   watchdog.unref()
   try {
     const modes: ModeSummary[] = []
-    for (const mode of ['off', 'on']) {
-      process.stderr.write(`overload bench: protection ${mode}, ${args.seconds} s\n`)
-      // A fresh backend per mode: the one that served protection off is still working through the abandoned backlog.
-      const backend = await startCapacityBackend()
-      modes.push(await runMode(mode, backend, args))
-      await stopChild(backend.pid)
-    }
+    for (const mode of ['off', 'on']) modes.push(await runColumn((backend) => startBatonTarget(mode, backend), args))
+    const nginx = findNginx()
+    if (nginx === null) process.stderr.write('overload bench: no nginx installed (apt-get install nginx-light), no nginx column\n')
+    else modes.push(await runColumn((backend) => startNginxTarget(nginx, backend), args))
     process.stderr.write('overload bench: cost of a shed answer\n')
     const cost = await shedCost(await startCapacityBackend())
     const { profile } = phases(args.seconds)

@@ -1,5 +1,5 @@
 /**
- * What a run of the overload bench says about one Baton: goodput, the tail of the accepted requests, sheds by
+ * What a run of the overload bench says about one proxy: goodput, the tail of the accepted requests, sheds by
  * class, the storm's amplification and the recovery after the step down; per second for the plot.
  */
 import { percentile } from '../scenarios/summary.js'
@@ -24,6 +24,8 @@ export interface Profile {
 
 export interface ModeSummary {
   readonly mode: string
+  /** How the table and the plot name it. */
+  readonly label: string
   readonly unloadedP99Ms: number
   readonly goodputRps: number
   readonly goodputOfCapacity: number
@@ -45,7 +47,7 @@ export interface ModeSummary {
   readonly cpuSeconds: number | null
 }
 
-export function summarise(mode: string, load: LoadResult, profile: Profile, samples: readonly AdmissionSample[], cpuSeconds: number | null): ModeSummary {
+export function summarise(mode: string, label: string, load: LoadResult, profile: Profile, samples: readonly AdmissionSample[], cpuSeconds: number | null): ModeSummary {
   const main = load.tries.filter((r) => !r.storm)
   const dueIn = (from: number, to: number) => (r: TryRecord) => r.dueMs >= from * 1000 && r.dueMs < to * 1000
   const unloaded = main.filter(dueIn(profile.warmupS, profile.stepUpS)).filter(ok)
@@ -63,6 +65,7 @@ export function summarise(mode: string, load: LoadResult, profile: Profile, samp
   const perSecond = secondly(load, main)
   return {
     mode,
+    label,
     unloadedP99Ms,
     goodputRps: served / stepS,
     goodputOfCapacity: served / stepS / profile.capacityRps,

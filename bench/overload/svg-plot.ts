@@ -1,7 +1,7 @@
 /**
  * The overload bench's curves as one hand-written SVG (as bench/soak/svg-plot.ts): per second, goodput with the
  * offered load and the capacity, the p99 of accepted requests, the share of the main load shed, and (protection
- * on) the concurrency limit and queue; protection off in red, on in blue, the 300 % step shaded.
+ * on) the concurrency limit and queue; protection off in red, on in blue, nginx (when installed) in purple, the 300 % step shaded.
  */
 import type { ModeSummary, Profile } from './summary.js'
 
@@ -10,7 +10,7 @@ const PANEL_HEIGHT = 170
 const MARGIN = { left: 72, right: 24, top: 40, bottom: 24 }
 const HEADER_HEIGHT = 50
 const FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"'
-const COLOURS: Readonly<Record<string, string>> = { off: '#d73027', on: '#4575b4', offered: '#999999', capacity: '#1a9850', queue: '#fdae61' }
+const COLOURS: Readonly<Record<string, string>> = { off: '#d73027', on: '#4575b4', nginx: '#762a83', offered: '#999999', capacity: '#1a9850', queue: '#fdae61' }
 
 interface Series {
   readonly label: string
@@ -28,14 +28,14 @@ export function renderOverloadSvg(modes: readonly ModeSummary[], profile: Profil
       [
         { label: 'offered (tries, storm included), protection on', colour: COLOURS.offered, points: at(on?.perSecond.offered ?? []), dashed: true },
         { label: `capacity ${profile.capacityRps} rps`, colour: COLOURS.capacity, points: [[0, profile.capacityRps], [durationS, profile.capacityRps]], dashed: true },
-        ...modes.map((m) => ({ label: `protection ${m.mode}`, colour: COLOURS[m.mode], points: at(m.perSecond.goodput) })),
+        ...modes.map((m) => ({ label: m.label, colour: COLOURS[m.mode], points: at(m.perSecond.goodput) })),
       ],
     ],
     [
       'p99 of accepted requests, ms (from when each was due; clipped at 2000; no point for a second without one)',
-      modes.map((m) => ({ label: `protection ${m.mode}`, colour: COLOURS[m.mode], points: at(m.perSecond.p99Ms.map((v) => Math.min(v, 2000))).filter((p) => p[1] > 0) })),
+      modes.map((m) => ({ label: m.label, colour: COLOURS[m.mode], points: at(m.perSecond.p99Ms.map((v) => Math.min(v, 2000))).filter((p) => p[1] > 0) })),
     ],
-    ['main load answered 503 (shed), %', modes.map((m) => ({ label: `protection ${m.mode}`, colour: COLOURS[m.mode], points: at(m.perSecond.shedPercent) }))],
+    ['main load answered 503 (shed), %', modes.map((m) => ({ label: m.label, colour: COLOURS[m.mode], points: at(m.perSecond.shedPercent) }))],
   ]
   if (on !== undefined) {
     panels.push([

@@ -24,7 +24,7 @@ t.test('goodput, accepted p99, sheds by class and recovery from synthetic tries'
     if (s === 8 || s === 9) return { status: 200, latencyMs: 200 }
     return { status: 200, latencyMs: 10 }
   })
-  const m = summarise('on', { tries: load, durationS: 14 }, profile, [], null)
+  const m = summarise('on', 'protection on', { tries: load, durationS: 14 }, profile, [], null)
   t.equal(m.unloadedP99Ms, 10)
   t.equal(m.goodputRps, 7, 'seven 200s a second in the step')
   t.equal(m.goodputOfCapacity, 1.4)
@@ -36,5 +36,5 @@ t.test('goodput, accepted p99, sheds by class and recovery from synthetic tries'
 
 t.test('never back to normal: recovery is null', async (t) => {
   const load = tries(12, (s) => (s >= 4 ? { status: 0, latencyMs: 2000 } : { status: 200, latencyMs: 10 }))
-  t.equal(summarise('off', { tries: load, durationS: 12 }, profile, [], null).recoveryS, null)
+  t.equal(summarise('off', 'protection off', { tries: load, durationS: 12 }, profile, [], null).recoveryS, null)
 })
