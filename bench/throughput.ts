@@ -25,6 +25,7 @@ const CONTENDERS: readonly ContenderName[] = [
   'baton-round_robin',
   'baton-least_request',
   'baton-adaptive',
+  'baton-no-adaptive-limit',
   // TLS listeners, https from autocannon, plain HTTP to the backend: their own table, baton-tls ÷ undici-minimal-tls.
   'undici-minimal-tls',
   'baton-tls',

@@ -18,9 +18,10 @@ export const BASE_SAME_CONFIG_NOTE = 'same config as baton-defaults'
 
 /**
  * The config file of every Baton contender. `policy` null: no policy key (the default policy). `tls` (baton-tls):
- * the listener terminates TLS with that certificate, everything else as without it.
+ * the listener terminates TLS with that certificate, everything else as without it. `adaptiveLimit` false
+ * (baton-no-adaptive-limit): the upstream's adaptive concurrency limit off, the breakers at their defaults.
  */
-export function benchYaml(backendUrls: readonly string[], policy: PolicyName | null, tls: TlsFiles | null = null): string {
+export function benchYaml(backendUrls: readonly string[], policy: PolicyName | null, tls: TlsFiles | null = null, adaptiveLimit = true): string {
   return [
     '# Baton throughput bench: everything not named here is the shipped default.',
     'listeners:',
@@ -34,16 +35,17 @@ export function benchYaml(backendUrls: readonly string[], policy: PolicyName | n
     'upstreams:',
     '  - name: backend',
     ...(policy === null ? [] : [`    policy: ${policy}`]),
+    ...(adaptiveLimit ? [] : ['    overload:', '      concurrency: { enabled: false }   # deviation (baton-no-adaptive-limit): what the limit costs is the difference to baton-defaults']),
     '    endpoints:',
     ...backendUrls.map((url) => `      - ${url}`),
     '',
   ].join('\n')
 }
 
-/** The current checkout's Baton with benchYaml(backendUrls, policy, tls); resolves with its listener URL (https:// with tls). */
-export async function startBatonContender(backendUrls: readonly string[], policy: PolicyName | null, tls: TlsFiles | null = null): Promise<string> {
+/** The current checkout's Baton with benchYaml(backendUrls, policy, tls, adaptiveLimit); resolves with its listener URL (https:// with tls). */
+export async function startBatonContender(backendUrls: readonly string[], policy: PolicyName | null, tls: TlsFiles | null = null, adaptiveLimit = true): Promise<string> {
   const [{ parseConfigText }, { startBaton }] = await Promise.all([import('../../src/config/load.js'), import('../../src/index.js')])
-  return listenerUrl(await startBaton(parseConfigText(benchYaml(backendUrls, policy, tls), '<bench>', process.env, '<bench>')))
+  return listenerUrl(await startBaton(parseConfigText(benchYaml(backendUrls, policy, tls, adaptiveLimit), '<bench>', process.env, '<bench>')))
 }
 
 type ParseConfigText = (text: string, file: string, env?: NodeJS.ProcessEnv, source?: string) => unknown

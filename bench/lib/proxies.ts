@@ -29,6 +29,11 @@ export const PROXY_STARTERS = {
   'baton-round_robin': baton('round_robin'),
   'baton-least_request': baton('least_request'),
   'baton-adaptive': baton('adaptive'),
+  // The defaults but for the adaptive concurrency limit: baton-defaults ÷ this is what the limit costs.
+  'baton-no-adaptive-limit': async (backends) => ({
+    url: await (await import('./baton-contender.js')).startBatonContender(backends, null, null, false),
+    note: null,
+  }),
   // A TLS listener (the bench's certificate) in front of the same plain-HTTP backend: undici-minimal behind
   // node:https, and baton-defaults with `tls: { cert, key }` on its listener.
   'undici-minimal-tls': async (backends, { tls }) =>

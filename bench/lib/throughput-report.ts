@@ -3,6 +3,7 @@
  * the min–max) of rps, p99 and the proxy's CPU time per request; each Baton row's rps and CPU per request
  * as ratios of the baselines; the TLS rows in a table of their own, as ratios of undici-minimal-tls, with
  * what TLS costs each of them against its plain-HTTP twin; the before/after against baton-base when it ran;
+ * what a feature costs (FEATURE_COSTS: the defaults ÷ the defaults without it);
  * the release targets judged PASS/MISS; and the machine it ran on. Text for people, JSON for README
  * generation.
  *
@@ -69,6 +70,17 @@ const TLS_TWINS = { 'undici-minimal-tls': 'undici-minimal', 'baton-tls': 'baton-
 const TLS_RATIO_BASELINES = ['undici-minimal-tls'] as const
 /** The TLS comparison under the table: baton-tls ÷ undici-minimal-tls. */
 const TLS_PAIR = { contender: 'baton-tls', baseline: 'undici-minimal-tls' } as const
+
+/** What a feature costs: the contender with it ÷ the same config without it, same round. */
+const FEATURE_COSTS = [{ feature: 'the adaptive concurrency limit', contender: 'baton-defaults', without: 'baton-no-adaptive-limit' }] as const
+
+interface FeatureCost {
+  readonly feature: string
+  readonly contender: string
+  readonly without: string
+  readonly rps: Spread | null
+  readonly cpuPerRequest: Spread | null
+}
 
 /**
  * Release targets, in rps: Baton close to a bare undici proxy and well ahead of http-proxy, and the learned
@@ -175,6 +187,9 @@ export function renderText(results: readonly ContenderResult[], info: RunInfo): 
       `target ${t.contender} ≥ ${t.minRatio.toFixed(2)}× ${t.baseline} (rps): ` +
       `${t.ratio === null ? '—' : `${t.ratio.toFixed(2)}×`} ${t.verdict}${t.reason === null ? '' : ` (${t.reason})`}`,
   )
+  const costs = featureCosts(results).map(
+    (c) => `cost of ${c.feature}: ${c.contender} ÷ ${c.without}: rps ${spreadRatio(c.rps)}, CPU/request ${spreadRatio(c.cpuPerRequest)}`,
+  )
   const failures = results.flatMap(failureLines)
   const ba = beforeAfter(results, info)
   const beforeAfterLines =
@@ -194,6 +209,7 @@ export function renderText(results: readonly ContenderResult[], info: RunInfo): 
     'Each cell: median over rounds (min–max). Ratios: median over rounds of the same-round ratio; CPU × b > 1 means more proxy CPU per request than b.',
     ...failures,
     ...beforeAfterLines,
+    ...(costs.length === 0 ? [] : ['', ...costs]),
     ...tlsLines,
     ...(targets.length === 0 ? [] : ['', ...targets]),
   ].join('\n')
@@ -229,7 +245,7 @@ export function renderJson(results: readonly ContenderResult[], info: RunInfo): 
     }
   })
   return JSON.stringify(
-    { machine: machine(), settings: info, results: out, beforeAfter: beforeAfter(results, info), tls: tlsComparison(results), targets: judgeTargets(results) },
+    { machine: machine(), settings: info, results: out, beforeAfter: beforeAfter(results, info), featureCosts: featureCosts(results), tls: tlsComparison(results), targets: judgeTargets(results) },
     null,
     2,
   )
@@ -309,6 +325,15 @@ function beforeAfter(results: readonly ContenderResult[], info: RunInfo): Before
     cpuPerRequest: pairedRatio(c, base, cpuOf),
     p99Ms: pairedRatio(c, base, p99Of),
   }
+}
+
+/** FEATURE_COSTS whose two sides both ran. */
+function featureCosts(results: readonly ContenderResult[]): FeatureCost[] {
+  return FEATURE_COSTS.flatMap(({ feature, contender, without }) => {
+    const c = find(results, contender)
+    const w = find(results, without)
+    return c === undefined || w === undefined ? [] : [{ feature, contender, without, rps: pairedRatio(c, w, rpsOf), cpuPerRequest: pairedRatio(c, w, cpuOf) }]
+  })
 }
 
 /** baton-tls ÷ undici-minimal-tls and each TLS row ÷ its twin; null when no TLS contender ran. */
