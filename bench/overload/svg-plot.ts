@@ -53,7 +53,7 @@ export function renderOverloadSvg(modes: readonly ModeSummary[], profile: Profil
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ${FONT} font-size="11">`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
     `<text x="${MARGIN.left}" y="20" font-size="14" font-weight="bold">${escape(title)}</text>`,
-    `<text x="${MARGIN.left}" y="38" fill="#555">Shaded: the step to 300 % of capacity. Red: protection off (Baton without admission control); blue: the shipped defaults.</text>`,
+    `<text x="${MARGIN.left}" y="38" fill="#555">Shaded: the step to 300 % of capacity. Red: protection off (Baton without admission control); blue: the shipped defaults${modes.some((m) => m.mode === 'nginx') ? '; purple: nginx with a static limit at the capacity' : ''}.</text>`,
     ...body,
     '</svg>',
     '',
