@@ -83,6 +83,17 @@ const DRIFT_MIN_SAMPLES = 30
  * resetting the model each time and logging a warning per second. 5 s bounds that to one per 5 s.
  */
 const DRIFT_REFRACTORY_MS = 5_000
+/**
+ * Alarms of two endpoints this close together, ms, are one event they share, not drift of either: a pause of
+ * the proxy's event loop, of the network or of a host they share delays every answer in flight at once, and at
+ * thousands of answers a second that alone raised an alarm on every endpoint together (npm run bench: both
+ * endpoints every 5 s, the refractory bound, each a "model drift: refitted" warning and a model version). A
+ * change of one endpoint raises its alarm alone. The first alarm of a shared event was already acted on: its
+ * flag is taken back (no version, no warning) and its covariance reset stays; the later ones get the same
+ * reset and refractory without a flag, so a shared change that lasts is re-learned as fast as a drift. An
+ * upstream of one endpoint has nothing to compare with: its alarms are drift as before.
+ */
+const COMMON_MODE_MS = 100
 /** P(error) under which an endpoint's regression counts among its peers' (peersWeights). */
 const PEER_MAX_ERROR = 0.05
 /** e-folds of P growth on drift: e^50 reaches the trace bound from any learned P. */
@@ -161,10 +172,13 @@ export class AdaptiveModel {
   private agedAtMs = Number.NaN
   /** 1 when drift was detected at the endpoint since the last takeDrift(). */
   private readonly drifted: Uint8Array
-  /** When drift was last acted on per endpoint, ms; −Infinity before any. */
+  /** When drift, or an alarm shared with another endpoint, was last acted on per endpoint, ms; −Infinity before any. */
   private readonly driftedAtMs: Float64Array
   /** When each endpoint was last found answering again after refusing or hanging (backUp), ms; −Infinity before. */
   private readonly backUpAtMs: Float64Array
+  /** The last Page-Hinkley alarm of any endpoint: when, ms, and whose (−1 before any), for COMMON_MODE_MS. */
+  private lastAlarmMs = -Infinity
+  private lastAlarmEndpoint = -1
 
   constructor(options: AdaptiveModelOptions) {
     const n = options.endpoints
@@ -410,7 +424,7 @@ export class AdaptiveModel {
     const scale = Math.sqrt(this.regression.residualVariance(i))
     this.vector(i, inflight)
     const learned = this.regression.update(i, this.x, latencyMs - this.capacity.queueMs(i, inflight))
-    if (learned && this.drift.add(i, this.regression.residual(i) / scale)) this.onDrift(i, nowMs)
+    if (learned && this.drift.add(i, this.regression.residual(i) / scale)) this.onAlarm(i, nowMs)
     this.capacity.record(i, inflight, latencyMs)
   }
 
@@ -419,6 +433,21 @@ export class AdaptiveModel {
     const x = this.x
     x[0] = q / INFLIGHT_SCALE
     x[1] = this.features.peak.estimateMs[i] / LATENCY_SCALE_MS
+  }
+
+  /** Page-Hinkley alarmed at endpoint i: drift, unless another endpoint alarmed within COMMON_MODE_MS. */
+  private onAlarm(i: number, nowMs: number): void {
+    const previous = this.lastAlarmEndpoint
+    const previousMs = this.lastAlarmMs
+    this.lastAlarmEndpoint = i
+    this.lastAlarmMs = nowMs
+    if (previous === -1 || previous === i || nowMs - previousMs >= COMMON_MODE_MS) {
+      this.onDrift(i, nowMs)
+      return
+    }
+    if (this.driftedAtMs[previous] === previousMs) this.drifted[previous] = 0
+    // Dealt with like the first: it re-learns the shared change as fast, and its next alarm waits out the refractory.
+    if (nowMs - this.driftedAtMs[i] >= DRIFT_REFRACTORY_MS) this.forgetLearned(i, nowMs)
   }
 
   /**
@@ -436,9 +465,14 @@ export class AdaptiveModel {
 
   /** The regression covariance of endpoint i back to the size of the prior, and a drift told (onDrift, backUp). */
   private resetConfidence(i: number, nowMs: number): void {
+    this.forgetLearned(i, nowMs)
+    this.drifted[i] = 1
+  }
+
+  /** The regression covariance of endpoint i back to the size of the prior; the refractory starts now. */
+  private forgetLearned(i: number, nowMs: number): void {
     this.driftedAtMs[i] = nowMs
     if (this.forgettingRate > 0) this.regression.forget(i, DRIFT_E_FOLDS / this.forgettingRate)
-    this.drifted[i] = 1
   }
 }
 

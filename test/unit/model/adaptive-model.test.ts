@@ -26,6 +26,18 @@ function train(m: AdaptiveModel, i: number, n: number, law: (q: number) => numbe
   return now
 }
 
+/** n answers at each endpoint of m in turn, one per ms in all, latency = law(i, q) + N(0, 1); returns the end time. */
+function trainEach(m: AdaptiveModel, n: number, law: (i: number, q: number) => number, rng: SeededRng, startMs: number): number {
+  let now = startMs
+  for (let k = 0; k < n; k++) {
+    for (let i = 0; i < m.size; i++) {
+      const q = 1 + Math.floor(rng.next() * 20)
+      m.learnSuccess(i, q, law(i, q) + sampleNormal(rng), now++)
+    }
+  }
+  return now
+}
+
 t.test('latency = regression + capacity-curve queueing: learns y = 5 + 3q within 1 ms, before and after a refit', async (t) => {
   const m = model()
   const rng = new SeededRng(1)
@@ -98,6 +110,18 @@ t.test('drift is acted on at most once per 5 s per endpoint', async (t) => {
   t.equal(m.takeDrift(0), false, 'a second step 0.3 s later is left to the re-learning regression')
   train(m, 0, 300, (q) => 40 + q, rng, now + 5_000)
   t.equal(m.takeDrift(0), true, 'a step after 5 s is drift again')
+})
+
+t.test('alarms every endpoint raises together are one shared event, not drift; a step of one endpoint alone still is', async (t) => {
+  const m = model(2)
+  const rng = new SeededRng(3)
+  let now = trainEach(m, 1_000, (_i, q) => 10 + q, rng, 0)
+  now = trainEach(m, 300, (_i, q) => 40 + q, rng, now)
+  t.same([m.takeDrift(0), m.takeDrift(1)], [false, false], 'the same step on both at once (a pause of the proxy, say): no drift told')
+  now = trainEach(m, 300, (i, q) => (i === 0 ? 40 : 80) + q, rng, now + 5_000)
+  t.same([m.takeDrift(0), m.takeDrift(1)], [false, true], 'endpoint 1 alone steps: its drift')
+  const got = evaluate(m, 0, 9, now)[Part.Latency]
+  t.ok(Math.abs(got - 50) < 3, `the shared step was learned all the same: q=10 → ${got.toFixed(1)} ≈ 50`)
 })
 
 t.test('coefficients, restore and export/import round-trip; a wrong layout is refused with a reason', async (t) => {
