@@ -107,8 +107,12 @@ export class Cluster {
   private readonly holdEnded = (): void => {
     this.holdTimer = null
     this.holdTimerMs = Infinity
-    this.route(this.healthRouted)
-    this.armHoldTimer(this.clock.now())
+    // One reading of the clock for both: a timer may fire a fraction of a ms before the hold ends, and with two
+    // readings the route could still see the hold while the re-arm saw it over, and the endpoint stayed out for
+    // good (CI: a backend's Retry-After: 2 and no traffic to it 5 s later, about one run in eight).
+    const nowMs = this.clock.now()
+    this.route(this.healthRouted, nowMs)
+    this.armHoldTimer(nowMs)
   }
   /** How many endpoints the upstream needs (src/scaling/), updated on tick; null without a registry in the deps. */
   readonly scaling: UpstreamScaling | null
@@ -431,9 +435,8 @@ export class Cluster {
    * The routable set changed (health, ejection, drain, panic): the balancer chooses among these now, and an
    * endpoint that just returned ramps from its first pick, not from the next tick.
    */
-  private route(indexes: readonly number[]): void {
+  private route(indexes: readonly number[], nowMs = this.clock.now()): void {
     this.healthRouted = indexes
-    const nowMs = this.clock.now()
     this.balancer.setAvailable(this.holds.filter(indexes, nowMs).map((i) => this.endpoints[i]))
     this.refreshRamp(nowMs)
   }
