@@ -3,6 +3,7 @@ import { Cluster } from '../../../src/cluster/cluster.js'
 import { defaultPolicy } from '../../../src/config/build.js'
 import type { RetryAfterConfig, UpstreamConfig } from '../../../src/config/types.js'
 import { EventLog } from '../../../src/health/event-log.js'
+import type { Scheduler } from '../../../src/health/recovery-prober.js'
 import { ManualScheduler } from '../../helpers/manual-scheduler.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { Outcome } from '../../../src/util/outcome.js'
@@ -57,6 +58,53 @@ t.test('503 with Retry-After: 2 holds the endpoint out of picks and retries for 
   r.scheduler.fire()
   t.same(r.picks(30), [0, 1, 2], 'back when the hold ends (the timer re-routes)')
   t.equal(r.scheduler.size, 0, 'no timer left')
+})
+
+/** A clock that moves on by stepMs after each reading, as a real one does between two reads. */
+class SteppingClock extends ManualClock {
+  stepMs = 0
+  override now(): number {
+    const v = super.now()
+    this.advance(this.stepMs)
+    return v
+  }
+}
+
+/** A scheduler whose timers the test runs when it likes, early ones included (a real timer can fire a fraction of a ms early). */
+class EarlyScheduler implements Scheduler {
+  pending: { run: (i: number) => void; i: number }[] = []
+  set(run: (i: number) => void, _delayMs: number, i: number): unknown {
+    const entry = { run, i }
+    this.pending.push(entry)
+    return entry
+  }
+  clear(handle: unknown): void {
+    this.pending = this.pending.filter((e) => e !== handle)
+  }
+  runAll(): void {
+    const due = this.pending
+    this.pending = []
+    for (const e of due) e.run(e.i)
+  }
+}
+
+t.test('a hold timer that fires just before the hold ends, the clock moving on between readings, still brings the endpoint back', async (t) => {
+  const urls = ['http://127.0.0.1:9', 'http://127.0.0.1:10']
+  const config = testConfig([{ endpoints: urls, policy: defaultPolicy('round_robin') }]).upstreams[0]
+  const clock = new SteppingClock(10_000)
+  const scheduler = new EarlyScheduler()
+  const cluster = new Cluster(config, { clock, wallClock: () => WALL_MS, rng: new SeededRng(1), events: new EventLog(), scheduler })
+  t.teardown(() => cluster.close(0))
+  cluster.observeRetryAfter(cluster.endpoints[0], [Buffer.from('Retry-After'), Buffer.from('2')], clock.now())
+  clock.set(11_999.8) // the timer fires 0.2 ms early, and each reading of the clock takes 0.3 ms
+  clock.stepMs = 0.3
+  scheduler.runAll()
+  t.equal(scheduler.pending.length, 1, 'the hold was still on when the routes were made: the timer is armed again')
+  clock.stepMs = 0
+  scheduler.runAll()
+  const picked = new Set<number>()
+  for (let j = 0; j < 4; j++) picked.add(cluster.balancer.pick({ hashKey: 0, attempt: 0, exclude: -1 })!.index)
+  t.same([...picked].sort(), [0, 1], 'and the endpoint is back')
 })
 
 t.test('HTTP-date, the cap, a shorter second answer, no header, and retryAfter disabled', async (t) => {
