@@ -32,12 +32,13 @@ const HIGH_OVERDRAFT = 0.25
 /** The most classes a shed level can cover: all but the highest class (high is never shed by level). */
 const MAX_SHED_LEVEL = PRIORITY_CLASSES - 1
 /**
- * CoDel's own level covers the lowest class only. A level refuses a class when it would wait; covering normal too,
+ * CoDel's own shed level, in force while the queue stands: the lowest class only. A level refuses a class when it
+ * would wait; covering normal too,
  * nobody but high waited any more, so a freed permit went to whichever request came next and low got as many as
  * normal (measured at 300 %: normal 22.5 % served, low 21.3 %). Left at 1, normal requests wait (up to the cut
  * target) and take every freed permit before an arriving low one: low is shed first, as the classes promise.
  */
-const CODEL_MAX_LEVEL = PRIORITY_CLASSES - 2
+const CODEL_LEVEL = PRIORITY_CLASSES - 2
 
 export type AdmissionEventKind = 'limit-changed' | 'breaker-open' | 'breaker-closed' | 'shedding-changed'
 
@@ -83,7 +84,7 @@ export interface AdmissionSnapshot {
   cap: number
   inflight: number
   queued: number
-  /** Classes shed on arrival when they would wait: 0 none, 1 low, 2 low and normal. */
+  /** CoDel's shed level: 1 (low shed on arrival when it would wait) while the queue stands, else 0. */
   shedLevel: number
   /** The level set from outside (setPressure); the one in force is the larger. */
   pressure: number
@@ -103,8 +104,8 @@ export interface AdmissionSnapshot {
  * (every try, retry and hedge of it under the one permit). acquire() and release() are O(1) and allocate nothing
  * unless the request must wait. Over the cap (the Gradient2 limit, the connections the pools may open), a request
  * waits in a bounded priority queue (wait-queue.ts) with CoDel's deadline: `queue.timeout`, cut to `queue.target`
- * while the queue is standing (for every class but high); each interval it stays standing one more class, lowest first, up to CODEL_MAX_LEVEL, is refused on arrival
- * (the shed level, raised also from outside by setPressure). A high waiter at its deadline is admitted over the
+ * while the queue is standing (for every class but high), and while it stands a low request that would wait is
+ * refused on arrival (the shed level, CODEL_LEVEL; raised also from outside by setPressure). A high waiter at its deadline is admitted over the
  * adaptive limit by up to HIGH_OVERDRAFT of it instead of shed. The breakers (breakers.ts) answer at once.
  */
 export class AdmissionControl {
@@ -119,8 +120,6 @@ export class AdmissionControl {
   /** Shed level from outside (a retry storm, say): see setPressure. */
   pressure = 0
   private readonly queue = new WaitQueue()
-  /** CoDel's level: raised by one per standing interval, lowered by one per interval that is not. */
-  private level = 0
   private standing = false
   /** When the queue last stood (CoDel), ms; −Infinity before it ever did. */
   private lastStandingMs = -Infinity
@@ -192,7 +191,8 @@ export class AdmissionControl {
       }
     }
     if (this.inflight >= this.connectionCap) this.breakers.overflow(BREAKER_MAX_CONNECTIONS)
-    const level = this.level > this.pressure ? this.level : this.pressure
+    const own = this.standing ? CODEL_LEVEL : 0
+    const level = own > this.pressure ? own : this.pressure
     if (level > 0 && priority >= PRIORITY_CLASSES - level) return this.refuse(priority, SHED_PRESSURE)
     if (this.queue.length >= this.maxPending) {
       const victim = this.queue.evictable(priority)
@@ -294,7 +294,7 @@ export class AdmissionControl {
       this.events('shedding-changed', `shed level ${this.reportedLevel} → ${this.peakLevel}`, { from: this.reportedLevel, to: this.peakLevel, queued: this.queue.length })
       this.reportedLevel = this.peakLevel
     }
-    this.peakLevel = Math.max(this.level, this.pressure)
+    this.peakLevel = Math.max(this.codelLevel(), this.pressure)
   }
 
   /** A reload replaced this upstream's config: the learned limit goes on. */
@@ -325,7 +325,7 @@ export class AdmissionControl {
       cap: this.cap,
       inflight: this.inflight,
       queued: this.queue.length,
-      shedLevel: this.level,
+      shedLevel: this.codelLevel(),
       pressure: this.pressure,
       standing: this.standing,
       shortRttMs: limiter === null ? 0 : limiter.shortRttMs,
@@ -402,6 +402,11 @@ export class AdmissionControl {
     if (priority !== PRIORITY_HIGH && waitedMs < this.minWaitMs) this.minWaitMs = waitedMs
   }
 
+  /** The shed level CoDel sets: CODEL_LEVEL while the queue stands, else 0. */
+  private codelLevel(): number {
+    return this.standing ? CODEL_LEVEL : 0
+  }
+
   /**
    * CoDel's judgement at the end of an interval: standing if even the shortest wait was over the target, or, while
    * waits are cut to the target, if one of them reached it without a permit. Under the cut an admitted request
@@ -420,8 +425,7 @@ export class AdmissionControl {
     this.standing = minWaitMs > this.config.queue.targetMs || (this.timedOut && this.standing)
     this.timedOut = false
     if (this.standing) this.lastStandingMs = nowMs
-    this.level = this.standing ? Math.min(CODEL_MAX_LEVEL, this.level + 1) : Math.max(0, this.level - 1)
-    if (this.level > this.peakLevel) this.peakLevel = this.level
+    if (this.codelLevel() > this.peakLevel) this.peakLevel = this.codelLevel()
     this.minWaitMs = Infinity
     this.intervalEndMs = nowMs + this.config.queue.intervalMs
   }
