@@ -68,9 +68,15 @@ export async function childCpuSeconds(pid: number): Promise<number | null> {
  * like the forked children so stopChild, stopAllChildren and the watchdog stop it too. Returns its pid.
  */
 export function spawnTracked(file: string, args: readonly string[]): number {
-  const child = spawn(file, args, { stdio: ['ignore', 2, 2] })
+  const pid = track(spawn(file, args, { stdio: ['ignore', 2, 2] }))
+  if (pid === null) throw new Error(`could not start ${file}`)
+  return pid
+}
+
+/** Tracks `child` until it exits (stopChild, stopAllChildren, the watchdog); its pid, null when it did not start. */
+function track(child: ChildProcess): number | null {
   const pid = child.pid
-  if (pid === undefined) throw new Error(`could not start ${file}`)
+  if (pid === undefined) return null
   live.set(pid, child)
   child.once('exit', () => live.delete(pid))
   return pid
@@ -100,10 +106,8 @@ export function killAllChildrenNow(): void {
 export function forkReady(entry: string, args: readonly string[]): Promise<BenchChild> {
   // Children write to our stderr: stdout stays clean for the table or --json.
   const child = fork(fileURLToPath(new URL(entry, import.meta.url)), args, { stdio: ['ignore', 2, 2, 'ipc'] })
-  const pid = child.pid
-  if (pid === undefined) return Promise.reject(new Error(`could not fork ${entry}`))
-  live.set(pid, child)
-  child.once('exit', () => live.delete(pid))
+  const pid = track(child)
+  if (pid === null) return Promise.reject(new Error(`could not fork ${entry}`))
   return new Promise((resolve, reject) => {
     const fail = (reason: string): void => {
       clearTimeout(timer)
